@@ -1,0 +1,41 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test sim screenshots bench lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+## Start the app on the in-process demo tenant.
+demo: $(STAMP)
+	$(BIN)/lrtui --demo
+
+## Serve the simulator on loopback (workshops, other tools).
+sim: $(STAMP)
+	$(BIN)/lrtui sim
+
+## The whole test suite.
+test: $(STAMP)
+	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n 2 -m "not serial" -p no:cacheprovider
+	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -m "serial" -p no:cacheprovider; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
+
+## Regenerate screenshots/*.svg from the demo tenant.
+screenshots: $(STAMP)
+	TEXTUAL_ANIMATIONS=none $(BIN)/python scripts/screenshots.py
+
+## Run the benchmarks (ratios against baselines measured in the same run).
+bench: $(STAMP)
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/download.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache snapshot_report.html

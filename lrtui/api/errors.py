@@ -1,0 +1,155 @@
+"""Typed errors: one class per service error code that matters, each with a message a person can act on.
+
+``error_from_response(status, body, headers)`` (in ``lrtui.api.client``'s mapping helpers) builds these; the
+classes themselves only carry data and a ``hint``.
+"""
+
+from __future__ import annotations
+
+
+class LrtuiError(Exception):
+    """Base of every error lrtui raises on purpose. ``str(e)`` is a complete sentence for the user."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def user_message(self) -> str:
+        """What went wrong and what to do, as plain text (never markup)."""
+        return f"{self.message} {self.hint}".strip()
+
+
+class ConfigError(LrtuiError):
+    """A config or profile problem; names the file and line when known."""
+
+
+class ValidationError(LrtuiError):
+    """Bad input caught before any call (sequence rules, paths, arguments)."""
+
+
+class AuthError(LrtuiError):
+    """Cannot obtain a token (authority unreachable, bad secret, device code expired...)."""
+
+
+class ApiCallError(LrtuiError):
+    """An HTTP answer from the service that is not success."""
+
+    status: int = 0
+    code: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: str = "",
+        target: str | None = None,
+        method: str = "",
+        url: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code or type(self).code
+        self.target = target
+        self.method = method
+        self.url = url
+
+    def user_message(self) -> str:
+        head = f"{self.code or 'Error'} (HTTP {self.status})" if self.status else (self.code or "Error")
+        return f"{head}: {self.message} {self.hint}".strip()
+
+
+class BadRequest(ApiCallError):
+    code = "BadRequest"
+
+
+class ODataError(BadRequest):
+    code = "ODataError"
+    hint = "Check the filter expression."
+
+
+class ActiveRequestAlreadyExists(BadRequest):
+    code = "ActiveRequestAlreadyExists"
+    hint = (
+        "Another live response action is active on this device. Wait for it, or cancel it. If no listed action "
+        "explains it, a live response session opened from the portal's device page is holding the device."
+    )
+
+
+class OsPlatformNotSupported(BadRequest):
+    code = "OsPlatformNotSupported"
+    hint = "This device's OS or agent version cannot run live response through the API."
+
+
+class Unauthorized(ApiCallError):
+    code = "Unauthorized"
+    hint = "The token is missing, invalid or expired: sign in again (lrtui login)."
+
+
+class Forbidden(ApiCallError):
+    code = "Forbidden"
+    hint = (
+        "The token lacks a permission. Live response needs Machine.LiveResponse; reading results needs "
+        "Machine.Read.All (or Machine.ReadWrite.All); the library needs Library.Manage. Grant admin consent after "
+        "changing permissions."
+    )
+
+
+class DisallowedOperation(Forbidden):
+    code = "DisallowedOperation"
+    hint = (
+        "The device's group has no automation (remediation) level. In Settings > Endpoints > Device groups, give "
+        "the group a remediation level, then retry."
+    )
+
+
+class DisabledFeature(Forbidden):
+    code = "DisabledFeature"
+    hint = "Live response is turned off for this tenant (Settings > Endpoints > Advanced features)."
+
+
+class NotFound(ApiCallError):
+    code = "NotFound"
+
+
+class RateLimited(ApiCallError):
+    code = "TooManyRequests"
+
+    def __init__(self, message: str, *, retry_after: float = 60.0, **kw) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        if not self.hint:
+            self.hint = f"The service asked to wait {retry_after:.0f} s before the next call."
+
+
+class TooManySessions(RateLimited):
+    """429 because 25 live response sessions are already active on the tenant."""
+
+    code = "TooManyRequests"
+    hint = "The tenant already has the maximum number of concurrent live response sessions."
+
+
+class ServerError(ApiCallError):
+    code = "InternalServerError"
+    hint = "The service failed; lrtui retries reads, and never repeats a submission blindly."
+
+
+class TransportError(LrtuiError):
+    """The network failed (connection refused, reset, timeout) before an HTTP answer arrived."""
+
+
+class SubmissionUncertain(LrtuiError):
+    """A runliveresponse POST timed out or got a 5xx and reconciliation could not tell whether it landed."""
+
+
+class UnsafeDownload(LrtuiError):
+    """A download link that would leak a credential or is not https (outside loopback)."""
+
+
+class DecompressionLimit(LrtuiError):
+    """A result expanded past the decompression cap (a gzip bomb, or a file larger than allowed)."""

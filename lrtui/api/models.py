@@ -1,0 +1,273 @@
+"""Pydantic models for the MDE entities lrtui reads and writes.
+
+Tolerant by design (the service evolves): unknown fields are kept (``extra="allow"``), enum-like
+fields are plain strings so an unknown value is kept rather than fatal, and the known values live in
+``StrEnum`` classes that compare equal to those strings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        alias_generator=to_camel,
+        defer_build=True,
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The entity as the service spells it (camelCase aliases, extras kept)."""
+        return self.model_dump(by_alias=True, mode="json")
+
+
+# ---------------------------------------------------------------- known enum values
+
+
+class HealthStatus(StrEnum):
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    IMPAIRED = "ImpairedCommunication"
+    NO_SENSOR_DATA = "NoSensorData"
+    NO_SENSOR_DATA_IMPAIRED = "NoSensorDataImpairedCommunication"
+    UNKNOWN = "Unknown"
+
+
+class RiskScore(StrEnum):
+    NONE = "None"
+    INFORMATIONAL = "Informational"
+    LOW = "Low"
+    MEDIUM = "Medium"
+    HIGH = "High"
+
+
+class ActionStatus(StrEnum):
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    TIMEOUT = "TimeOut"
+    CANCELLED = "Cancelled"
+
+
+#: Action statuses after which nothing changes any more.
+FINAL_ACTION_STATUSES = frozenset(
+    {ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.TIMEOUT, ActionStatus.CANCELLED}
+)
+ACTIVE_ACTION_STATUSES = frozenset({ActionStatus.PENDING, ActionStatus.IN_PROGRESS})
+
+
+class CommandStatus(StrEnum):
+    CREATED = "Created"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+
+class CommandType(StrEnum):
+    PUT_FILE = "PutFile"
+    RUN_SCRIPT = "RunScript"
+    GET_FILE = "GetFile"
+
+
+# ---------------------------------------------------------------- machines
+
+
+class IpAddress(_Model):
+    ip_address: str | None = None
+    mac_address: str | None = None
+    type: str | None = None
+    operational_status: str | None = None
+
+
+class Machine(_Model):
+    id: str
+    computer_dns_name: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    os_platform: str | None = None
+    os_version: str | None = None
+    os_processor: str | None = None
+    os_architecture: str | None = None
+    version: str | None = None
+    os_build: int | None = None
+    agent_version: str | None = None
+    last_ip_address: str | None = None
+    last_external_ip_address: str | None = None
+    ip_addresses: list[IpAddress] = Field(default_factory=list)
+    health_status: str | None = None
+    onboarding_status: str | None = None
+    risk_score: str | None = None
+    exposure_level: str | None = None
+    device_value: str | None = None
+    rbac_group_id: int | None = None
+    rbac_group_name: str | None = None
+    aad_device_id: str | None = None
+    is_aad_joined: bool | None = None
+    machine_tags: list[str] = Field(default_factory=list)
+    defender_av_status: str | None = None
+    managed_by: str | None = None
+    managed_by_status: str | None = None
+    merged_into_machine_id: str | None = None
+    is_potential_duplication: bool | None = None
+    is_excluded: bool | None = None
+    exclusion_reason: str | None = None
+    vm_metadata: dict[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        """The name to show: the DNS name, or the id when the service has none."""
+        return self.computer_dns_name or self.id
+
+    @property
+    def os_family(self) -> str:
+        """``windows``, ``macos``, ``linux`` or ``unknown``: what decides path style and limits."""
+        return os_family(self.os_platform)
+
+    @property
+    def is_online(self) -> bool:
+        return self.health_status == HealthStatus.ACTIVE
+
+
+def os_family(os_platform: str | None) -> str:
+    p = (os_platform or "").lower()
+    if p.startswith("windows"):
+        return "windows"
+    if p.startswith("mac"):
+        return "macos"
+    if p in {"linux", "ubuntu", "redhatenterpriselinux", "centos", "debian", "suse", "sles", "oraclelinux", "fedora", "amazonlinux"} or "linux" in p:
+        return "linux"
+    return "unknown"
+
+
+# ---------------------------------------------------------------- commands and actions
+
+
+class CommandParam(_Model):
+    key: str
+    value: str
+
+
+class CommandSpec(_Model):
+    """One command as submitted: ``{"type": .., "params": [{"key": .., "value": ..}]}``."""
+
+    type: str
+    params: list[CommandParam] = Field(default_factory=list)
+
+    def param(self, key: str) -> str | None:
+        for p in self.params:
+            if p.key == key:
+                return p.value
+        return None
+
+
+class ActionCommand(_Model):
+    index: int
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    command_status: str | None = None
+    errors: list[Any] = Field(default_factory=list)
+    command: CommandSpec | None = None
+
+    @property
+    def error_text(self) -> str:
+        """The errors as one readable line (their element format is not documented)."""
+        parts: list[str] = []
+        for e in self.errors:
+            if isinstance(e, str):
+                parts.append(e)
+            elif isinstance(e, dict):
+                parts.append(str(e.get("message") or e.get("Message") or e))
+            else:
+                parts.append(str(e))
+        return "; ".join(parts)
+
+
+class RelatedFileInfo(_Model):
+    file_identifier: str | None = None
+    file_identifier_type: str | None = None
+
+
+class MachineAction(_Model):
+    id: str
+    type: str | None = None
+    title: str | None = None
+    scope: str | None = None
+    requestor: str | None = None
+    requestor_comment: str | None = None
+    request_source: str | None = None
+    external_id: str | None = Field(default=None, validation_alias=AliasChoices("externalId", "externalID", "external_id"))
+    status: str | None = None
+    machine_id: str | None = None
+    computer_dns_name: str | None = None
+    creation_date_time_utc: datetime | None = None
+    last_update_date_time_utc: datetime | None = Field(
+        default=None,
+        validation_alias=AliasChoices("lastUpdateDateTimeUtc", "lastUpdateTimeUtc", "last_update_date_time_utc"),
+    )
+    cancellation_requestor: str | None = None
+    cancellation_comment: str | None = None
+    cancellation_date_time_utc: datetime | None = None
+    error_h_result: int | None = Field(default=None, alias="errorHResult")
+    related_file_info: RelatedFileInfo | None = None
+    troubleshoot_info: Any = None
+    commands: list[ActionCommand] = Field(default_factory=list)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_ACTION_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_ACTION_STATUSES
+
+
+# ---------------------------------------------------------------- library and results
+
+
+class LibraryFile(_Model):
+    file_name: str
+    sha256: str | None = None
+    description: str | None = None
+    creation_time: datetime | None = None
+    last_updated_time: datetime | None = None
+    created_by: str | None = None
+    has_parameters: bool = False
+    parameters_description: str | None = None
+
+
+class ScriptResult(BaseModel):
+    """The downloaded body of a RunScript result (snake_case on the wire)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    script_name: str | None = None
+    exit_code: int | None = None
+    script_output: str = ""
+    script_errors: str = ""
+
+
+class ApiErrorBody(_Model):
+    code: str = "Unknown"
+    message: str = ""
+    target: str | None = None
+
+
+class ApiError(_Model):
+    """``{"error": {"code": .., "message": .., "target": ..}}``"""
+
+    error: ApiErrorBody
+
+
+class ODataPage(_Model):
+    """A list answer: ``value`` plus the optional opaque ``@odata.nextLink``."""
+
+    value: list[dict[str, Any]] = Field(default_factory=list)
+    next_link: str | None = Field(default=None, alias="@odata.nextLink")
+    context: str | None = Field(default=None, alias="@odata.context")

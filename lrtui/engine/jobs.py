@@ -1,0 +1,232 @@
+"""Engine data types shared with the TUI and the CLI: jobs, outcomes, results, budget snapshots, events.
+
+Plain dataclasses, no I/O. The engine mutates ``Job`` objects it owns and emits ``JobChanged`` events that
+carry the job; subscribers must treat what they receive as read-only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from lrtui.api.models import ScriptResult
+from lrtui.api.sequence import Sequence
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"  #: waiting for budget (rate, sessions, machine busy)
+    PAUSED = "paused"  #: queue paused by the user
+    SUBMITTING = "submitting"  #: recorded in the journal, POST in flight
+    PENDING = "pending"  #: action accepted, device has not picked it up
+    OFFLINE = "offline"  #: action accepted for an offline device: the service queues it up to 3 days
+    RUNNING = "running"  #: action InProgress
+    COLLECTING = "collecting"  #: action final, results being downloaded
+    DONE = "done"  #: final; see ``Job.outcome``
+
+
+ACTIVE_STATES = frozenset({JobState.SUBMITTING, JobState.PENDING, JobState.OFFLINE, JobState.RUNNING})
+WAITING_STATES = frozenset({JobState.QUEUED, JobState.PAUSED})
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    SCRIPT_FAILED = "script_failed"  #: a RunScript exited non-zero or wrote to stderr
+    COMMAND_FAILED = "command_failed"  #: a command Failed (later ones did not run)
+    TIMED_OUT = "timed_out"  #: script timeout or the 3-day offline queue expired
+    CANCELLED = "cancelled"
+    BLOCKED = "blocked"  #: ActiveRequestAlreadyExists (incl. an invisible portal session)
+    NOT_ALLOWED = "not_allowed"  #: DisallowedOperation / OsPlatformNotSupported / Forbidden
+    REFUSED = "refused"  #: pre-flight refused it: no call was spent
+    API_ERROR = "api_error"  #: anything else from the service or the network
+
+
+FAILED_OUTCOMES = frozenset(set(Outcome) - {Outcome.SUCCEEDED})
+
+
+class Priority(StrEnum):
+    INTERACTIVE = "interactive"  #: single-machine runs from the app go first
+    BULK = "bulk"
+
+
+@dataclass(slots=True)
+class CommandResult:
+    """What one command produced, as collected (and journalled)."""
+
+    index: int
+    type: str  #: PutFile / RunScript / GetFile
+    status: str | None = None  #: the service's commandStatus (Created/Completed/Failed/...)
+    errors: str = ""  #: the service's command errors, as text
+    script: ScriptResult | None = None  #: RunScript
+    file_path: str | None = None  #: GetFile: where the (decompressed) file was saved
+    size: int | None = None  #: bytes on disk after decompression
+    sha256_received: str | None = None  #: hash of the bytes as received (gzip)
+    sha256: str | None = None  #: hash of the decompressed file
+    downloaded: bool = False
+    download_error: str | None = None
+
+
+@dataclass(slots=True)
+class Job:
+    """One sequence on one machine."""
+
+    id: str  #: local job id (uuid4 hex); also the marker put into the Comment
+    batch_id: str
+    machine_id: str
+    machine_name: str
+    os_family: str
+    sequence: Sequence
+    priority: Priority = Priority.BULK
+    state: JobState = JobState.QUEUED
+    outcome: Outcome | None = None
+    action_id: str | None = None
+    action_status: str | None = None  #: the service's status, verbatim (unknown values kept)
+    command_status: list[str | None] = field(default_factory=list)  #: one per command
+    command_started: list[float | None] = field(default_factory=list)  #: epoch seconds, per command
+    created_at: float = field(default_factory=time.time)
+    submitted_at: float | None = None
+    started_at: float | None = None  #: action became InProgress
+    finished_at: float | None = None
+    queue_position: int | None = None  #: 1-based among waiting jobs, None when not waiting
+    error_code: str | None = None
+    error_message: str | None = None
+    machine_online: bool = True
+    attempts: int = 0
+    results: list[CommandResult] = field(default_factory=list)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state is JobState.DONE
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def elapsed(self, now: float | None = None) -> float:
+        end = self.finished_at or (now if now is not None else time.time())
+        start = self.submitted_at or self.created_at
+        return max(0.0, end - start)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSnapshot:
+    """Everything the UI shows about the budgets, at one instant."""
+
+    calls_used: int  #: runliveresponse calls in the current rolling window
+    calls_limit: int
+    window_s: float
+    next_slot_in_s: float  #: 0 when a call could go now
+    sessions_used: int
+    sessions_limit: int
+    queued: int  #: jobs waiting
+    active: int
+    eta_drain_s: float  #: estimate until the queue is submitted
+    general_used_minute: int
+    general_limit_minute: int
+    general_used_hour: int
+    general_limit_hour: int
+    backoff_until_s: float = 0.0  #: seconds left of a Retry-After back-off, 0 if none
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightIssue:
+    machine_id: str
+    machine_name: str
+    level: Literal["error", "warning"]
+    message: str  #: a whole sentence naming the problem and the fix
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One API call, for the request log. ``url`` is already redacted (no SAS signature)."""
+
+    at: float
+    method: str
+    url: str
+    status: int | None
+    elapsed_ms: float
+    error: str | None = None  #: error code or transport failure
+    attempt: int = 1
+
+
+# ---------------------------------------------------------------- events (engine -> subscribers)
+
+
+@dataclass(frozen=True, slots=True)
+class JobChanged:
+    job: Job
+    what: str = ""  #: short reason: "state", "command", "result", "error"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetChanged:
+    snapshot: BudgetSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLogged:
+    record: RequestRecord
+
+
+@dataclass(frozen=True, slots=True)
+class EngineNotice:
+    level: Literal["info", "warning", "error"]
+    message: str
+
+
+Event = JobChanged | BudgetChanged | RequestLogged | EngineNotice
+
+
+def summarize(jobs: list[Job]) -> dict[str, int]:
+    """Counts per outcome (and 'active'/'queued' for unfinished jobs) for summaries."""
+    out: dict[str, int] = {}
+    for j in jobs:
+        key = j.outcome.value if j.outcome else ("queued" if j.state in WAITING_STATES else "active")
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def job_to_json(job: Job) -> dict[str, Any]:
+    return {
+        "job_id": job.id,
+        "batch_id": job.batch_id,
+        "machine_id": job.machine_id,
+        "machine_name": job.machine_name,
+        "state": job.state.value,
+        "outcome": job.outcome.value if job.outcome else None,
+        "action_id": job.action_id,
+        "action_status": job.action_status,
+        "comment": job.sequence.comment,
+        "commands": [
+            {
+                "index": i,
+                "type": c.type.value,
+                "value": c.value,
+                "args": c.args,
+                "status": job.command_status[i] if i < len(job.command_status) else None,
+            }
+            for i, c in enumerate(job.sequence.commands)
+        ],
+        "error_code": job.error_code,
+        "error_message": job.error_message,
+        "results": [
+            {
+                "index": r.index,
+                "type": r.type,
+                "status": r.status,
+                "errors": r.errors,
+                "exit_code": r.script.exit_code if r.script else None,
+                "script_output": r.script.script_output if r.script else None,
+                "script_errors": r.script.script_errors if r.script else None,
+                "file": (
+                    {"path": r.file_path, "size": r.size, "sha256": r.sha256, "sha256_received": r.sha256_received}
+                    if r.file_path
+                    else None
+                ),
+                "download_error": r.download_error,
+            }
+            for r in job.results
+        ],
+    }
