@@ -28,52 +28,15 @@ class _Model(BaseModel):
         return self.model_dump(by_alias=True, mode="json")
 
 
-# ---------------------------------------------------------------- known enum values
-
-
-class HealthStatus(StrEnum):
-    ACTIVE = "Active"
-    INACTIVE = "Inactive"
-    IMPAIRED = "ImpairedCommunication"
-    NO_SENSOR_DATA = "NoSensorData"
-    NO_SENSOR_DATA_IMPAIRED = "NoSensorDataImpairedCommunication"
-    UNKNOWN = "Unknown"
-
-
-class RiskScore(StrEnum):
-    NONE = "None"
-    INFORMATIONAL = "Informational"
-    LOW = "Low"
-    MEDIUM = "Medium"
-    HIGH = "High"
-
-
-class ActionStatus(StrEnum):
-    PENDING = "Pending"
-    IN_PROGRESS = "InProgress"
-    SUCCEEDED = "Succeeded"
-    FAILED = "Failed"
-    TIMEOUT = "TimeOut"
-    CANCELLED = "Cancelled"
-
-
-#: Action statuses after which nothing changes any more.
-FINAL_ACTION_STATUSES = frozenset(
-    {ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.TIMEOUT, ActionStatus.CANCELLED}
+from lrtui.api.enums import (  # noqa: E402,F401  (re-exported: the enums live without pydantic)
+    ACTIVE_ACTION_STATUSES,
+    FINAL_ACTION_STATUSES,
+    ActionStatus,
+    CommandStatus,
+    CommandType,
+    HealthStatus,
+    RiskScore,
 )
-ACTIVE_ACTION_STATUSES = frozenset({ActionStatus.PENDING, ActionStatus.IN_PROGRESS})
-
-
-class CommandStatus(StrEnum):
-    CREATED = "Created"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-
-
-class CommandType(StrEnum):
-    PUT_FILE = "PutFile"
-    RUN_SCRIPT = "RunScript"
-    GET_FILE = "GetFile"
 
 
 # ---------------------------------------------------------------- machines

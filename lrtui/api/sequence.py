@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from lrtui.api.errors import ValidationError
-from lrtui.api.models import CommandType
+from lrtui.api.enums import CommandType
 from lrtui.api.paths import validate_path
 
 #: Group rank of each command type: the order the service demands.
