@@ -127,12 +127,8 @@ def test_bad_budget_values_are_named(tmp_path, line, expect):
     with pytest.raises(ConfigError) as e:
         load_settings(config_path=p)
     assert expect in e.value.message
-    line = next(i for i, l in enumerate(p.read_text().splitlines(), 1) if l == line_text(line_))
+    line = next(i for i, l in enumerate(p.read_text().splitlines(), 1) if l == line_)
     assert f", line {line}:" in e.value.message
-
-
-def line_text(x):
-    return x
 
 
 def test_config_import_stays_light():
