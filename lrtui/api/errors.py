@@ -153,3 +153,39 @@ class UnsafeDownload(LrtuiError):
 
 class DecompressionLimit(LrtuiError):
     """A result expanded past the decompression cap (a gzip bomb, or a file larger than allowed)."""
+
+
+# ---------------------------------------------------------------- added by the API layer (issue 2)
+
+
+class MethodNotAllowed(ApiCallError):
+    """405: the service does not accept this HTTP method on this path (body is empty, ``Allow:`` says more)."""
+
+    code = "MethodNotAllowed"
+    hint = "lrtui called an endpoint with the wrong method; this is a bug in lrtui or a changed API."
+
+
+class UnexpectedResponse(ApiCallError):
+    """A success status whose body is not what the API documents (not JSON, missing fields)."""
+
+    code = "UnexpectedResponse"
+    hint = "A proxy or gateway may be answering instead of the service; check the API URL."
+
+
+class ResultLinkError(ApiCallError):
+    """The result host (blob storage) refused or failed a download link."""
+
+    code = "ResultLinkError"
+    hint = "Result links last 30 minutes; ask for a new link (lrtui does) and download again."
+
+
+class ConnectionFailed(TransportError):
+    """The connection could not be opened: the request was certainly not sent."""
+
+
+class DownloadTooLarge(LrtuiError):
+    """A download sent more bytes than the cap on received bytes allows."""
+
+
+class CorruptDownload(LrtuiError):
+    """A download ended early (fewer bytes than announced) or its gzip stream is truncated or invalid."""

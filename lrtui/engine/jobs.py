@@ -151,6 +151,7 @@ class RequestRecord:
     elapsed_ms: float
     error: str | None = None  #: error code or transport failure
     attempt: int = 1
+    retry_after: float | None = None  #: seconds the service asked to wait (429), when the client knows it
 
 
 # ---------------------------------------------------------------- events (engine -> subscribers)

@@ -1,0 +1,109 @@
+"""Retry policy and ``Retry-After`` parsing for the MDE client.
+
+The client owns the loop; this module only decides *how long* to wait. Reads (GET) retry 5xx, 408 and
+connection errors with capped exponential backoff and full jitter, and wait ``Retry-After`` on 429. A
+runliveresponse POST is never retried here (see ``MdeClient.run_live_response``).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Mapping
+
+#: When a 429 carries no usable hint, wait this long (what MDEAutomator does).
+DEFAULT_RETRY_AFTER_S = 60.0
+
+_BODY_AGAIN_IN = re.compile(r"again\s+in\s+(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE)
+_BODY_RETRY_AFTER = re.compile(r"retry\s+after\s+(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE)
+
+#: Statuses a read retries with backoff.
+RETRYABLE_STATUS = frozenset({408, 500, 502, 503, 504})
+
+
+@dataclass
+class RetryPolicy:
+    #: total attempts of a read on 5xx / connection errors (1 = no retry)
+    max_attempts: int = 4
+    base_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+    #: 0..1; the delay is drawn from [delay*(1-jitter), delay]
+    jitter: float = 1.0
+    #: total attempts of a read that keeps getting 429 (each waits Retry-After)
+    max_429_attempts: int = 3
+    #: a Retry-After longer than this is not waited for by the client: RateLimited is raised instead
+    max_retry_after_s: float = 300.0
+    #: how long ``get_action(fresh=True)`` tolerates 404 (eventual consistency after a POST)
+    fresh_404_s: float = 120.0
+    fresh_404_first_delay_s: float = 2.0
+    fresh_404_max_delay_s: float = 10.0
+    #: after an uncertain POST: how many listings look for the marker, and the wait before each
+    reconcile_attempts: int = 3
+    reconcile_delay_s: float = 5.0
+    rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before retry number ``attempt`` (1 = the first retry): capped exponential, jittered."""
+        attempt = max(1, attempt)
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (attempt - 1)))
+        j = min(max(self.jitter, 0.0), 1.0)
+        return ceiling * (1.0 - j * self.rng.random())
+
+    def fresh_404_delay(self, attempt: int) -> float:
+        return min(self.fresh_404_max_delay_s, self.fresh_404_first_delay_s * (1.5 ** max(0, attempt - 1)))
+
+
+def parse_retry_after(
+    headers: Mapping[str, str] | None,
+    body: bytes | str | None = None,
+    *,
+    now: float | None = None,
+    default: float = DEFAULT_RETRY_AFTER_S,
+) -> float:
+    """Seconds to wait after a 429.
+
+    Order: ``retry-after-ms``; ``Retry-After`` as (decimal) seconds; ``Retry-After`` as an HTTP date
+    (relative to ``now``, epoch seconds); the body's "... again in N seconds"; else ``default``.
+    Never negative.
+    """
+    h = {k.lower(): v for k, v in (headers or {}).items()}
+    ms = h.get("retry-after-ms")
+    if ms:
+        try:
+            v = float(ms.strip()) / 1000.0
+            if v >= 0 and v == v and v != float("inf"):
+                return v
+        except ValueError:
+            pass
+    ra = (h.get("retry-after") or "").strip()
+    if ra:
+        try:
+            v = float(ra)
+            if v == v and v != float("inf"):
+                return max(0.0, v)
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(ra)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=timezone.utc)
+                ref = time.time() if now is None else now
+                return max(0.0, when.timestamp() - ref)
+    if body:
+        text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
+        text = text[:65536]
+        m = _BODY_AGAIN_IN.search(text) or _BODY_RETRY_AFTER.search(text)
+        if m:
+            return max(0.0, float(m.group(1)))
+    return default
+
+
+def http_date(ts: float) -> str:
+    """An IMF-fixdate for ``ts`` (tests, the simulator)."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")

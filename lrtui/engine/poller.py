@@ -1,0 +1,147 @@
+"""Following every submitted action with one list call per cycle.
+
+``GET /api/machineactions?$filter=id in (...)`` with up to ``poll_chunk`` ids per call: with the default 25
+sessions that is one call per cycle whatever the number of actions, so calls per minute do not grow with the
+number of sessions. The cycle is quick (``poll_fast_s``) while any followed action is running or waiting on an
+online device, slow (``poll_slow_s``) when every one is queued for an offline device, and never shorter than
+the poller's share of the general budget allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from lrtui.api.errors import LrtuiError, RateLimited
+from lrtui.api.models import MachineAction
+from lrtui.engine.budget import GENERAL, Budget, BudgetSettings
+
+log = logging.getLogger(__name__)
+
+
+def _q(v: str) -> str:
+    return "'" + v.replace("'", "''") + "'"
+
+
+def ids_filter(ids: list[str]) -> str:
+    try:
+        from lrtui.api import odata
+
+        return odata.in_("id", ids)
+    except Exception:  # noqa: BLE001
+        return f"id in ({','.join(_q(i) for i in ids)})"
+
+
+@dataclass(slots=True)
+class Followed:
+    action_id: str
+    online: bool
+    running: bool = False
+    since: float = 0.0
+    last_seen: float | None = None
+
+
+def chunks(ids: list[str], size: int) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), max(1, size))]
+
+
+def cycle_interval(followed: list[Followed], n_calls: int, settings: BudgetSettings) -> float:
+    """Seconds between cycles: fast when something can move soon, slow when all wait offline."""
+    if not followed:
+        return settings.poll_slow_s
+    quick = any(f.running or f.online for f in followed)
+    base = settings.poll_fast_s if quick else settings.poll_slow_s
+    per_window = max(1.0, settings.general_per_minute * settings.poll_share)
+    floor = n_calls * settings.general_window_s / per_window
+    per_hour = max(1.0, settings.general_per_hour * settings.poll_share)
+    floor = max(floor, n_calls * settings.general_hour_s / per_hour)
+    return max(base, floor)
+
+
+OnAction = Callable[[MachineAction], Awaitable[None] | None]
+
+
+class Poller:
+    def __init__(self, client: Any, budget: Budget, on_action: OnAction, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.budget = budget
+        self.settings = budget.settings
+        self.on_action = on_action
+        self.clock = clock
+        self.followed: dict[str, Followed] = {}
+        self._wake = asyncio.Event()
+        self.cycles = 0
+        self.calls = 0
+        self._stopping = False
+
+    def follow(self, action_id: str, *, online: bool = True) -> None:
+        if action_id not in self.followed:
+            self.followed[action_id] = Followed(action_id, online, since=self.clock())
+            if len(self.followed) == 1:
+                self._wake.set()  # nothing was followed: the loop sleeps long, start a cycle now
+
+    def unfollow(self, action_id: str) -> None:
+        self.followed.pop(action_id, None)
+
+    def poll_now(self) -> None:
+        self._wake.set()
+
+    async def poll_once(self) -> list[MachineAction]:
+        """One cycle: a list call per chunk of followed ids; every action seen goes to ``on_action``."""
+        ids = sorted(self.followed)
+        seen: list[MachineAction] = []
+        for chunk in chunks(ids, self.settings.poll_chunk):
+            try:
+                self.calls += 1
+                actions = await self.client.list_actions(filter=ids_filter(chunk), top=len(chunk))
+            except RateLimited as e:
+                self.budget.back_off(GENERAL, e.retry_after)
+                break
+            except LrtuiError as e:
+                log.warning("poll failed: %s", e.user_message())
+                break
+            now = self.clock()
+            for a in actions:
+                f = self.followed.get(a.id)
+                if f is not None:
+                    f.last_seen = now
+                    f.running = a.status == "InProgress"
+                seen.append(a)
+                r = self.on_action(a)
+                if asyncio.iscoroutine(r):
+                    await r
+        self.cycles += 1
+        return seen
+
+    def interval(self) -> float:
+        followed = list(self.followed.values())
+        n_calls = math.ceil(len(followed) / max(1, self.settings.poll_chunk)) or 1
+        return cycle_interval(followed, n_calls, self.settings)
+
+    async def run(self) -> None:
+        while not self._stopping:
+            if not self.followed:
+                self._wake.clear()
+                await self._wait(3600.0)
+                continue
+            started = self.clock()
+            await self.poll_once()
+            left = self.interval() - (self.clock() - started)
+            if left > 0:
+                self._wake.clear()
+                await self._wait(left)
+
+    async def _wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()

@@ -1,0 +1,200 @@
+"""The blob origin: signed, expiring result URLs like Azure Blob SAS links.
+
+``GET /investigation-actions-data/<tenant>/CustomPlaybookCommandOutput/<name>?sv=..&st=..&se=..&sr=b&sp=r&sig=..``
+The signature is an HMAC over the path and the expiry. RunScript results are the JSON document
+``{"script_name","exit_code","script_output","script_errors"}``; GetFile results are gzip bytes served
+as-is (``Content-Length``, no ``Content-Encoding``). Bench files stream without being held in memory.
+A request carrying ``Authorization`` is served but counted in ``state.auth_leaks`` and logged.
+"""
+
+from __future__ import annotations
+
+
+import hmac
+import json
+import logging
+import re
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from lrtui.api.models import CommandStatus, CommandType
+
+from .clock import iso7, parse_iso
+from .library import bench_stream, file_bytes, gzip_stream
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+__all__ = ["build_blob_app"]
+
+log = logging.getLogger("lrtui.sim")
+_PATH = re.compile(r"^/investigation-actions-data/([^/]+)/CustomPlaybookCommandOutput/([0-9a-f]{64})$")
+_CACHE_MAX = 96 * 1024 * 1024
+
+
+def _xml_error(code: str, message: str, status: int, detail: str | None = None, rid: str = "") -> Response:
+    extra = f"<AuthenticationErrorDetail>{detail}</AuthenticationErrorDetail>" if detail else ""
+    body = (f'\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code><Message>{message}\n'
+            f"RequestId:{rid}\nTime:</Message>{extra}</Error>").encode("utf-8")
+    return Response(body, status_code=status, headers={"content-type": "application/xml", "x-ms-error-code": code,
+                                                       "x-ms-request-id": rid})
+
+
+class BlobApp:
+    def __init__(self, sim: "Simulator") -> None:
+        self.sim = sim
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_size = 0
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        response = self.handle(request)
+        await response(scope, receive, send)
+
+    def _refuse(self, code: str, message: str, status: int, detail: str | None = None) -> Response:
+        with self.sim.lock:
+            self.sim.state.blob_refused += 1
+            rid = self.sim.new_guid()
+        return _xml_error(code, message, status, detail, rid)
+
+    def handle(self, request: Request) -> Response:
+        sim = self.sim
+        if request.method not in ("GET", "HEAD"):
+            return Response(b"", status_code=405, headers={"Allow": "GET, HEAD"})
+        if "authorization" in request.headers:
+            with sim.lock:
+                sim.state.auth_leaks += 1
+                sim.state.auth_leak_paths.append(request.url.path)
+            log.warning("CLIENT BUG: a request to the blob origin carried an Authorization header (%s). "
+                        "Result links are SAS URLs: never send the bearer token to them.", request.url.path)
+        m = _PATH.match(request.url.path)
+        q = request.query_params
+        if not m:
+            return self._refuse("ResourceNotFound", "The specified resource does not exist.", 404)
+        se, sig = q.get("se"), q.get("sig")
+        if not se or not sig or q.get("sp") != "r" or q.get("sr") != "b":
+            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
+                                "Authorization header is formed correctly including the signature.", 403,
+                                "Signature fields not well formed.")
+        expected = sim.sign(request.url.path, se)
+        if not hmac.compare_digest(expected, sig):
+            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
+                                "Authorization header is formed correctly including the signature.", 403,
+                                "Signature did not match.")
+        try:
+            expiry = parse_iso(se)
+        except ValueError:
+            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request.", 403,
+                                f"Signed expiry time [{se}] is not valid.")
+        now = sim.now()
+        if now > expiry:
+            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
+                                "Authorization header is formed correctly including the signature.", 403,
+                                f"Signed expiry time [{se}] must be after current time [{(iso7(now) or '')[:19]}Z]")
+        name = m.group(2)
+        with sim.lock:
+            ref = sim.state.blobs.get(name)
+            a = sim.state.actions.get(ref[0]) if ref else None
+            c = a.commands[ref[1]] if a and ref else None
+            if c is None or c.status != CommandStatus.COMPLETED:
+                c = None
+        if c is None:
+            return self._refuse("BlobNotFound", "The specified blob does not exist.", 404)
+        headers = {"x-ms-blob-type": "BlockBlob", "x-ms-version": "2020-08-04", "Accept-Ranges": "bytes",
+                   "ETag": f'"0x8DC{name[:12].upper()}"', "Last-Modified": _http_date(c.end or now),
+                   "content-type": "application/octet-stream"}
+        if c.type == CommandType.GET_FILE and c.recipe is not None and c.recipe.kind == "bench":
+            length, chunks = bench_stream(c.recipe)
+            return self._ranged(request, length, None, chunks, headers)
+        data = self._content(name, a, c)
+        return self._ranged(request, len(data), data, None, headers)
+
+    def _content(self, name: str, a, c) -> bytes:
+        data = self._cache.get(name)
+        if data is not None:
+            self._cache.move_to_end(name)
+            return data
+        if c.type == CommandType.RUN_SCRIPT and c.plan is not None:
+            out, err = c.plan.render()
+            data = json.dumps({"script_name": c.plan.script_name, "exit_code": c.plan.exit_code,
+                               "script_output": out, "script_errors": err}, ensure_ascii=False).encode("utf-8")
+        elif c.type == CommandType.GET_FILE and c.recipe is not None:
+            data = gzip_stream(file_bytes(c.recipe, a.machine))
+        else:
+            data = b""
+        with self.sim.lock:
+            self._cache[name] = data
+            self._cache_size += len(data)
+            while self._cache_size > _CACHE_MAX and len(self._cache) > 1:
+                _, old = self._cache.popitem(last=False)
+                self._cache_size -= len(old)
+        return data
+
+    def _ranged(self, request: Request, length: int, data: bytes | None, chunks: Callable[[], Iterator[bytes]] | None,
+                headers: dict[str, str]) -> Response:
+        start, end = 0, length - 1
+        status = 200
+        rng = request.headers.get("range")
+        if rng:
+            mr = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", rng)
+            if mr and (mr.group(1) or mr.group(2)):
+                if mr.group(1):
+                    start = int(mr.group(1))
+                    end = min(int(mr.group(2)), length - 1) if mr.group(2) else length - 1
+                else:
+                    start = max(0, length - int(mr.group(2)))
+                if start >= length or start > end:
+                    return Response(b"", status_code=416, headers={"Content-Range": f"bytes */{length}"})
+                status = 206
+                headers["Content-Range"] = f"bytes {start}-{end}/{length}"
+        n = end - start + 1 if length else 0
+        headers["content-length"] = str(n)
+        with self.sim.lock:
+            self.sim.state.blob_downloads += 1
+            self.sim.state.blob_bytes += n if request.method == "GET" else 0
+        if request.method == "HEAD":
+            return Response(b"", status_code=status, headers=headers)
+        if data is not None:
+            return Response(data[start:end + 1], status_code=status, headers=headers)
+        assert chunks is not None
+
+        async def body():
+            pos = 0
+            for chunk in chunks():
+                lo, hi = pos, pos + len(chunk)
+                pos = hi
+                if hi <= start:
+                    continue
+                if lo > end:
+                    break
+                piece = chunk[max(0, start - lo): min(len(chunk), end + 1 - lo)]
+                # hand out 256 KiB at a time so slow readers keep memory flat
+                for k in range(0, len(piece), 262144):
+                    yield piece[k:k + 262144]
+
+        return StreamingResponse(body(), status_code=status, headers=headers)
+
+
+def _http_date(t: float) -> str:
+    import email.utils
+
+    return email.utils.formatdate(t, usegmt=True)
+
+
+def build_blob_app(sim: "Simulator") -> BlobApp:
+    return BlobApp(sim)
+
+

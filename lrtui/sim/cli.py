@@ -1,0 +1,91 @@
+"""``lrtui sim``: serve the simulator on loopback (``sim_main(argv) -> exit code``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+__all__ = ["sim_main", "build_parser"]
+
+
+def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Serve a simulated MDE tenant (API + blob origin) over HTTP.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="API port (default 8765; 0 = any free port)")
+    p.add_argument("--blob-port", type=int, default=0, help="blob origin port (default 0 = any free port)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--time-scale", type=float, default=1.0, help="multiply every service duration (0.01 = 100x faster)")
+    p.add_argument("--machines", type=int, default=500)
+    p.add_argument("--rate-calls", type=int, default=10, help="runliveresponse calls per rate window (default 10)")
+    p.add_argument("--rate-window", type=float, default=60.0, help="rate window in seconds (default 60)")
+    p.add_argument("--scale-rate-window", action="store_true", help="also scale the rate windows by --time-scale")
+    p.add_argument("--max-sessions", type=int, default=25)
+    p.add_argument("--general-per-minute", type=int, default=100)
+    p.add_argument("--general-per-hour", type=int, default=1500)
+    p.add_argument("--faults", default=None, help="e.g. 5xx=0.1,drop=0.05,latency=200ms,429=0.05")
+    p.add_argument("--require-token", default=None, metavar="VALUE", help="accept only this bearer token")
+    p.add_argument("--token-ttl", type=float, default=None, metavar="S", help="tokens expire S seconds after first use")
+    p.add_argument("--quirk-empty-commands", action="store_true", help="empty 'commands' in the POST answer")
+    p.add_argument("--quirk-fresh-404", type=float, default=0.0, metavar="S", help="GET of a new action is 404 for S seconds")
+    p.add_argument("--quirk-portal-session", action="append", default=[], metavar="MACHINE",
+                   help="a hidden portal session blocks this machine (id or name); repeatable")
+    p.add_argument("--lenient-case", action="store_true", help="accept wrong-case body keys")
+    p.add_argument("--log-level", default="warning")
+    return p
+
+
+def sim_main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .config import SimConfig, parse_faults
+    from .server import SimServer
+    from .simulator import Simulator
+
+    logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.WARNING),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        faults = parse_faults(args.faults)
+        cfg = SimConfig(seed=args.seed, machines=args.machines, time_scale=args.time_scale, rate_calls=args.rate_calls,
+                        rate_window_s=args.rate_window, scale_rate_window=args.scale_rate_window,
+                        max_sessions=args.max_sessions, general_per_minute=args.general_per_minute,
+                        general_per_hour=args.general_per_hour, faults=faults, require_token=args.require_token,
+                        token_ttl_s=args.token_ttl, quirk_empty_commands=args.quirk_empty_commands,
+                        quirk_fresh_404_s=args.quirk_fresh_404, quirk_portal_session=args.quirk_portal_session,
+                        lenient_case=args.lenient_case)
+        sim = Simulator(cfg)
+    except ValueError as e:
+        print(f"lrtui sim: {e}", file=sys.stderr)
+        return 2
+    srv = SimServer(sim, args.host, args.port, args.blob_port, log_level=args.log_level)
+
+    def ready(api: str, blob: str) -> None:
+        print(f"api {api}", flush=True)
+        print(f"blob {blob}", flush=True)
+        tok = f"bearer token: {args.require_token!r} required" if args.require_token else "bearer token: any (e.g. demo-token)"
+        print(f"tenant: {len(sim.state.machines)} machines, seed {args.seed}, time scale {args.time_scale:g}; {tok}",
+              flush=True)
+        if cfg.faults:
+            print(f"faults: {cfg.faults}", flush=True)
+        print("ready", flush=True)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, srv.request_stop)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover (Windows)
+                signal.signal(sig, lambda *_: srv.request_stop())
+        await srv.run(ready)
+
+    try:
+        asyncio.run(main())
+    except OSError as e:
+        print(f"lrtui sim: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    print("stopped", flush=True)
+    return 0

@@ -1,0 +1,116 @@
+"""Fault injection (``--faults``): latency, spurious 429s, 5xx and dropped connections, seeded.
+
+5xx and drops happen either *before* the request reaches the API (nothing happened) or *after* it was
+processed (it happened, the answer is lost) -- ``FaultSpec.phase_after`` is the share of the latter.
+A drop over a real socket closes the connection without an answer; in-process (ASGI transport, no
+socket) it raises ``httpx.RemoteProtocolError`` into the client, like a real disconnect would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from typing import TYPE_CHECKING, Callable
+
+from .config import FaultSpec
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+__all__ = ["FaultMiddleware", "SimulatedDrop"]
+
+
+class SimulatedDrop(ConnectionResetError):
+    """Raised in-process when httpx is unavailable (it always is in this project)."""
+
+
+def _drop_exception() -> BaseException:
+    try:
+        import httpx
+
+        return httpx.RemoteProtocolError("Server disconnected without sending a response (simulated drop).")
+    except Exception:  # pragma: no cover
+        return SimulatedDrop("simulated dropped connection")
+
+
+class FaultMiddleware:
+    def __init__(self, app: Callable, sim: "Simulator", spec: FaultSpec, *, origin: str = "api") -> None:
+        self.app = app
+        self.sim = sim
+        self.spec = spec
+        self.origin = origin
+        self.rng = random.Random(f"faults|{sim.config.seed}|{origin}")
+
+    def __getattr__(self, name: str):  # expose the wrapped app's attributes
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        spec = self.spec
+        with self.sim.lock:
+            lo, hi = spec.latency_s
+            latency = lo + (hi - lo) * self.rng.random()
+            roll = self.rng.random()
+            after = self.rng.random() < spec.phase_after
+            pick = self.rng.random()
+        if latency > 0:
+            await asyncio.sleep(latency)
+        fault = None
+        if roll < spec.throttle_429:
+            fault = "429"
+        elif roll < spec.throttle_429 + spec.error_5xx:
+            fault = "5xx"
+        elif roll < spec.throttle_429 + spec.error_5xx + spec.drop:
+            fault = "drop"
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        if fault == "429":
+            after = False
+        st = self.sim.state
+        with self.sim.lock:
+            st.faults_injected[f"{fault}_{'after' if after else 'before'}"] += 1
+        if after:
+            async def swallow(message: dict) -> None:
+                return None
+            await self.app(scope, receive, swallow)
+        if fault == "drop":
+            await self._drop(send)
+            return
+        if fault == "429":
+            with self.sim.lock:
+                st.throttled_count += 1
+                st.throttled_by_reason["injected"] += 1
+                st.status_counts[429] += 1
+            wait = 1 + int(pick * 3)
+            await self._json(send, 429, "TooManyRequests", f"Rate limit is exceeded. Try again in {wait} seconds.",
+                             [(b"retry-after", str(wait).encode())])
+            return
+        status = [500, 502, 503][int(pick * 3)]
+        code = {500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable"}[status]
+        with self.sim.lock:
+            st.status_counts[status] += 1
+        await self._json(send, status, code, "An unexpected error occurred (simulated). Retry the request.", [])
+
+    async def _json(self, send: Callable, status: int, code: str, message: str, extra: list) -> None:
+        with self.sim.lock:
+            rid = self.sim.request_id()
+        body = json.dumps({"error": {"code": code, "message": message, "target": rid}}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())] + extra})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _drop(self, send: Callable) -> None:
+        cycle = getattr(send, "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if transport is not None:
+            transport.close()
+            # let uvicorn notice the disconnect before the app returns (no "returned without response" log)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            return
+        raise _drop_exception()

@@ -1,0 +1,194 @@
+"""Command palette providers: machines, library scripts, saved sequences, actions and results, themes.
+
+Registered as ``App.COMMANDS | COMMAND_PROVIDERS`` so Textual's own commands (keys, screenshot, quit...)
+stay. Everything heavy is imported inside the methods; the palette reads the runtime, never the service
+directly (the library list comes from the engine, which caches it).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any, Iterable
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from lrtui.tui.safe_text import clean_line
+
+if TYPE_CHECKING:
+    from lrtui.tui.app import LrtuiApp
+
+MAX_MACHINE_HITS = 20
+
+
+class _LrtuiProvider(Provider):
+    @property
+    def lrtui(self) -> "LrtuiApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def runtime(self) -> Any:
+        return getattr(self.app, "runtime", None)
+
+    async def _ranked(self, query: str, items: Iterable[tuple[str, Any, str | None]]) -> Hits:
+        """Yield a Hit per (text, callback, help) item that matches ``query``."""
+        matcher = self.matcher(query)
+        for text, command, help_text in items:
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, text=text, help=help_text)
+
+
+class MachineCommands(_LrtuiProvider):
+    """Jump to a machine or mark it, over the whole tenant (uses the inventory's search)."""
+
+    async def search(self, query: str) -> Hits:
+        runtime = self.runtime
+        words = query.strip()
+        if runtime is None or not words:
+            return
+        inventory = runtime.inventory
+        rows = inventory.search(words)[:MAX_MACHINE_HITS]
+        matcher = self.matcher(words)
+        for index in rows:
+            machine = inventory[index]
+            name = clean_line(machine.name)
+            score = max(matcher.match(name), 0.3)
+            detail = " ".join(x for x in (machine.os_platform, machine.health_status, machine.last_ip_address) if x)
+            yield Hit(score, matcher.highlight(f"Machine: {name}"), partial(self._jump, machine.id, False),
+                      text=f"Machine: {name}", help=clean_line(detail))  # fmt: skip
+            yield Hit(score * 0.9, matcher.highlight(f"Mark machine: {name}"), partial(self._jump, machine.id, True),
+                      text=f"Mark machine: {name}", help="Jump to it and mark it")  # fmt: skip
+
+    def _jump(self, machine_id: str, mark: bool) -> None:
+        self.lrtui.action_show_pane("machines")
+        self.lrtui.machines_pane.jump_to(machine_id, mark=mark)
+
+
+class LibraryCommands(_LrtuiProvider):
+    """Add a PutFile or RunScript of a library file to the sequence."""
+
+    async def startup(self) -> None:
+        self._files: list[Any] = []
+        runtime = self.runtime
+        if runtime is None:
+            return
+        try:
+            self._files = list(await runtime.engine.library())
+        except Exception as exc:  # the palette still works without the library
+            self.app.log.warning(f"library unavailable for the palette: {exc!r}")
+
+    def _items(self) -> list[tuple[str, Any, str | None]]:
+        from lrtui.api.models import CommandType
+
+        items = []
+        for f in getattr(self, "_files", []):
+            name = clean_line(f.file_name)
+            desc = clean_line(f.description or "")
+            items.append((f"Add PutFile: {name}", partial(self._add, f, CommandType.PUT_FILE), desc or None))
+            if name.lower().endswith((".ps1", ".sh", ".py", ".bat", ".cmd")) or f.has_parameters:
+                hint = clean_line(f.parameters_description or "") if f.has_parameters else desc
+                items.append((f"Add RunScript: {name}", partial(self._add, f, CommandType.RUN_SCRIPT), hint or None))
+        return items
+
+    async def search(self, query: str) -> Hits:
+        async for hit in self._ranked(query, self._items()):
+            yield hit
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._items()[:10]:
+            yield DiscoveryHit(text, command, text=text, help=help_text)
+
+    def _add(self, file: Any, kind: Any) -> None:
+        pane = self.lrtui.sequence_pane
+        if pane is None or not hasattr(pane, "add_library_command"):
+            self.app.notify("The sequence pane is not ready yet.", severity="warning", markup=False)
+            return
+        self.lrtui.action_show_pane("sequence")
+        pane.add_library_command(file, kind)
+
+
+class SavedSequenceCommands(_LrtuiProvider):
+    """Load a saved sequence into the Sequence pane."""
+
+    async def startup(self) -> None:
+        try:
+            from lrtui.tui import saved_sequences
+
+            self._names = saved_sequences.list_saved()
+        except Exception as exc:
+            self._names = []
+            self.app.log.warning(f"saved sequences unavailable: {exc!r}")
+
+    def _items(self) -> list[tuple[str, Any, str | None]]:
+        return [(f"Load sequence: {clean_line(n)}", partial(self._load, n), "Saved sequence") for n in self._names]
+
+    async def search(self, query: str) -> Hits:
+        async for hit in self._ranked(query, self._items()):
+            yield hit
+
+    def _load(self, name: str) -> None:
+        from lrtui.tui import saved_sequences
+
+        try:
+            seq = saved_sequences.load(name)
+        except Exception as exc:
+            self.lrtui.show_error(exc, title="Saved sequence")
+            return
+        pane = self.lrtui.sequence_pane
+        if pane is not None and hasattr(pane, "load_sequence"):
+            self.lrtui.action_show_pane("sequence")
+            pane.load_sequence(seq)
+
+
+class ActionCommands(_LrtuiProvider):
+    """App actions, and "open results" for every job the engine knows (this session and the journal's)."""
+
+    def _static(self) -> list[tuple[str, Any, str | None]]:
+        app = self.lrtui
+        return [
+            ("Show Machines", partial(app.action_show_pane, "machines"), "Pane 1"),
+            ("Show Sequence", partial(app.action_show_pane, "sequence"), "Pane 2"),
+            ("Show Activity", partial(app.action_show_pane, "activity"), "Pane 3"),
+            ("Show Results", partial(app.action_show_pane, "results"), "Pane 4"),
+            ("Show Request log", partial(app.action_show_pane, "requestlog"), "Pane 5: every API call"),
+            ("Run the sequence on the marked machines", app.action_run_sequence, "ctrl+r"),
+            ("Refresh machines from the service", app.machines_pane.action_refresh_inventory, "r in Machines"),
+            ("Clear machine marks", app.machines_pane.machine_list.action_clear_marks, "c in Machines"),
+            ("Help: keys", app.action_help, "?"),
+        ]
+
+    def _jobs(self) -> list[tuple[str, Any, str | None]]:
+        engine = getattr(self.runtime, "engine", None)
+        if engine is None:
+            return []
+        items = []
+        for job in list(engine.jobs)[-200:]:
+            state = job.outcome.value if job.outcome else job.state.value
+            cmds = ", ".join(c.label() for c in job.sequence.commands)[:60]
+            items.append((f"Open results: {clean_line(job.machine_name)} ({state})",
+                          partial(self.lrtui.open_results, job.id), clean_line(cmds)))  # fmt: skip
+        return items
+
+    async def search(self, query: str) -> Hits:
+        async for hit in self._ranked(query, self._static() + self._jobs()):
+            yield hit
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._static():
+            yield DiscoveryHit(text, command, text=text, help=help_text)
+
+
+class ThemeCommands(_LrtuiProvider):
+    """Switch theme (the choice is saved to the config file)."""
+
+    def _items(self) -> list[tuple[str, Any, str | None]]:
+        names = sorted(self.app.available_themes)
+        names.sort(key=lambda n: not n.startswith("lrtui-"))
+        return [(f"Theme: {n}", partial(setattr, self.app, "theme", n), "Saved as [ui] theme") for n in names]
+
+    async def search(self, query: str) -> Hits:
+        async for hit in self._ranked(query, self._items()):
+            yield hit
+
+
+COMMAND_PROVIDERS = {MachineCommands, LibraryCommands, SavedSequenceCommands, ActionCommands, ThemeCommands}

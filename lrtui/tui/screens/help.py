@@ -1,0 +1,94 @@
+"""``?``: every binding of the focused pane (and the widget in it) and of the app, with its keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from lrtui.tui.safe_text import clean_line
+
+EXTRA = [
+    ("ctrl+p", "Command palette: machines, library scripts, saved sequences, results, themes"),
+    ("tab / shift+tab", "Move focus"),
+    ("ctrl+c", "Copy selected text (hold shift to select with the mouse)"),
+]
+
+
+def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group title, [(keys, description)]) per node of the focus chain, from ``screen.active_bindings``.
+
+    Keys that do the same action on the same node are joined (``up / k``); the keymap is already applied.
+    """
+    groups: dict[int, tuple[str, dict[str, tuple[list[str], str]]]] = {}
+    for _key, active_binding in active.items():
+        node, binding = active_binding.node, active_binding.binding
+        if binding.system:
+            continue
+        title = getattr(node, "BINDING_GROUP_TITLE", None) or _title(node, app)
+        _, actions = groups.setdefault(id(node), (title, {}))
+        desc = binding.description or binding.tooltip or binding.action.replace("_", " ")
+        keys, _ = actions.setdefault(binding.action, ([], desc))
+        display = app.get_key_display(binding)
+        if display not in keys:
+            keys.append(display)
+    ordered = sorted(groups.values(), key=lambda g: g[0] == "App")  # the app's keys last
+    return [(title, [(" / ".join(keys), desc) for keys, desc in actions.values()]) for title, actions in ordered]
+
+
+def _title(node: Any, app: Any) -> str:
+    if node is app:
+        return "App"
+    return type(node).__name__
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 90; max-width: 100%; height: 90%; border: thick $primary; background: $surface; }
+    HelpScreen #help-title { padding: 0 1; text-style: bold; background: $primary; color: $text; }
+    HelpScreen VerticalScroll { padding: 0 1; }
+    HelpScreen #help-foot { padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help-close"),
+        Binding("down,j", "scroll('down')", "Down", show=False, id="help-down"),
+        Binding("up,k", "scroll('up')", "Up", show=False, id="help-up"),
+    ]
+
+    def __init__(self, active_bindings: dict[str, Any]) -> None:
+        super().__init__()
+        self._active = active_bindings
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Keys", id="help-title", markup=False)
+            with VerticalScroll(id="help-body"):
+                for title, entries in binding_groups(self.app, self._active):
+                    yield Static(_table(title, entries), markup=False, classes="help-group")
+                yield Static(_table("Everywhere", EXTRA), markup=False, classes="help-group")
+            yield Static("escape closes · keys are rebindable in config.toml [ui.keymap] by binding id",
+                         id="help-foot", markup=False)  # fmt: skip
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, direction: str) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        body.scroll_down() if direction == "down" else body.scroll_up()
+
+
+def _table(title: str, entries: list[tuple[str, str]]) -> Table:
+    table = Table(title=Text(clean_line(title), style="bold"), title_justify="left", show_header=False,
+                  box=None, expand=True, padding=(0, 1))  # fmt: skip
+    table.add_column("keys", style="bold", width=22, no_wrap=True)
+    table.add_column("what")
+    for keys, what in entries:
+        table.add_row(Text(keys), Text(clean_line(what)))
+    return table

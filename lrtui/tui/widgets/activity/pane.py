@@ -1,0 +1,335 @@
+"""The Activity pane: one row per job, live, flicker-free and cheap.
+
+Engine events only mark rows dirty; a timer flushes them at most every ``FLUSH_S`` with ``update_cell`` on
+the cells whose text changed, adding rows only for new jobs. A one-second tick refreshes the countdowns
+(elapsed, RunScript timeout, next call slot).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
+
+from lrtui.engine.jobs import FAILED_OUTCOMES, BudgetChanged, EngineNotice, Job, JobChanged, JobState, summarize
+from lrtui.tui.messages import ShowError
+from lrtui.tui.safe_text import clean_line
+from lrtui.tui.widgets.activity.format import clock, command_glyphs, elapsed, state_label, timeout_left
+from lrtui.tui.widgets.activity.gauges import Gauges
+
+FLUSH_S = 0.15
+TICK_S = 1.0
+COLUMNS: list[tuple[str, str, int]] = [
+    ("machine", "Machine", 20),
+    ("state", "State", 10),
+    ("cmds", "Cmds", 4),
+    ("elapsed", "Time", 5),
+    ("queue", "Q", 3),
+    ("left", "Left", 5),
+    ("info", "Info", 30),
+]
+INFO_MIN = 16
+
+
+def info_text(job: Job) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")
+    if job.error_code or job.error_message:
+        if job.error_code:
+            t.append(clean_line(job.error_code), style="bold red")
+            t.append(": ")
+        t.append(clean_line(job.error_message or ""))
+        return t
+    if job.state is JobState.PENDING and not job.machine_online:
+        t.append("device offline: the service queues it up to 3 days", style="yellow")
+    elif job.action_status:
+        t.append(clean_line(job.action_status), style="dim")
+        if job.action_id:
+            t.append(f" {job.action_id[:8]}", style="dim")
+    return t
+
+
+def row_cells(job: Job, now: float) -> dict[str, Text]:
+    label, style = state_label(job)
+    cmds = Text(no_wrap=True)
+    for glyph, gstyle in command_glyphs(job):
+        cmds.append(glyph, style=gstyle)
+    left = timeout_left(job, now)
+    return {
+        "machine": Text(clean_line(job.machine_name), no_wrap=True, overflow="ellipsis"),
+        "state": Text(label, style=style, no_wrap=True),
+        "cmds": cmds,
+        "elapsed": Text(clock(elapsed(job, now)), justify="right"),
+        "queue": Text(f"#{job.queue_position}" if job.queue_position else "", justify="right"),
+        "left": Text(clock(left) if left is not None else "", style="bold red" if left is not None and left < 60 else "",
+                     justify="right"),
+        "info": info_text(job),
+    }
+
+
+class ActivityPane(Vertical):
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    BINDINGS = [
+        Binding("x", "cancel_job", "Cancel", id="activity-cancel", tooltip="Cancel the highlighted job"),
+        Binding("r", "retry_job", "Retry", id="activity-retry", tooltip="Retry the highlighted failed job"),
+        Binding("F", "retry_class", "Retry class", id="activity-retry-class",
+                tooltip="Retry every failed job with the highlighted job's outcome"),
+        Binding("p", "toggle_pause", "Pause/resume", id="activity-pause", tooltip="Pause or resume the queue"),
+        Binding("enter", "open_results", "Results", id="activity-results", show=True),
+    ]
+
+    class OpenResults(Message):
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.runtime: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._jobs: dict[str, Job] = {}
+        self._dirty: set[str] = set()
+        self._budget_dirty = True
+        self._cells: dict[str, dict[str, str]] = {}
+        self._notice: Text | None = None
+        self.flushes = 0  #: how many flushes changed something (tests check coalescing)
+
+    def compose(self) -> ComposeResult:
+        yield Gauges(id="activity-gauges")
+        table: DataTable = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
+        table.border_title = "Jobs"
+        yield table
+        yield Static(Text("connecting...", style="dim"), markup=False, id="activity-detail")
+
+    def on_mount(self) -> None:
+        table = self.table
+        for key, label, width in COLUMNS:
+            table.add_column(Text(label, style="bold"), key=key, width=width)
+        self.set_interval(FLUSH_S, self._flush, name="activity-flush")
+        self.set_interval(TICK_S, self._tick, name="activity-tick")
+
+    def on_resize(self) -> None:
+        """Give the Info column (error code and message) whatever width the other columns leave."""
+        table = self.table
+        fixed = sum(w for k, _, w in COLUMNS if k != "info") + 2 * table.cell_padding * len(COLUMNS)
+        width = max(INFO_MIN, table.scrollable_content_region.width - fixed - 1)
+        column = table.columns.get(ColumnKey("info"))
+        if column is not None and column.width != width:
+            column.width = width
+            table._require_update_dimensions = True  # no public API to resize a column in Textual 8.2
+            table.refresh()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    # ---------------------------------------------------------------- contract
+
+    def bind_runtime(self, runtime: Any) -> None:
+        self.runtime = runtime
+        if self._unsubscribe:
+            self._unsubscribe()
+        self._unsubscribe = runtime.engine.subscribe(self._on_event)
+        for job in runtime.engine.jobs:
+            self._jobs[job.id] = job
+            self._dirty.add(job.id)
+        self._budget_dirty = True
+        self._flush()
+
+    def focus_default(self) -> None:
+        self.table.focus()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#activity-table", DataTable)
+
+    @property
+    def engine(self) -> Any:
+        return getattr(self.runtime, "engine", None)
+
+    def now(self) -> float:
+        clk = getattr(self.app, "clock", None)
+        return clk() if callable(clk) else time.time()
+
+    def highlighted_job(self) -> Job | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        except (CellDoesNotExist, RowDoesNotExist):
+            return None
+        return self._jobs.get(key) if key else None
+
+    # ---------------------------------------------------------------- events: mark dirty only
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, JobChanged):
+            self._jobs[event.job.id] = event.job
+            self._dirty.add(event.job.id)
+        elif isinstance(event, BudgetChanged):
+            self._budget_dirty = True
+        elif isinstance(event, EngineNotice):
+            style = {"error": "bold red", "warning": "yellow"}.get(event.level, "")
+            self._notice = Text(clean_line(event.message), style=style)
+            self._budget_dirty = True
+
+    # ---------------------------------------------------------------- flush and tick
+
+    def _flush(self) -> None:
+        if not self._dirty and not self._budget_dirty:
+            return
+        dirty, self._dirty = self._dirty, set()
+        now = self.now()
+        for job_id in sorted(dirty, key=lambda j: self._jobs[j].created_at if j in self._jobs else 0):
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._apply(job, now)
+        self._budget_dirty = False
+        self._show_gauges()
+        self._show_detail()
+        self.flushes += 1
+
+    def _apply(self, job: Job, now: float, only: tuple[str, ...] | None = None) -> None:
+        table = self.table
+        cells = row_cells(job, now)
+        cache = self._cells.get(job.id)
+        if cache is None:
+            table.add_row(*(cells[k] for k, _, _ in COLUMNS), key=job.id)
+            self._cells[job.id] = {k: v.plain + repr(v.style) + repr(v.spans) for k, v in cells.items()}
+            return
+        for key in only or cells:
+            text = cells[key]
+            sig = text.plain + repr(text.style) + repr(text.spans)
+            if cache.get(key) != sig:
+                cache[key] = sig
+                table.update_cell(job.id, key, text)
+
+    def _tick(self) -> None:
+        now = self.now()
+        for job in self._jobs.values():
+            if job.is_active or job.state is JobState.COLLECTING:
+                self._apply(job, now, only=("elapsed", "left", "cmds"))
+            elif job.state in (JobState.QUEUED, JobState.PAUSED):
+                self._apply(job, now, only=("state", "queue"))
+        self._show_gauges()
+
+    def _show_gauges(self) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        try:
+            snap = engine.budget_snapshot()
+        except Exception:  # noqa: BLE001 - the gauges keep their last value
+            return
+        self.query_one(Gauges).show(snap)
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#activity-detail", Static)
+        if self.runtime is None:
+            return
+        counts = summarize(list(self._jobs.values()))
+        t = Text(no_wrap=True, overflow="ellipsis")
+        if not self._jobs:
+            t.append("No jobs yet: build a sequence (2) and run it with ctrl+r.", style="dim")
+        else:
+            t.append(f"{len(self._jobs)} jobs: ", style="bold")
+            t.append(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
+        job = self.highlighted_job()
+        if job is not None and (job.error_code or job.error_message):
+            t.append("\n")
+            t.append(clean_line(job.machine_name) + ": ", style="bold")
+            t.append(clean_line(job.error_code or "") + " ", style="bold red")
+            t.append(clean_line(job.error_message or ""))
+        elif self._notice is not None:
+            t.append("\n")
+            t.append_text(self._notice)
+        detail.update(t)
+
+    @on(DataTable.RowHighlighted, "#activity-table")
+    def _row_highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected, "#activity-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.post_message(self.OpenResults(event.row_key.value))
+
+    # ---------------------------------------------------------------- key actions
+
+    def _say(self, text: str, style: str = "yellow") -> None:
+        self._notice = Text(text, style=style)
+        self._show_detail()
+
+    def action_open_results(self) -> None:
+        job = self.highlighted_job()
+        if job is not None:
+            self.post_message(self.OpenResults(job.id))
+
+    def action_cancel_job(self) -> None:
+        job = self.highlighted_job()
+        if job is None or self.engine is None:
+            return
+        if job.is_final or job.state is JobState.COLLECTING:
+            self._say(f"{clean_line(job.machine_name)} is already finished; nothing to cancel.")
+            self.app.bell()
+            return
+        from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
+
+        what = "remove it from the queue" if job.state in (JobState.QUEUED, JobState.PAUSED) else "ask the service to cancel the action"
+        q = Text(f"Cancel the job on {clean_line(job.machine_name)}? This will {what}. Work already running on the device may not stop.")
+        self.app.push_screen(ConfirmScreen("Cancel?", q), lambda yes: yes and self._call("cancel", job.id))
+
+    def action_retry_job(self) -> None:
+        job = self.highlighted_job()
+        if job is None or self.engine is None:
+            return
+        if not job.is_final or job.outcome not in FAILED_OUTCOMES:
+            self._say("Only a finished job that did not succeed can be retried.")
+            self.app.bell()
+            return
+        self._call("retry", job.id)
+
+    def action_retry_class(self) -> None:
+        job = self.highlighted_job()
+        if job is None or self.engine is None:
+            return
+        if not job.is_final or job.outcome not in FAILED_OUTCOMES:
+            self._say("Highlight a failed job: F retries every failed job with the same outcome.")
+            self.app.bell()
+            return
+        outcome = job.outcome
+        n = sum(1 for j in self._jobs.values() if j.is_final and j.outcome is outcome)
+        from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
+
+        q = f"Retry all {n} job{'s' if n != 1 else ''} that ended {outcome.value.replace('_', ' ')}? Each retry spends a call from the budget."
+        self.app.push_screen(ConfirmScreen("Retry failed?", q), lambda yes: yes and self._call("retry_failed", outcome))
+
+    def action_toggle_pause(self) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        if engine.budget_snapshot().paused:
+            engine.resume()
+            self._say("Queue resumed.", "green")
+        else:
+            engine.pause()
+            self._say("Queue paused: nothing new is sent; running actions continue. p resumes.")
+        self._budget_dirty = True
+
+    @work(group="activity-control", exit_on_error=False)
+    async def _call(self, method: str, arg: Any) -> None:
+        try:
+            await getattr(self.engine, method)(arg)
+        except Exception as e:  # noqa: BLE001
+            self.post_message(ShowError(e, title=f"{method.replace('_', ' ').capitalize()} failed"))

@@ -1,0 +1,1 @@
+"""The Machines pane (pane 1)."""

@@ -1,0 +1,92 @@
+"""Details of the highlighted machine. Every value comes from the tenant and is shown as plain text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable
+
+from rich.text import Text
+from textual.widgets import Static
+
+from lrtui.tui.safe_text import clean_line
+from lrtui.tui.widgets.machines.columns import relative_age
+
+if TYPE_CHECKING:
+    from lrtui.api.models import Machine
+
+OFFLINE_NOTE = "offline: live response will queue up to 3 days"
+
+
+def _when(value: datetime | None, now: float) -> str:
+    if value is None:
+        return "-"
+    stamp = value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{stamp} ({relative_age(value, now)} ago)"
+
+
+def _ips(machine: "Machine") -> str:
+    seen: list[str] = []
+    for ip in machine.ip_addresses or ():
+        a = ip.ip_address
+        if a and a not in seen and not a.startswith(("127.", "::1", "fe80")):
+            seen.append(a)
+    if machine.last_ip_address and machine.last_ip_address not in seen:
+        seen.insert(0, machine.last_ip_address)
+    text = ", ".join(seen[:4]) + (f" +{len(seen) - 4}" if len(seen) > 4 else "")
+    if machine.last_external_ip_address:
+        text += f"  (external {machine.last_external_ip_address})"
+    return text or "-"
+
+
+def details_text(machine: "Machine", now: float, *, warning: str = "bold") -> Text:
+    """The details as a ``Text`` (labels styled, values plain and cleaned)."""
+    out = Text(no_wrap=False, overflow="fold")
+    out.append(clean_line(machine.name), style="bold")
+    if not machine.is_online:
+        out.append("   ")
+        out.append(f"⚠ {OFFLINE_NOTE}", style=warning)
+    out.append("\n")
+    os_bits = " ".join(
+        str(x) for x in (machine.os_platform, machine.version, f"build {machine.os_build}" if machine.os_build else None,
+                         machine.os_architecture) if x
+    )  # fmt: skip
+    rows: list[list[tuple[str, Any]]] = [
+        [("OS", os_bits or "-"), ("Health", machine.health_status or "-")],
+        [("Risk", machine.risk_score or "-"), ("Exposure", machine.exposure_level or "-"),
+         ("Value", machine.device_value or "-")],
+        [("IPs", _ips(machine))],
+        [("Last seen", _when(machine.last_seen, now)), ("First seen", _when(machine.first_seen, now))],
+        [("Group", machine.rbac_group_name or "(ungrouped)"), ("Onboarding", machine.onboarding_status or "-"),
+         ("Agent", machine.agent_version or "-")],
+        [("Tags", ", ".join(machine.machine_tags) if machine.machine_tags else "(none)")],
+    ]  # fmt: skip
+    for r, row in enumerate(rows):
+        for i, (label, value) in enumerate(row):
+            if i:
+                out.append("   ")
+            out.append(f"{label} ", style="dim")
+            out.append(clean_line(value))
+        if r < len(rows) - 1:
+            out.append("\n")
+    return out
+
+
+class MachineDetails(Static):
+    """OS, version, IPs, last seen, health, risk, exposure, group, tags, onboarding of one machine."""
+
+    def __init__(self, *, clock: Callable[[], float] | None = None, **kw: Any) -> None:
+        super().__init__("", markup=False, **kw)
+        self._clock = clock
+
+    def show_machine(self, machine: "Machine | None") -> None:
+        self.set_class(machine is not None and not machine.is_online, "-offline")
+        if machine is None:
+            self.update(Text("No machine highlighted.", style="dim"))
+            return
+        now = self._clock() if self._clock else 0.0
+        colour = self.app.theme_variables.get("warning") if not self.app.no_color else None
+        self.update(details_text(machine, now, warning=f"bold {colour}" if colour else "bold reverse"))
+
+    def show_message(self, message: str) -> None:
+        self.set_class(False, "-offline")
+        self.update(Text(message, style="dim"))

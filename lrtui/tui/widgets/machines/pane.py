@@ -1,0 +1,226 @@
+"""The Machines pane: search the whole tenant as you type, mark machines, read the highlighted one's details.
+
+The pane never calls the service itself: it reads ``runtime.inventory`` and asks it to load pages from
+``runtime.client`` in an app worker (so the app's single worker-error handler reports failures).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from lrtui.tui.widgets.machines.details import MachineDetails
+from lrtui.tui.widgets.machines.machine_list import MachineList, header_text
+from lrtui.tui.widgets.machines.search_input import SearchInput
+
+if TYPE_CHECKING:
+    from lrtui.api.models import Machine
+
+#: Only the first N marked machines are built into ``Machine`` objects per message batch.
+CONNECTING = "Connecting to the tenant…"
+
+
+class MachinesPane(Vertical):
+    """Pane ``1``."""
+
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
+
+    BINDING_GROUP_TITLE = "Machines"
+    DEFAULT_CLASSES = "pane"
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="machines-search", tooltip="Search the whole tenant"),
+        Binding("r,f5", "refresh_inventory", "Refresh", id="machines-refresh", tooltip="Reload machines from the service"),
+    ]
+
+    class MarkedChanged(Message):
+        """The set of marked machines changed; ``machines`` in marking order."""
+
+        def __init__(self, machines: "tuple[Machine, ...]") -> None:
+            super().__init__()
+            self.machines = machines
+
+    def __init__(self, *, clock: Callable[[], float] | None = None, **kw: Any) -> None:
+        kw.setdefault("id", "machines")
+        super().__init__(**kw)
+        self.runtime: Any = None
+        self._clock = clock
+        self.query_text = ""
+        self.last_search_ms = 0.0
+        self.on_search_painted: list[Callable[[float], None]] = []  #: bench hooks: key-to-paint latency (s)
+        self._generation = -1
+        self._marks_pending = False
+
+    def compose(self) -> ComposeResult:
+        yield SearchInput(id="machine-search")
+        yield Static("", id="machine-header", markup=False)
+        yield MachineList(clock=self._clock, id="machine-list")
+        yield Static(CONNECTING, id="machine-status", markup=False)
+        yield MachineDetails(clock=self._clock, id="machine-details")
+
+    # ------------------------------------------------------------ typed access
+
+    @property
+    def machine_list(self) -> MachineList:
+        return self.query_one("#machine-list", MachineList)
+
+    @property
+    def search_input(self) -> SearchInput:
+        return self.query_one("#machine-search", SearchInput)
+
+    @property
+    def details(self) -> MachineDetails:
+        return self.query_one("#machine-details", MachineDetails)
+
+    @property
+    def marked_machines(self) -> "tuple[Machine, ...]":
+        inv = self.runtime.inventory if self.runtime else None
+        if inv is None:
+            return ()
+        found = (inv.get(mid) for mid in self.machine_list.marked)
+        return tuple(m for m in found if m is not None)
+
+    # ------------------------------------------------------------ runtime
+
+    def bind_runtime(self, runtime: Any) -> None:
+        """Called once by the app when the runtime is ready: load the tenant."""
+        self.runtime = runtime
+        self.details.show_message("Loading machines…")
+        self.action_refresh_inventory()
+
+    def action_refresh_inventory(self) -> None:
+        if self.runtime is None:
+            return
+        self._set_status("Loading machines from the service…")
+        self.app.run_worker(
+            self._load(), group="inventory", exclusive=True, exit_on_error=False, description="Loading machines"
+        )
+
+    async def _load(self) -> None:
+        inv = self.runtime.inventory
+
+        def on_page(loaded: int, page: int) -> None:
+            self._set_status(f"Loading machines… {loaded:,} so far")
+            self._apply_search(force=True)
+
+        try:
+            await inv.load(self.runtime.client, on_page=on_page)
+        finally:
+            self._apply_search(force=True)
+        self.post_message(self.Loaded(len(inv)))
+
+    class Loaded(Message):
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    # ------------------------------------------------------------ search
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "machine-search":
+            return
+        event.stop()
+        self.query_text = event.value
+        started = event.time if event.time else time.monotonic()
+        self._apply_search(started=started)
+
+    def _apply_search(self, *, force: bool = False, started: float | None = None) -> None:
+        if self.runtime is None:
+            return
+        inv = self.runtime.inventory
+        t0 = time.perf_counter()
+        rows = inv.search(self.query_text)
+        self.last_search_ms = (time.perf_counter() - t0) * 1000
+        if inv.generation != self._generation:
+            self._generation = inv.generation
+            self.machine_list.invalidate()
+        self.machine_list.set_rows(inv, rows)
+        self._update_status()
+        if started is not None and self.on_search_painted:
+            self.call_after_refresh(self._report_latency, started)
+
+    def _report_latency(self, started: float) -> None:
+        latency = time.monotonic() - started
+        for hook in list(self.on_search_painted):
+            hook(latency)
+
+    def on_search_input_leave(self, event: SearchInput.Leave) -> None:
+        event.stop()
+        self.machine_list.focus()
+
+    def action_focus_search(self) -> None:
+        self.search_input.focus()
+
+    def jump_to(self, machine_id: str, *, mark: bool = False) -> bool:
+        """Highlight ``machine_id`` (clearing the search when it hides it); optionally mark it."""
+        inv = self.runtime.inventory if self.runtime else None
+        index = inv.index_of(machine_id) if inv else None
+        if index is None:
+            return False
+        lst = self.machine_list
+        if index not in set(lst.rows):
+            self.search_input.value = ""
+            self.query_text = ""
+            self._apply_search(force=True)
+        lst.cursor = lst.rows.index(index)
+        if mark and machine_id not in lst.marked:
+            lst.marked[machine_id] = None
+            lst._marks_changed()
+        lst.focus()
+        return True
+
+    # ------------------------------------------------------------ list events
+
+    def on_machine_list_highlighted(self, event: MachineList.Highlighted) -> None:
+        event.stop()
+        inv = self.runtime.inventory if self.runtime else None
+        if inv is None:
+            return
+        if event.index is None:
+            self.details.show_message("No machine matches the search." if len(inv) else "No machines yet.")
+        else:
+            self.details.show_machine(inv[event.index])
+
+    def on_machine_list_marks_changed(self, event: MachineList.MarksChanged) -> None:
+        event.stop()
+        self._update_status()
+        if not self._marks_pending:  # coalesce a burst of marks into one message
+            self._marks_pending = True
+            self.call_later(self._post_marks)
+
+    def _post_marks(self) -> None:
+        self._marks_pending = False
+        self.post_message(self.MarkedChanged(self.marked_machines))
+
+    # ------------------------------------------------------------ status
+
+    def on_resize(self) -> None:
+        self.query_one("#machine-header", Static).update(Text(header_text(self.machine_list.size.width or self.size.width), style="bold"))
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#machine-status", Static).update(Text(text))
+
+    def _update_status(self) -> None:
+        inv = self.runtime.inventory
+        lst = self.machine_list
+        shown, total, marked = len(lst.rows), len(inv), len(lst.marked)
+        out = Text()
+        out.append(f"{shown:,}", style="bold")
+        out.append(f" of {total:,} machines" if self.query_text else f" machine{'s' if total != 1 else ''}")
+        if marked:
+            out.append("  ·  ")
+            out.append(f"{marked:,} marked", style="bold reverse")
+        if inv.loading:
+            out.append("  ·  loading…")
+        elif not marked:
+            out.append("  ·  space marks, a marks all, c clears", style="dim")
+        self.query_one("#machine-status", Static).update(out)

@@ -1,0 +1,126 @@
+"""The request log, like lazygit's command log: every API call with method, redacted URL, status and timing.
+
+Newest at the bottom, bounded to ``MAX_LINES``. Records arrive as ``RequestLogged`` events, are buffered and
+written in one batch per flush. URLs come already redacted from the client (no SAS signature, no token).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import RichLog, Static
+
+from lrtui.engine.jobs import RequestLogged, RequestRecord
+from lrtui.tui.safe_text import clean_line
+
+MAX_LINES = 1000
+FLUSH_S = 0.25
+
+
+def status_style(rec: RequestRecord) -> str:
+    s = rec.status
+    if s is None:
+        return "bold red"
+    if s == 429:
+        return "bold yellow"
+    if s >= 500:
+        return "bold red"
+    if s >= 400:
+        return "yellow"
+    return "green"
+
+
+def record_line(rec: RequestRecord) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")
+    when = datetime.fromtimestamp(rec.at, timezone.utc).strftime("%H:%M:%S") if rec.at > 1e9 else f"{rec.at:9.1f}"
+    t.append(f"{when} ", style="dim")
+    t.append(f"{rec.method:<6} ", style="bold")
+    t.append(f"{rec.status if rec.status is not None else '---':>3} ", style=status_style(rec))
+    t.append(f"{rec.elapsed_ms:>6.0f} ms ", style="dim")
+    if rec.attempt > 1:
+        t.append(f"try {rec.attempt} ", style="yellow")
+    t.append(clean_line(rec.url))
+    if rec.error:
+        t.append(f"  {clean_line(rec.error)}", style=status_style(rec))
+    return t
+
+
+class RequestLogPane(Vertical):
+    DEFAULT_CSS = """
+    RequestLogPane { height: 1fr; }
+    RequestLogPane #requestlog-summary { height: 1; padding: 0 1; }
+    RequestLogPane RichLog { height: 1fr; border: round $panel-lighten-2; scrollbar-size: 1 1; }
+    RequestLogPane RichLog:focus { border: round $accent; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.runtime: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._pending: list[RequestRecord] = []
+        self.count = 0
+        self.errors = 0
+        self.throttled = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Request log: connecting...", style="dim"), markup=False, id="requestlog-summary")
+        log = RichLog(max_lines=MAX_LINES, wrap=False, markup=False, highlight=False, auto_scroll=True, id="requestlog-log")
+        log.border_title = "API calls (newest at the bottom)"
+        yield log
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_S, self._flush, name="requestlog-flush")
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    def bind_runtime(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self._pending.extend(list(runtime.request_log)[-MAX_LINES:])
+        if self._unsubscribe:
+            self._unsubscribe()
+        self._unsubscribe = runtime.engine.subscribe(self._on_event)
+        self._flush()
+
+    def focus_default(self) -> None:
+        self.query_one(RichLog).focus()
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, RequestLogged):
+            self._pending.append(event.record)
+
+    @property
+    def lines(self) -> list[str]:
+        """The log's text, oldest first (for tests)."""
+        return [strip.text for strip in self.query_one(RichLog).lines]
+
+    def _flush(self) -> None:
+        if not self._pending:
+            if self.runtime is not None and self.count == 0:
+                self._summary()
+            return
+        batch, self._pending = self._pending[-MAX_LINES:], []
+        log = self.query_one(RichLog)
+        for rec in batch:
+            self.count += 1
+            self.errors += rec.status is None or rec.status >= 500
+            self.throttled += rec.status == 429
+            log.write(record_line(rec))
+        self._summary()
+
+    def _summary(self) -> None:
+        t = Text(no_wrap=True)
+        t.append(f"{self.count} calls", style="bold")
+        if self.throttled:
+            t.append(f" · {self.throttled} throttled (429)", style="yellow")
+        if self.errors:
+            t.append(f" · {self.errors} failed", style="red")
+        t.append(f" · showing the last {MAX_LINES}" if self.count > MAX_LINES else "", style="dim")
+        self.query_one("#requestlog-summary", Static).update(t)

@@ -1,0 +1,210 @@
+"""A Line-API view over pre-split, cleaned lines: fast on megabytes, searchable, never parsed as markup.
+
+Only the visible lines are rendered (``render_line``). ``/`` asks the pane for a search; ``n``/``N`` jump to
+the next/previous match, which is highlighted (the current one more strongly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from lrtui.tui.safe_text import clean
+
+MATCH = Style(reverse=True)
+CURRENT = Style(reverse=True, bold=True, color="yellow")
+GUTTER = Style(dim=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A block of lines: an optional heading, the (untrusted) text, and a style for its lines."""
+
+    title: str | None
+    text: str
+    style: str = ""
+
+
+def prepare(sections: list[Section]) -> tuple[list[str], list[Style | None], int]:
+    """Clean and split once (run off the event loop for big output). Returns lines, styles, max width."""
+    lines: list[str] = []
+    styles: list[Style | None] = []
+    for sec in sections:
+        if sec.title is not None:
+            lines.append(sec.title)
+            styles.append(Style(bold=True, underline=True))
+        body = clean(sec.text)
+        if body.endswith("\n"):
+            body = body[:-1]
+        part = body.split("\n") if body else []
+        style = Style.parse(sec.style) if sec.style else None
+        for line in part:
+            lines.append(line.expandtabs(8) if "\t" in line else line)
+            styles.append(style)
+    width = 0
+    for line in lines:
+        n = len(line) if line.isascii() else cell_len(line)
+        if n > width:
+            width = n
+    return lines, styles, width
+
+
+class OutputView(ScrollView, can_focus=True):
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="output-search", tooltip="Search the output"),
+        Binding("n", "next_match", "Next", id="output-next"),
+        Binding("N", "prev_match", "Prev", id="output-prev"),
+        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("G,end", "scroll_end", "Bottom", show=False),
+    ]
+
+    class SearchRequested(Message):
+        pass
+
+    class MatchChanged(Message):
+        def __init__(self, view: "OutputView", info: str) -> None:
+            super().__init__()
+            self.view = view
+            self.info = info
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []
+        self.line_styles: list[Style | None] = []
+        self._max_width = 0
+        self.search_text = ""
+        self.matches: list[tuple[int, int]] = []
+        self.current = -1
+
+    # ---------------------------------------------------------------- content
+
+    def set_sections(self, sections: list[Section]) -> None:
+        self.set_prepared(*prepare(sections))
+
+    def set_prepared(self, lines: list[str], styles: list[Style | None], width: int) -> None:
+        self.lines, self.line_styles, self._max_width = lines, styles, width
+        self.matches, self.current = [], -1
+        if self.search_text:
+            self._find()
+        self.virtual_size = Size(width + self._gutter_width(), len(lines))
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def _gutter_width(self) -> int:
+        return len(str(len(self.lines))) + 2 if self.lines else 0
+
+    # ---------------------------------------------------------------- search
+
+    def search(self, query: str) -> str:
+        self.search_text = query
+        self._find()
+        if self.matches:
+            self.current = 0
+            self._reveal()
+        self.refresh()
+        info = self.match_info()
+        self.post_message(self.MatchChanged(self, info))
+        return info
+
+    def _find(self) -> None:
+        self.matches = []
+        self.current = -1
+        q = self.search_text.lower()
+        if not q:
+            return
+        for i, line in enumerate(self.lines):
+            low = line.lower()
+            start = low.find(q)
+            while start != -1:
+                self.matches.append((i, start))
+                start = low.find(q, start + len(q))
+
+    def match_info(self) -> str:
+        if not self.search_text:
+            return ""
+        if not self.matches:
+            return f"no match for {self.search_text!r}"
+        return f"match {self.current + 1} of {len(self.matches)} for {self.search_text!r}"
+
+    def _step(self, delta: int) -> None:
+        if not self.matches:
+            if self.search_text:
+                self.app.bell()
+            return
+        self.current = (self.current + delta) % len(self.matches)
+        self._reveal()
+        self.refresh()
+        self.post_message(self.MatchChanged(self, self.match_info()))
+
+    def _reveal(self) -> None:
+        line, col = self.matches[self.current]
+        height = max(1, self.scrollable_content_region.height)
+        width = max(1, self.scrollable_content_region.width)
+        y = self.scroll_offset.y
+        if not (y <= line < y + height):
+            y = max(0, line - height // 3)
+        gx = col + self._gutter_width()
+        x = self.scroll_offset.x
+        if not (x <= gx < x + width - len(self.search_text)):
+            x = max(0, gx - width // 3)
+        self.scroll_to(x, y, animate=False)
+
+    def action_search(self) -> None:
+        self.post_message(self.SearchRequested())
+
+    def action_next_match(self) -> None:
+        self._step(1)
+
+    def action_prev_match(self) -> None:
+        self._step(-1)
+
+    # ---------------------------------------------------------------- rendering
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self.lines):
+            return Strip.blank(width, base)
+        line = self.lines[index]
+        style = self.line_styles[index]
+        line_style = base + style if style else base
+        gw = self._gutter_width()
+        segments = [Segment(f"{index + 1:>{gw - 2}} ", base + GUTTER), Segment("│", base + GUTTER)]
+        segments.extend(self._line_segments(index, line, line_style))
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        return strip.extend_cell_length(width, base)
+
+    def _line_segments(self, index: int, line: str, style: Style) -> list[Segment]:
+        q = self.search_text
+        if not q or q.lower() not in line.lower():
+            return [Segment(line, style)]
+        low, ql = line.lower(), q.lower()
+        current = self.matches[self.current] if 0 <= self.current < len(self.matches) else None
+        out: list[Segment] = []
+        pos = 0
+        start = low.find(ql)
+        while start != -1:
+            if start > pos:
+                out.append(Segment(line[pos:start], style))
+            hl = CURRENT if current == (index, start) else MATCH
+            out.append(Segment(line[start : start + len(q)], style + hl))
+            pos = start + len(q)
+            start = low.find(ql, pos)
+        if pos < len(line):
+            out.append(Segment(line[pos:], style))
+        return out

@@ -1,0 +1,353 @@
+"""The Results pane: one job's action, command by command.
+
+RunScript: exit code, stdout and stderr in a searchable Line-API view. GetFile: saved path, size, both hashes,
+and a listing when the file is a zip or tar. PutFile produces no result. Everything from the device is
+cleaned (``safe_text.clean``) and shown as plain text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from lrtui.api.enums import CommandType
+from lrtui.engine.jobs import CommandResult, Job, JobChanged
+from lrtui.tui.messages import ShowError
+from lrtui.tui.safe_text import clean_line
+from lrtui.tui.widgets.activity.format import state_label
+from lrtui.tui.widgets.results.output_view import OutputView, Section, prepare
+
+FLUSH_S = 0.25
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    return f"{n:,} bytes" if n < 1024 else f"{n:,} bytes ({n / 1024 / 1024:.2f} MB)" if n >= 1024 * 1024 else f"{n:,} bytes ({n / 1024:.1f} KB)"
+
+
+def result_for(job: Job, index: int) -> CommandResult | None:
+    for r in job.results:
+        if r.index == index:
+            return r
+    return None
+
+
+def header_text(job: Job) -> Text:
+    label, style = state_label(job)
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(clean_line(job.machine_name), style="bold")
+    t.append("  ")
+    t.append(label, style=style)
+    if job.action_id:
+        t.append(f"  action {job.action_id}", style="dim")
+    if job.action_status:
+        t.append(f"  {clean_line(job.action_status)}", style="dim")
+    return t
+
+
+def command_row(job: Job, index: int) -> Text:
+    cmd = job.sequence.commands[index]
+    r = result_for(job, index)
+    status = (r.status if r and r.status else None) or (job.command_status[index] if index < len(job.command_status) else None)
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(f"{index + 1} {cmd.type.value:<9} ", style="bold")
+    t.append(cmd.value)
+    t.append(f"  {clean_line(status or 'waiting')}", style="green" if status == "Completed" else ("bold red" if status == "Failed" else "dim"))
+    if r and r.script and r.script.exit_code is not None:
+        t.append(f"  exit {r.script.exit_code}", style="green" if r.script.exit_code == 0 else "bold red")
+    if r and r.file_path:
+        t.append(f"  {_size(r.size).split(' (')[0]}", style="dim")
+    if r and (r.download_error or r.errors):
+        t.append("  !", style="bold red")
+    return t
+
+
+def info_text(job: Job, index: int) -> Text:
+    cmd = job.sequence.commands[index]
+    r = result_for(job, index)
+    t = Text()
+    if r and r.errors:
+        t.append("Service errors: ", style="bold red")
+        t.append(clean_line(r.errors) + "\n")
+    if r and r.download_error:
+        t.append("Download failed: ", style="bold red")
+        t.append(clean_line(r.download_error) + "\n")
+    if cmd.type is CommandType.PUT_FILE:
+        t.append(f"PutFile copies {cmd.value} from the library to the device; it produces no result.", style="dim")
+    elif cmd.type is CommandType.RUN_SCRIPT:
+        if r is None or r.script is None:
+            t.append("No output yet: it appears when the action has finished and the result is downloaded.", style="dim")
+        else:
+            code = r.script.exit_code
+            t.append("Exit code ", style="bold")
+            t.append(str(code) if code is not None else "?", style="bold green" if code == 0 else "bold red")
+            t.append(f"  ·  {clean_line(r.script.script_name or cmd.value)}")
+            t.append(f"  ·  {len(r.script.script_output):,} chars stdout, {len(r.script.script_errors):,} stderr", style="dim")
+    else:
+        if r is None or not r.file_path:
+            t.append(f"GetFile {cmd.value}: no file yet.", style="dim")
+        else:
+            t.append("Saved    ", style="bold")
+            t.append(clean_line(r.file_path) + "\n")
+            t.append("Size     ", style="bold")
+            t.append(_size(r.size) + "\n")
+            t.append("SHA-256  ", style="bold")
+            t.append((r.sha256 or "?") + "\n")
+            t.append("received ", style="bold")
+            t.append(r.sha256_received or "?", style="dim")
+            t.append("  (hash of the bytes as downloaded)", style="dim")
+    return t.rstrip() or t
+
+
+def _signature(job: Job) -> tuple:
+    return (job.state, job.outcome, job.action_status, tuple(job.command_status),
+            tuple((r.index, r.status, r.downloaded, r.file_path, r.download_error, r.script is not None) for r in job.results))
+
+
+class ResultsPane(Vertical):
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="results-search"),
+        Binding("c", "copy_path", "Copy path", id="results-copy-path", tooltip="Copy the saved file's path"),
+        Binding("E", "export", "Export case", id="results-export", tooltip="Export the case bundle"),
+        Binding("left_square_bracket", "other_job(-1)", "Prev job", id="results-prev-job"),
+        Binding("right_square_bracket", "other_job(1)", "Next job", id="results-next-job"),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.runtime: Any = None
+        self.job_id: str | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._dirty = False
+        self._sig: tuple | None = None
+        self._shown_index: int | None = None
+        self._output_key: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("No job selected: open one from Activity (3, then enter).", style="dim"), markup=False, id="results-header")
+        ol = OptionList(id="results-commands")
+        ol.border_title = "Commands"
+        yield ol
+        yield Static(Text(""), markup=False, id="results-info")
+        out = OutputView(id="results-output")
+        out.border_title = "Output"
+        yield out
+        yield Input(placeholder="Search the output (enter finds, esc closes)", id="results-search")
+        yield Static(Text("/ search · n/N next/prev · c copy path · E export · [ ] other machine", style="dim"), markup=False, id="results-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#results-search", Input).display = False
+        self.set_interval(FLUSH_S, self._flush, name="results-flush")
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    # ---------------------------------------------------------------- contract
+
+    def bind_runtime(self, runtime: Any) -> None:
+        self.runtime = runtime
+        if self._unsubscribe:
+            self._unsubscribe()
+        self._unsubscribe = runtime.engine.subscribe(self._on_event)
+
+    def show_job(self, job_id: str) -> None:
+        self.job_id = job_id
+        self._sig = None
+        self._shown_index = None
+        self._output_key = None
+        self._render_job(first=True)
+
+    def focus_default(self) -> None:
+        self.query_one("#results-commands", OptionList).focus()
+
+    @property
+    def job(self) -> Job | None:
+        if self.runtime is None or self.job_id is None:
+            return None
+        try:
+            return self.runtime.engine.job(self.job_id)
+        except KeyError:
+            return None
+
+    @property
+    def output(self) -> OutputView:
+        return self.query_one(OutputView)
+
+    # ---------------------------------------------------------------- live updates
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, JobChanged) and event.job.id == self.job_id:
+            self._dirty = True
+
+    def _flush(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self._render_job()
+
+    def _render_job(self, first: bool = False) -> None:
+        job = self.job
+        header = self.query_one("#results-header", Static)
+        if job is None:
+            header.update(Text("That job is not known to this session.", style="yellow"))
+            return
+        sig = _signature(job)
+        if sig == self._sig:
+            return
+        self._sig = sig
+        header.update(header_text(job))
+        ol = self.query_one("#results-commands", OptionList)
+        keep = ol.highlighted
+        ol.clear_options()
+        ol.add_options([Option(command_row(job, i)) for i in range(len(job.sequence.commands))])
+        if first or keep is None:
+            keep = next((i for i, c in enumerate(job.sequence.commands) if c.type is CommandType.RUN_SCRIPT), 0)
+        if job.sequence.commands:
+            ol.highlighted = min(keep, len(job.sequence.commands) - 1)
+        self._show_command(force=True)
+
+    @on(OptionList.OptionHighlighted, "#results-commands")
+    def _command_highlighted(self) -> None:
+        self._show_command()
+
+    def _show_command(self, force: bool = False) -> None:
+        job = self.job
+        index = self.query_one("#results-commands", OptionList).highlighted
+        if job is None or index is None or index >= len(job.sequence.commands):
+            return
+        if not force and index == self._shown_index:
+            return
+        self._shown_index = index
+        self.query_one("#results-info", Static).update(info_text(job, index))
+        r = result_for(job, index)
+        cmd = job.sequence.commands[index]
+        key = (job.id, index, r.downloaded if r else None, r.file_path if r else None, r.script is not None if r else None)
+        if key == self._output_key:
+            return
+        self._output_key = key
+        if cmd.type is CommandType.RUN_SCRIPT and r is not None and r.script is not None:
+            self.output.border_title = "Output: stdout, then stderr"
+            sections = [Section("stdout", r.script.script_output)]
+            if r.script.script_errors:
+                sections.append(Section("stderr", r.script.script_errors, "red"))
+            self._load_output(sections)
+        elif cmd.type is CommandType.GET_FILE and r is not None and r.file_path:
+            self.output.border_title = "Archive listing"
+            self._load_listing(r.file_path)
+        else:
+            self.output.border_title = "Output"
+            self.output.set_sections([])
+
+    @work(exclusive=True, group="results-output", exit_on_error=False)
+    async def _load_output(self, sections: list[Section]) -> None:
+        prepared = await asyncio.to_thread(prepare, sections)
+        self.output.set_prepared(*prepared)
+
+    @work(exclusive=True, group="results-output", exit_on_error=False)
+    async def _load_listing(self, path: str) -> None:
+        from lrtui.tui.widgets.results.archive import archive_listing
+
+        listing = await asyncio.to_thread(archive_listing, path)
+        if listing is None:
+            sections = [Section(None, "Not a zip or tar archive. c copies the saved path.", "dim")]
+        else:
+            kind, lines = listing
+            sections = [Section(f"{kind}: {len(lines)} entries", "\n".join(lines))]
+        self.output.set_prepared(*await asyncio.to_thread(prepare, sections))
+
+    # ---------------------------------------------------------------- search
+
+    @on(OutputView.SearchRequested)
+    def action_search(self) -> None:
+        inp = self.query_one("#results-search", Input)
+        inp.display = True
+        inp.value = self.output.search_text
+        inp.focus()
+
+    @on(Input.Submitted, "#results-search")
+    def _search(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        self.output.search(event.value)
+        self.output.focus()
+
+    def on_key(self, event) -> None:
+        inp = self.query_one("#results-search", Input)
+        if event.key == "escape" and inp.has_focus:
+            event.stop()
+            inp.display = False
+            self.output.focus()
+
+    @on(OutputView.MatchChanged)
+    def _match_changed(self, event: OutputView.MatchChanged) -> None:
+        self.query_one("#results-status", Static).update(Text(event.info or "", style="yellow" if "no match" in event.info else ""))
+
+    # ---------------------------------------------------------------- actions
+
+    def _file_path(self) -> str | None:
+        job = self.job
+        if job is None:
+            return None
+        index = self.query_one("#results-commands", OptionList).highlighted
+        r = result_for(job, index) if index is not None else None
+        if r is not None and r.file_path:
+            return r.file_path
+        return next((x.file_path for x in job.results if x.file_path), None)
+
+    def action_copy_path(self) -> None:
+        path = self._file_path()
+        if path is None:
+            self.app.bell()
+            self.query_one("#results-status", Static).update(Text("No saved file to copy: pick a finished GetFile.", style="yellow"))
+            return
+        self.app.copy_to_clipboard(path)
+        self.query_one("#results-status", Static).update(Text(f"Copied {clean_line(path)}", style="green"))
+
+    def action_other_job(self, delta: int) -> None:
+        job = self.job
+        if job is None:
+            return
+        batch = sorted((j for j in self.runtime.engine.jobs if j.batch_id == job.batch_id), key=lambda j: j.machine_name.lower())
+        if len(batch) < 2:
+            return
+        i = next(k for k, j in enumerate(batch) if j.id == job.id)
+        self.show_job(batch[(i + delta) % len(batch)].id)
+
+    def action_export(self) -> None:
+        job = self.job
+        if job is None or self.runtime is None:
+            self.app.bell()
+            return
+        from lrtui.tui.widgets.results.export_dialog import ExportScreen, guess_case
+
+        self.app.push_screen(ExportScreen(guess_case(job.sequence.comment, job.batch_id)), lambda case: case and self._export(case))
+
+    @work(exclusive=True, group="results-export", exit_on_error=False)
+    async def _export(self, case: str) -> None:
+        from lrtui.engine.export import export_jobs
+        from lrtui.engine.safe_names import safe_component
+
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        out = Path(self.runtime.data_dir) / "exports" / f"{safe_component(case)}-{stamp}"
+        status = self.query_one("#results-status", Static)
+        status.update(Text(f"Exporting case {case}...", style="dim"))
+        try:
+            manifest = await export_jobs(self.runtime.journal, case, out)
+        except Exception as e:  # noqa: BLE001
+            self.post_message(ShowError(e, title="Export failed"))
+            status.update(Text("Export failed.", style="bold red"))
+            return
+        problems = manifest.get("problems") or []
+        msg = f"Exported {manifest.get('jobs', 0)} jobs to {out}" + (f" ({len(problems)} problems, see manifest.json)" if problems else "")
+        status.update(Text(msg, style="yellow" if problems else "green"))

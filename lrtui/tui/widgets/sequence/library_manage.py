@@ -1,0 +1,204 @@
+"""Manage the live response library: upload a local file (20 MB limit checked first, overwrite asked) and
+delete with confirmation. Calls go through ``runtime.client`` in workers; failures stay in the dialog."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from lrtui.tui.safe_text import clean_line
+from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
+from lrtui.tui.widgets.sequence.library_picker import library_prompt
+
+LIBRARY_MAX_BYTES = 20 * 1024 * 1024
+_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+CSS = """
+LibraryManageScreen, UploadScreen { align: center middle; }
+.library-manage-dialog {
+    width: 94%; max-width: 110; height: auto; max-height: 90%;
+    border: round $accent; background: $surface; padding: 0 1;
+}
+#manage-list { height: auto; max-height: 14; min-height: 3; border: none; }
+.library-manage-dialog Input { height: 3; }
+#upload-message, #manage-message { height: auto; }
+"""
+
+
+def _msg(e: BaseException) -> str:
+    um = getattr(e, "user_message", None)
+    return um() if callable(um) else (str(e) or type(e).__name__)
+
+
+def upload_problem(path_text: str, name: str) -> str | None:
+    """Why this upload cannot go (checked before any call), or None."""
+    if not path_text.strip():
+        return "Type the path of a local file to upload."
+    p = Path(path_text.strip()).expanduser()
+    if not p.is_file():
+        return f"{clean_line(str(p))} is not a readable file."
+    size = p.stat().st_size
+    if size > LIBRARY_MAX_BYTES:
+        return f"{p.name} is {size / 1024 / 1024:.1f} MB; the API accepts library files up to 20 MB."
+    if not _NAME.match(name):
+        return f"{clean_line(name)!r} is not a usable library name: use only letters, digits, '-', '_' and '.'."
+    return None
+
+
+class UploadScreen(ModalScreen[dict | None]):
+    DEFAULT_CSS = CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="upload-cancel"), Binding("ctrl+u", "submit", "Upload", id="upload-go")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="library-manage-dialog") as v:
+            v.border_title = "Upload a file to the library"
+            yield Input(placeholder="Local file path, e.g. ~/scripts/collect.ps1", id="upload-path")
+            yield Input(placeholder="Library name (default: the file's name)", id="upload-name")
+            yield Input(placeholder="Description", id="upload-description")
+            yield Checkbox("Takes parameters", id="upload-has-params")
+            yield Input(placeholder="Parameters description (the hint shown when adding it)", id="upload-params")
+            yield Static(Text(""), markup=False, id="upload-message")
+            yield Static(Text("enter on the last field or ctrl+u upload · tab next field · esc cancel", style="dim"), markup=False)
+
+    def _values(self) -> dict:
+        path = self.query_one("#upload-path", Input).value.strip()
+        name = self.query_one("#upload-name", Input).value.strip() or Path(path).name
+        return {
+            "path": Path(path).expanduser() if path else None,
+            "path_text": path,
+            "name": name,
+            "description": self.query_one("#upload-description", Input).value,
+            "has_parameters": self.query_one("#upload-has-params", Checkbox).value,
+            "parameters_description": self.query_one("#upload-params", Input).value,
+        }
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        v = self._values()
+        problem = upload_problem(v["path_text"], v["name"]) if v["path_text"] else None
+        self.query_one("#upload-message", Static).update(Text(problem or "", style="bold red"))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "upload-params":
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    def action_submit(self) -> None:
+        v = self._values()
+        problem = upload_problem(v["path_text"], v["name"])
+        if problem:
+            self.query_one("#upload-message", Static).update(Text(problem, style="bold red"))
+            self.app.bell()
+            return
+        self.dismiss(v)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LibraryManageScreen(ModalScreen[None]):
+    DEFAULT_CSS = CSS
+    BINDINGS = [
+        Binding("escape", "cancel", "Close", id="manage-close"),
+        Binding("u", "upload", "Upload", id="manage-upload"),
+        Binding("d,delete", "delete", "Delete", id="manage-delete"),
+        Binding("f5", "refresh_library", "Refresh", id="manage-refresh"),
+    ]
+
+    def __init__(self, runtime: Any) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.files: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="library-manage-dialog") as v:
+            v.border_title = "Live response library"
+            yield OptionList(id="manage-list")
+            yield Static(Text("Loading...", style="dim"), markup=False, id="manage-message")
+            yield Static(Text("u upload · d delete · F5 refresh · esc close", style="dim"), markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#manage-list").focus()
+        self._load(False)
+
+    def _message(self, text: str, style: str = "") -> None:
+        self.query_one("#manage-message", Static).update(Text(text, style=style))
+
+    @work(exclusive=True, group="library-manage", exit_on_error=False)
+    async def _load(self, refresh: bool) -> None:
+        try:
+            self.files = sorted(await self.runtime.engine.library(refresh=refresh), key=lambda f: f.file_name.lower())
+        except Exception as e:  # noqa: BLE001
+            self._message(f"Cannot read the library: {_msg(e)}", "bold red")
+            return
+        ol = self.query_one("#manage-list", OptionList)
+        ol.clear_options()
+        ol.add_options([Option(library_prompt(f)) for f in self.files])
+        if self.files:
+            ol.highlighted = 0
+        self._message(f"{len(self.files)} files.", "dim")
+
+    def _current(self):
+        i = self.query_one("#manage-list", OptionList).highlighted
+        return self.files[i] if i is not None and i < len(self.files) else None
+
+    def action_refresh_library(self) -> None:
+        self._load(True)
+
+    def action_upload(self) -> None:
+        def got(v: dict | None) -> None:
+            if v is None:
+                return
+            exists = any(f.file_name == v["name"] for f in self.files)
+            if exists:
+                q = f"{v['name']} is already in the library. Overwrite it?"
+                self.app.push_screen(ConfirmScreen("Overwrite?", q), lambda yes: yes and self._upload(v, True))
+            else:
+                self._upload(v, False)
+
+        self.app.push_screen(UploadScreen(), got)
+
+    @work(exclusive=True, group="library-upload", exit_on_error=False)
+    async def _upload(self, v: dict, override: bool) -> None:
+        self._message(f"Uploading {v['name']}...", "dim")
+        try:
+            await self.runtime.client.upload_library(
+                v["name"], v["path"], description=v["description"], parameters_description=v["parameters_description"],
+                has_parameters=v["has_parameters"], override=override)
+        except Exception as e:  # noqa: BLE001 - shown; nothing is lost, the dialog stays
+            self._message(f"Upload failed: {_msg(e)}", "bold red")
+            return
+        self._message(f"Uploaded {v['name']}.", "green")
+        self._load(True)
+
+    def action_delete(self) -> None:
+        f = self._current()
+        if f is None:
+            return
+        q = f"Delete {f.file_name} from the tenant's live response library? Sequences that use it will fail pre-flight."
+        self.app.push_screen(ConfirmScreen("Delete?", Text(q)), lambda yes: yes and self._delete(f.file_name))
+
+    @work(exclusive=True, group="library-delete", exit_on_error=False)
+    async def _delete(self, name: str) -> None:
+        try:
+            await self.runtime.client.delete_library(name)
+        except Exception as e:  # noqa: BLE001
+            self._message(f"Delete failed: {_msg(e)}", "bold red")
+            return
+        self._message(f"Deleted {name}.", "green")
+        self._load(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

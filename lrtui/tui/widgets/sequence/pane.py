@@ -1,0 +1,359 @@
+"""The Sequence pane: build PutFile / RunScript / GetFile commands, a comment, preview the body, run it.
+
+Method calls come down from the app (``bind_runtime``, ``set_targets``, ``action_run``, ``load_sequence``,
+``add_library_command``); ``SequencePane.Submitted`` goes up when jobs were created. Nothing typed is lost:
+a refused edit keeps the text, a failed submit keeps the sequence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from lrtui.api.enums import CommandType
+from lrtui.api.errors import ValidationError
+from lrtui.api.sequence import Command, Sequence, make_command
+from lrtui.tui.messages import ShowError
+from lrtui.tui.safe_text import clean_line
+from lrtui.tui.widgets.sequence.body_preview import BodyPreview
+from lrtui.tui.widgets.sequence.command_list import CommandList
+from lrtui.tui.widgets.sequence.comment_input import CommentInput
+from lrtui.tui.widgets.sequence.getfile_input import FAMILY_LABEL, GetFileScreen, check_families
+
+if TYPE_CHECKING:
+    from lrtui.api.models import LibraryFile, Machine
+
+HINT = "p PutFile · s RunScript · g GetFile · e edit · d del · K/J move · ^r run"
+
+
+def targets_text(machines: tuple["Machine", ...]) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")
+    if not machines:
+        t.append("No targets: ", style="bold yellow")
+        t.append("mark machines in Machines (1, then space).", style="yellow")
+        return t
+    fams: dict[str, int] = {}
+    for m in machines:
+        fams[m.os_family] = fams.get(m.os_family, 0) + 1
+    offline = sum(1 for m in machines if not m.is_online)
+    t.append(f"{len(machines)} target{'s' if len(machines) != 1 else ''}", style="bold")
+    t.append(" (" + ", ".join(f"{n} {FAMILY_LABEL.get(f, f)}" for f, n in sorted(fams.items())) + ")")
+    if offline:
+        t.append(f" · {offline} offline", style="yellow")
+    t.append(": ")
+    t.append(", ".join(clean_line(m.name) for m in machines[:6]))
+    if len(machines) > 6:
+        t.append(f" and {len(machines) - 6} more", style="dim")
+    return t
+
+
+class SequencePane(Vertical):
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    BINDINGS = [
+        Binding("p", "add_putfile", "PutFile", id="sequence-add-putfile", tooltip="Add a PutFile from the library"),
+        Binding("s", "add_runscript", "RunScript", id="sequence-add-runscript", tooltip="Add a RunScript from the library"),
+        Binding("g", "add_getfile", "GetFile", id="sequence-add-getfile", tooltip="Add a GetFile by typing a path"),
+        Binding("c", "focus_comment", "Comment", id="sequence-comment", tooltip="Edit the required comment"),
+        Binding("ctrl+s", "save", "Save", id="sequence-save", tooltip="Save the sequence under a name"),
+        Binding("o", "open_saved", "Open", id="sequence-open", tooltip="Load a saved sequence"),
+        Binding("h", "history", "Past", id="sequence-history", tooltip="Re-run a past action's sequence"),
+        Binding("m", "manage_library", "Library", id="sequence-library", tooltip="Upload to or delete from the library"),
+    ]
+
+    class Submitted(Message):
+        def __init__(self, job_ids: tuple[str, ...]) -> None:
+            super().__init__()
+            self.job_ids = job_ids
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.runtime: Any = None
+        self._targets: tuple["Machine", ...] = ()
+        self._refusal: str | None = None
+        self._submitting = False
+        self._library: list["LibraryFile"] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(targets_text(()), markup=False, id="sequence-targets")
+        cl = CommandList(id="sequence-commands")
+        cl.border_title = "Commands"
+        yield cl
+        yield Static(Text(HINT, style="dim"), markup=False, id="sequence-status")
+        yield CommentInput(self._comment_prefix(), id="sequence-comment")
+        yield BodyPreview(id="sequence-body")
+
+    def on_mount(self) -> None:
+        self._refresh()
+
+    # ---------------------------------------------------------------- contract: method calls from the app
+
+    def bind_runtime(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.comment_input.prefill(self._comment_prefix())
+        self._refresh()
+
+    def set_targets(self, machines: "tuple[Machine, ...] | list[Machine]") -> None:
+        self._targets = tuple(machines)
+        self.query_one("#sequence-targets", Static).update(targets_text(self._targets))
+        self._refresh()
+
+    def load_sequence(self, seq: Sequence) -> None:
+        self.command_list.set_sequence(Sequence(seq.commands), highlight=0)
+        if seq.comment.strip():
+            self.comment_input.value = seq.comment
+        self._refusal = None
+        self._refresh()
+
+    def add_library_command(self, file: "LibraryFile", type: CommandType | str) -> None:
+        kind = CommandType(type)
+        if kind is CommandType.RUN_SCRIPT and file.has_parameters:
+            from lrtui.tui.widgets.sequence.library_picker import ArgsScreen
+
+            def got(args: str | None) -> None:
+                if args is not None:
+                    self._add(kind, file.file_name, args or None)
+
+            self.app.push_screen(ArgsScreen(file.file_name, file.parameters_description or ""), got)
+            return
+        self._add(kind, file.file_name)
+
+    def focus_default(self) -> None:
+        """What the app focuses when this pane is shown: the command list."""
+        self.command_list.focus()
+
+    # ---------------------------------------------------------------- state
+
+    @property
+    def command_list(self) -> CommandList:
+        return self.query_one(CommandList)
+
+    @property
+    def comment_input(self) -> CommentInput:
+        return self.query_one(CommentInput)
+
+    @property
+    def targets(self) -> tuple["Machine", ...]:
+        return self._targets
+
+    @property
+    def sequence(self) -> Sequence:
+        """The sequence as it would be sent now (commands and comment)."""
+        return self.command_list.sequence.with_comment(self.comment_input.value)
+
+    def families(self) -> set[str]:
+        return {m.os_family for m in self._targets}
+
+    def problems(self) -> list[str]:
+        seq = self.sequence
+        fams = check_families(self.families()) or [None]
+        out: list[str] = []
+        for fam in fams:
+            for p in seq.problems(fam):
+                label = f"{FAMILY_LABEL[fam]}: " if fam and len(fams) > 1 and p.startswith("Command") else ""
+                if label + p not in out:
+                    out.append(label + p)
+        return out
+
+    def _comment_prefix(self) -> str:
+        settings = getattr(self.runtime, "settings", None)
+        if settings is None:
+            try:
+                settings = getattr(self.app, "settings", None)
+            except Exception:  # noqa: BLE001 - no app yet
+                settings = None
+        profile = getattr(settings, "profile", None)
+        return getattr(profile, "comment_prefix", "") or ""
+
+    def _refresh(self) -> None:
+        if not self.is_mounted:
+            return
+        self.query_one(BodyPreview).show(self.sequence)
+        status = self.query_one("#sequence-status", Static)
+        if self._refusal:
+            status.update(Text(self._refusal, style="bold red"))
+            return
+        problems = [p for p in self.problems() if not (p.startswith("The sequence is empty") and not self.command_list.commands)]
+        if not self.command_list.commands:
+            status.update(Text(HINT, style="dim"))
+        elif problems:
+            status.update(Text(problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""), style="yellow"))
+        elif not self._targets:
+            status.update(Text("Ready to run once machines are marked (1 Machines, space).", style="dim"))
+        else:
+            n = len(self._targets)
+            status.update(Text(f"Ready: ctrl+r runs it on {n} machine{'s' if n != 1 else ''}.", style="green"))
+
+    def refuse(self, reason: str) -> None:
+        """Show why something was refused (until the next change) and ring the bell."""
+        self._refusal = reason
+        self._refresh()
+        self.app.bell()
+
+    def _add(self, kind: CommandType, value: str, args: str | None = None) -> None:
+        try:
+            cmd = make_command(kind, value, args)
+        except ValidationError as e:
+            self.refuse(e.user_message())
+            return
+        self.command_list.add(cmd)
+        self.command_list.focus()
+
+    # ---------------------------------------------------------------- messages from the children
+
+    @on(CommandList.Changed)
+    def _commands_changed(self) -> None:
+        self._refusal = None
+        self._refresh()
+
+    @on(CommandList.Refused)
+    def _command_refused(self, event: CommandList.Refused) -> None:
+        self._refusal = event.reason
+        self._refresh()
+
+    @on(Input.Changed, "#sequence-comment")
+    def _comment_changed(self) -> None:
+        self._refusal = None
+        self._refresh()
+
+    @on(CommandList.EditRequested)
+    def _edit(self, event: CommandList.EditRequested) -> None:
+        index, cmd = event.index, event.command
+        if cmd.type is CommandType.PUT_FILE:
+            self.refuse("A PutFile has nothing to edit: remove it (d) and add another file (p).")
+        elif cmd.type is CommandType.RUN_SCRIPT:
+            from lrtui.tui.widgets.sequence.library_picker import ArgsScreen
+
+            def got(args: str | None) -> None:
+                if args is not None:
+                    self.command_list.replace(index, Command(cmd.type, cmd.value, args or None))
+
+            self.app.push_screen(ArgsScreen(cmd.value, self._param_hint(cmd.value), cmd.args or ""), got)
+        else:
+            def got_path(new: Command | None) -> None:
+                if new is not None:
+                    self.command_list.replace(index, new)
+
+            self.app.push_screen(GetFileScreen(self.families(), cmd.value), got_path)
+
+    def _param_hint(self, name: str) -> str:
+        for f in self._library:
+            if getattr(f, "file_name", None) == name:
+                return f.parameters_description or ""
+        return ""
+
+    # ---------------------------------------------------------------- key actions
+
+    def _library_loader(self):
+        engine = getattr(self.runtime, "engine", None)
+        if engine is None:
+            return None
+
+        async def load(refresh: bool):
+            self._library = list(await engine.library(refresh=refresh))
+            return self._library
+
+        return load
+
+    def _pick_library(self, kind: CommandType) -> None:
+        load = self._library_loader()
+        if load is None:
+            self.refuse("Not connected yet: the library opens once the tenant is connected.")
+            return
+        from lrtui.tui.widgets.sequence.library_picker import LibraryPicker
+
+        def picked(cmd: Command | None) -> None:
+            if cmd is not None:
+                self.command_list.add(cmd)
+                self.command_list.focus()
+
+        self.app.push_screen(LibraryPicker(load, kind), picked)
+
+    def action_add_putfile(self) -> None:
+        self._pick_library(CommandType.PUT_FILE)
+
+    def action_add_runscript(self) -> None:
+        self._pick_library(CommandType.RUN_SCRIPT)
+
+    def action_add_getfile(self) -> None:
+        def got(cmd: Command | None) -> None:
+            if cmd is not None:
+                self.command_list.add(cmd)
+                self.command_list.focus()
+
+        self.app.push_screen(GetFileScreen(self.families()), got)
+
+    def action_focus_comment(self) -> None:
+        self.comment_input.focus()
+
+    def action_save(self) -> None:
+        if not self.command_list.commands:
+            self.refuse("Nothing to save: add a command first.")
+            return
+        from lrtui.tui.widgets.sequence.saved_dialogs import SaveSequenceScreen
+
+        self.app.push_screen(SaveSequenceScreen(self.sequence), lambda name: name and self.app.notify(f"Saved as {name}.", markup=False))
+
+    def action_open_saved(self) -> None:
+        from lrtui.tui.widgets.sequence.saved_dialogs import OpenSavedScreen
+
+        self.app.push_screen(OpenSavedScreen(), lambda seq: seq is not None and self.load_sequence(seq))
+
+    def action_history(self) -> None:
+        if self.runtime is None:
+            self.refuse("Not connected yet: past actions show once the tenant is connected.")
+            return
+        from lrtui.tui.widgets.sequence.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.runtime), lambda seq: seq is not None and self.load_sequence(seq))
+
+    def action_manage_library(self) -> None:
+        if self.runtime is None:
+            self.refuse("Not connected yet: the library opens once the tenant is connected.")
+            return
+        from lrtui.tui.widgets.sequence.library_manage import LibraryManageScreen
+
+        self.app.push_screen(LibraryManageScreen(self.runtime))
+
+    def action_run(self) -> None:
+        """Confirm, then submit the sequence to the marked machines (also the app's ctrl+r)."""
+        if self._submitting:
+            self.refuse("A submission is already in progress.")
+            return
+        if self.runtime is None:
+            self.refuse("Not connected yet: wait for the tenant to connect, then run.")
+            return
+        if not self._targets:
+            self.refuse("No targets: mark machines in Machines (1, then space), then run.")
+            return
+        if not self.command_list.commands:
+            self.refuse("The sequence is empty: add at least one command (p, s or g).")
+            return
+        from lrtui.tui.screens.run_confirm import RunConfirmScreen
+
+        seq, machines = self.sequence, self._targets
+        threshold = getattr(getattr(self.runtime.settings, "ui", None), "bulk_confirm_threshold", 20)
+        screen = RunConfirmScreen(seq, machines, self.runtime.engine, threshold=threshold, problems=self.problems())
+        self.app.push_screen(screen, lambda chosen: chosen and self._submit(seq, tuple(chosen)))
+
+    @work(exclusive=True, group="sequence-submit", exit_on_error=False)
+    async def _submit(self, seq: Sequence, machines: tuple["Machine", ...]) -> None:
+        from lrtui.engine.jobs import Priority
+
+        self._submitting = True
+        try:
+            priority = Priority.INTERACTIVE if len(machines) == 1 else Priority.BULK
+            jobs = await self.runtime.engine.submit(seq, list(machines), priority=priority)
+        except Exception as e:  # noqa: BLE001 - the sequence stays; the app shows the error
+            self.post_message(ShowError(e, title="The sequence was not submitted"))
+            return
+        finally:
+            self._submitting = False
+        self.post_message(self.Submitted(tuple(j.id for j in jobs)))

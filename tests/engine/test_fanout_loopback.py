@@ -1,0 +1,47 @@
+"""End-to-end fan-out over loopback: ~30 machines, scaled windows, the headless ``run_batch``; 0 429s."""
+
+from __future__ import annotations
+
+import json
+
+from lrtui.api.models import CommandType
+from lrtui.api.sequence import Sequence, make_command
+from lrtui.engine.headless import render_summary, run_batch
+from lrtui.engine.jobs import Outcome
+from lrtui.engine.journal import Journal
+from lrtui.sim.config import SimConfig
+from lrtui.sim.testing import running_simulator
+
+from .conftest import lr_actions_per_machine, loopback_client, scaled_settings, usable
+
+
+async def test_fanout_30_machines_no_429(tmp_path):
+    cfg = SimConfig(seed=3, machines=150, time_scale=0.01, scale_rate_window=True)
+    with running_simulator(cfg) as (api_url, _blob, sim):
+        machines = usable(sim, 30)
+        refs = [m.id for m in machines[:15]] + [m.computer_dns_name for m in machines[15:]] + ["no-such-host"]
+        seq = (Sequence(comment="case-fan triage")
+               .add(make_command(CommandType.RUN_SCRIPT, "Get-Processes.ps1"))
+               .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")))
+        lines: list[str] = []
+        client = loopback_client(api_url)
+        journal = Journal(tmp_path / "j.sqlite3")
+        try:
+            jobs = await run_batch(client, seq, refs, tmp_path / "out", lines.append, journal=journal,
+                                   settings=scaled_settings(max_sessions=25), progress_every=0.2)
+        finally:
+            await client.aclose()
+        assert sim.state.throttled_count == 0, dict(sim.state.throttled_by_reason)
+        by = {j.machine_name: j for j in jobs}
+        assert by["no-such-host"].outcome is Outcome.REFUSED
+        ok = [j for j in jobs if j.machine_name != "no-such-host"]
+        assert len(ok) == 30 and all(j.outcome is Outcome.SUCCEEDED for j in ok), render_summary(jobs)
+        assert lr_actions_per_machine(sim) == {m.id: 1 for m in machines}
+        # the rate window held: no 10 submissions closer than one window
+        times = sorted(a.created for a in sim.state.actions.values() if "lrtui-job:" in (a.comment or ""))
+        window = sim.lr_window.window_s
+        assert all(times[i + 10] - times[i] >= window - 1e-6 for i in range(len(times) - 10))
+        assert lines and "31/31 done" in lines[-1]
+        saved = json.loads((tmp_path / "out" / "results.json").read_text())
+        assert len(saved) == 31
+        assert "succeeded: 30" in render_summary(jobs)
