@@ -48,6 +48,11 @@ class AccessToken:
     expires_on: float  #: epoch seconds (``inf`` when unknown and not expiring)
     source: str = ""  #: e.g. msal's token_source: identity_provider / cache
 
+    @property
+    def expires_in(self) -> float:
+        """Seconds of validity left (``inf`` when unknown)."""
+        return self.expires_on - time.time()
+
     def expires_within(self, seconds: float, now: float | None = None) -> bool:
         return self.expires_on - seconds <= (time.time() if now is None else now)
 
@@ -73,6 +78,8 @@ class BearerAuth(httpx.Auth):
         self._lock = asyncio.Lock()
         self._cached: AccessToken | None = None
         self.refreshes = 0  #: tokens fetched so far (tests, diagnostics)
+        #: called with (request, 401 response, elapsed_ms) before the refresh-and-retry (MdeClient logs it)
+        self.on_refused: Callable[[httpx.Request, httpx.Response, float], None] | None = None
 
     def __repr__(self) -> str:
         return f"BearerAuth({self.provider!r})"
@@ -83,8 +90,14 @@ class BearerAuth(httpx.Auth):
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = await self.token()
         request.headers["Authorization"] = f"Bearer {token}"
+        t0 = time.monotonic()
         response = yield request
         if response.status_code == 401:
+            if self.on_refused is not None:  # the request log sees this attempt too
+                try:
+                    self.on_refused(request, response, (time.monotonic() - t0) * 1000.0)
+                except Exception:
+                    pass
             fresh = await self.token(force=True, stale=token)
             request.headers["Authorization"] = f"Bearer {fresh}"
             yield request
@@ -103,6 +116,15 @@ class BearerAuth(httpx.Auth):
                 self._cached = await self.provider.get_token(force_refresh=cur is not None)
                 self.refreshes += 1
             return self._cached.token
+
+    async def get_token(self) -> AccessToken:
+        """Sign in now if needed (``lrtui login``) and return the current token (never print ``.token``)."""
+        await self.token()
+        assert self._cached is not None
+        return self._cached
+
+    def describe_cache(self) -> str:
+        return self.provider.describe_cache()
 
     def invalidate(self) -> None:
         self._cached = None
@@ -268,8 +290,11 @@ class _MsalProvider(TokenProvider):
             ) from e
         except requests.exceptions.RequestException as e:
             raise AuthError(f"Talking to the sign-in authority (host {self.authority_host}) failed: {type(e).__name__}.") from e
-        except ValueError as e:  # msal: "Unable to get authority configuration" and similar
-            raise AuthError(f"The sign-in authority {self.authority} was refused: {redact_text(str(e))[:200]}") from e
+        except ValueError as e:  # msal: "Unable to get authority configuration", a bad key, ...
+            text = redact_text(str(e))[:200]
+            if "authority" in text.lower() or "tenant" in text.lower():
+                raise AuthError(f"The sign-in authority {self.authority} was refused: {text}") from e
+            raise AuthError(f"Setting up the {self.name} sign-in failed: {text}") from e
 
     def _to_token(self, result: dict | None, what: str) -> AccessToken:
         if result and "access_token" in result:

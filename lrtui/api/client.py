@@ -29,6 +29,7 @@ import pydantic
 from lrtui import __version__
 from lrtui.api import errors as E
 from lrtui.api import odata
+from lrtui.api.auth import BearerAuth, TokenProvider
 from lrtui.api.clouds import is_loopback_host, normalize_base_url
 from lrtui.api.download import DownloadResult, download_to_file, fetch_bytes
 from lrtui.api.errors_map import error_from_response
@@ -54,6 +55,7 @@ _TRUSTED_API_SUFFIXES = (
 )
 
 RetryKind = Literal["read", "connect", "none"]
+_RECORD_HAS_RETRY_AFTER = "retry_after" in getattr(RequestRecord, "__dataclass_fields__", {})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
@@ -100,6 +102,9 @@ class MdeClient:
         download_timeout: float | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
+        if isinstance(auth, TokenProvider):  # a bare provider (e.g. StaticToken) gets the standard bearer flow
+            auth = BearerAuth(auth)
+        self.auth = auth
         self.retry = retry or RetryPolicy()
         self.on_request = on_request
         self.general_gate = general_gate
@@ -122,6 +127,11 @@ class MdeClient:
         )
         self._blob.headers = httpx.Headers({"User-Agent": user_agent, "Accept-Encoding": "identity"})
         self._base_host = (urlsplit(self.base_url).hostname or "").lower()
+        if auth is not None and hasattr(auth, "on_refused") and getattr(auth, "on_refused") is None:
+            auth.on_refused = self._auth_refused  # type: ignore[attr-defined]
+
+    def _auth_refused(self, request: httpx.Request, response: httpx.Response, elapsed_ms: float) -> None:
+        self._record(request.method, request.url, response.status_code, elapsed_ms, "Unauthorized (token refreshed)", 1)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -139,10 +149,20 @@ class MdeClient:
 
     # ------------------------------------------------------------------ core
 
-    def _record(self, method: str, url: Any, status: int | None, elapsed_ms: float, error: str | None, attempt: int) -> None:
+    def _record(
+        self,
+        method: str,
+        url: Any,
+        status: int | None,
+        elapsed_ms: float,
+        error: str | None,
+        attempt: int,
+        retry_after: float | None = None,
+    ) -> None:
         if self.on_request is None:
             return
         try:
+            extra = {"retry_after": retry_after} if retry_after is not None and _RECORD_HAS_RETRY_AFTER else {}
             self.on_request(
                 RequestRecord(
                     at=time.time(),
@@ -152,6 +172,7 @@ class MdeClient:
                     elapsed_ms=round(elapsed_ms, 1),
                     error=error,
                     attempt=attempt,
+                    **extra,
                 )
             )
         except Exception:  # a broken log sink must not break a call
@@ -218,7 +239,8 @@ class MdeClient:
                 self._record(method, resp.request.url, status, elapsed, None, attempt)
                 return resp
             err = error_from_response(status, resp.content, resp.headers, method, str(resp.request.url))
-            self._record(method, resp.request.url, status, elapsed, err.code, attempt)
+            ra = err.retry_after if isinstance(err, E.RateLimited) else None
+            self._record(method, resp.request.url, status, elapsed, err.code, attempt, ra)
             if retry == "read":
                 if status in RETRYABLE_STATUS:
                     fails += 1

@@ -16,6 +16,8 @@ import hashlib
 import os
 import time
 import zlib
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
@@ -32,6 +34,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK"
 #: output produced per inflate step: bounds memory whatever the compression ratio
 INFLATE_STEP = 1 << 20
+#: chunks queued for the writer thread at most (memory: about this many chunks)
+PIPELINE_DEPTH = 3
 #: how much of an error body is read
 ERROR_BODY_LIMIT = 64 * 1024
 
@@ -87,14 +91,22 @@ class _Sink:
         self._inflater: "zlib._Decompress | None" = None
         self._members = 0
         self._trailer = False  # after a complete gzip member, only zero padding or another member may follow
+        self.failed = False
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._f = os.fdopen(fd, "wb", buffering=1 << 16)
 
     # -------------------------------------------------------------- feeding
 
     def feed(self, data: bytes) -> None:
-        if not data:
+        if not data or self.failed:
             return
+        try:
+            self._feed(data)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def _feed(self, data: bytes) -> None:
         self.received += len(data)
         if self.max_received is not None and self.received > self.max_received:
             raise E.DownloadTooLarge(
@@ -122,7 +134,8 @@ class _Sink:
                 hint="Raise the decompression cap in the profile if the file is expected to be that large.",
             )
         self.written += len(data)
-        self.h_out.update(data)
+        if self.compression == "gzip":  # otherwise stored == received: one hash serves both
+            self.h_out.update(data)
         self._f.write(data)
 
     def _inflate(self, data: bytes) -> None:
@@ -225,21 +238,23 @@ async def download_to_file(
                     f"The result is {announced:,} bytes, more than the {max_received:,}-byte download cap."
                 )
             sink = _Sink(part, max_received, max_decompressed)
-            pending: asyncio.Future | None = None
+            # Chunks are hashed, inflated and written by one worker thread, in order, while the event loop keeps
+            # reading the socket; at most PIPELINE_DEPTH chunks wait, so memory stays flat.
+            loop = asyncio.get_running_loop()
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrtui-dl") if offload else None
+            inflight: deque[asyncio.Future] = deque()
             try:
                 async for data in _raw_chunks(resp, chunk):
-                    if offload:
-                        if pending is not None:
-                            await pending
-                        # process this chunk in a thread while the next one is read from the socket
-                        pending = asyncio.ensure_future(asyncio.to_thread(sink.feed, data))
-                    else:
+                    if pool is None:
                         sink.feed(data)
-                if pending is not None:
-                    p, pending = pending, None
-                    await p
-                if offload:
-                    await asyncio.to_thread(sink.finish)
+                        continue
+                    if len(inflight) >= PIPELINE_DEPTH:
+                        await inflight.popleft()
+                    inflight.append(loop.run_in_executor(pool, sink.feed, data))
+                while inflight:
+                    await inflight.popleft()
+                if pool is not None:
+                    await loop.run_in_executor(pool, sink.finish)
                 else:
                     sink.finish()
                 if announced is not None and sink.received != announced:
@@ -247,12 +262,17 @@ async def download_to_file(
                         f"The download ended after {sink.received:,} of {announced:,} bytes (truncated)."
                     )
             except BaseException:
-                if pending is not None:
-                    await asyncio.wait([pending])
-                    if not pending.cancelled():
-                        pending.exception()  # consumed; the first error is what we raise
+                sink.failed = True  # queued feeds become no-ops
+                if inflight:
+                    await asyncio.wait(list(inflight))
+                    for f in inflight:
+                        if not f.cancelled():
+                            f.exception()  # consumed; the first error is what we raise
                 sink.abort()
                 raise
+            finally:
+                if pool is not None:
+                    pool.shutdown(wait=False)
             os.replace(part, dest)
     except E.LrtuiError as e:
         _rec(getattr(e, "code", "") or type(e).__name__)
@@ -272,7 +292,7 @@ async def download_to_file(
         path=dest,
         size=sink.written,
         received_size=sink.received,
-        sha256=sink.h_out.hexdigest(),
+        sha256=sink.h_out.hexdigest() if sink.compression == "gzip" else sink.h_recv.hexdigest(),
         sha256_received=sink.h_recv.hexdigest(),
         compression=sink.compression or "none",
     )

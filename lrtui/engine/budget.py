@@ -90,6 +90,10 @@ class _Window:
         self._trim(now)
         return len(self.times)
 
+    def used_at(self, t: float) -> int:
+        """Calls still counted at a future instant ``t`` (does not forget anything)."""
+        return sum(1 for x in self.times if x > t - self.length)
+
     def wait(self, now: float) -> float:
         """Seconds until one more call fits (0 when it fits now)."""
         self._trim(now)
@@ -248,7 +252,7 @@ class Budget:
             return 0.0
         now = self.clock() if now is None else now
         first = self.submit_wait(now)
-        free_now = max(0, self.settings.rate_calls - self._rate.used(now + first))
+        free_now = max(0, self.settings.rate_calls - self._rate.used_at(now + first))
         rest = n_jobs - max(1, min(free_now, n_jobs))
         waves = math.ceil(rest / self.settings.rate_calls) if rest > 0 else 0
         return first + waves * self.settings.rate_window_s

@@ -230,11 +230,12 @@ class Engine:
                 job.finished_at = now
             else:
                 job.state = JobState.PAUSED if self.dispatcher.paused else JobState.QUEUED
-            self.journal.record_job(job)
+            jobs.append(job)
+        self.journal.record_jobs(jobs)  # write-ahead, one transaction for the whole batch
+        for job in jobs:
             self._jobs[job.id] = job
             if job.state is not JobState.DONE:
                 self.queue.push(job)
-            jobs.append(job)
         self.queue.renumber()
         for job in jobs:
             self._emit(JobChanged(job, "new"))
@@ -318,7 +319,7 @@ class Engine:
         job.state = state_for_status(job.action_status, job.machine_online)
         if action.is_final:
             job.state = JobState.PENDING  # the poller will see it final and collect
-        self.journal.record_action(job)  # the action id, as soon as known
+        self.journal.record_action(job, action.requestor)  # the action id, as soon as known
         self._changed_job(job, "action", record=False)
         self.poller.follow(action.id, online=job.machine_online)
         if job.id in self._cancel_wanted:

@@ -27,7 +27,7 @@ from lrtui.engine.jobs import Job
 from lrtui.engine.journal import GENESIS, ChainReport, Entry, entry_hash
 from lrtui.engine.safe_names import safe_component
 
-CSV_FIELDS = ["job_id", "batch_id", "machine_id", "machine_name", "action_id", "submitted_at", "finished_at",
+CSV_FIELDS = ["job_id", "batch_id", "machine_id", "machine_name", "action_id", "requestor", "submitted_at", "finished_at",
               "comment", "command_index", "command", "command_status", "action_status", "outcome", "exit_code",
               "file", "size", "sha256", "sha256_received", "exported_by"]
 
@@ -66,7 +66,7 @@ def verify_chain(entries: Iterable[Entry | dict[str, Any]]) -> ChainReport:
     return ChainReport(True, n)
 
 
-def _rows(job: Job, files: dict[tuple[str, int], dict[str, Any]], who: str) -> list[dict[str, Any]]:
+def _rows(job: Job, files: dict[tuple[str, int], dict[str, Any]], who: str, requestor: str) -> list[dict[str, Any]]:
     rows = []
     by_index = {r.index: r for r in job.results}
     for i, c in enumerate(job.sequence.commands):
@@ -74,7 +74,7 @@ def _rows(job: Job, files: dict[tuple[str, int], dict[str, Any]], who: str) -> l
         f = files.get((job.id, i), {})
         rows.append({
             "job_id": job.id, "batch_id": job.batch_id, "machine_id": job.machine_id,
-            "machine_name": job.machine_name, "action_id": job.action_id or "",
+            "machine_name": job.machine_name, "action_id": job.action_id or "", "requestor": requestor,
             "submitted_at": iso(job.submitted_at), "finished_at": iso(job.finished_at),
             "comment": job.sequence.comment, "command_index": i, "command": c.label(),
             "command_status": (job.command_status[i] if i < len(job.command_status) else None) or "",
@@ -121,7 +121,8 @@ def write_bundle(jobs: list[Job], entries: list[Entry], case_id: str, out: Path)
     with open(out / "entries.jsonl", "w", encoding="utf-8") as f:
         for d in reduced:
             f.write(json.dumps(d, sort_keys=True, ensure_ascii=False) + "\n")
-    rows = [row for j in jobs for row in _rows(j, files, who)]
+    requestors = {e.job_id: e.data.get("requestor") or "" for e in entries if e.kind == "action" and e.job_id in ids}
+    rows = [row for j in jobs for row in _rows(j, files, who, requestors.get(j.id, ""))]
     with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
         w.writeheader()

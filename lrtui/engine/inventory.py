@@ -61,7 +61,7 @@ SEARCH_FIELDS: dict[str, tuple[str, str]] = {
 LOW_CARDINALITY = frozenset({"os", "group", "health", "risk", "exposure", "value", "onboarding"})
 _KEY_COLUMNS = ("all", "name", "tags", "os", "group", "ip", "id", "health", "risk", "exposure", "value", "onboarding")
 _ALIASES = {"tags": "tag", "host": "name", "computer": "name", "platform": "os", "rbac": "group"}
-_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):("[^"]*"?|\S*)|("[^"]*"?|\S+))')
 _CACHE_SIZE = 16
 
 
@@ -92,8 +92,10 @@ def parse_query(query: str) -> tuple[Term, ...]:
     """Terms of ``query``; an unknown ``field:`` prefix is treated as free text (paths, URLs)."""
     terms: list[Term] = []
     for m in _TOKEN.finditer(query):
-        neg, field, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
-        value = quoted if quoted is not None else (bare or "")
+        neg, field, field_value, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        value = (field_value if field else bare) or ""
+        if value.startswith('"'):
+            value = value[1:-1] if len(value) > 1 and value.endswith('"') else value[1:]
         key: str | None = None
         if field:
             key = _ALIASES.get(field.lower(), field.lower())

@@ -146,49 +146,69 @@ class Journal:
     # ------------------------------------------------------------ writes
 
     def _write(self, kind: str, job: Job | None, data: dict[str, Any]) -> None:
+        self._write_many([(kind, job, data)])
+
+    def _write_many(self, items: list[tuple[str, Job | None, dict[str, Any]]]) -> None:
+        """Several records in one transaction (all or nothing)."""
         now = self.wall()
         with self._lock:
             db = self.db
             db.execute("BEGIN IMMEDIATE")
+            seq, h = self._last_seq, self._last_hash
             try:
-                if job is not None:
-                    d = job_to_dict(job)
-                    db.execute(
-                        "INSERT INTO jobs(id, batch_id, machine_id, action_id, state, outcome, created_at, updated_at,"
-                        " data) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET action_id=excluded.action_id,"
-                        " state=excluded.state, outcome=excluded.outcome, updated_at=excluded.updated_at,"
-                        " data=excluded.data",
-                        (job.id, job.batch_id, job.machine_id, job.action_id, job.state.value,
-                         job.outcome.value if job.outcome else None, job.created_at, now, canonical(d)),
-                    )
-                seq = self._last_seq + 1
-                data = json.loads(canonical(data))  # exactly what will be read back
-                h = entry_hash(self._last_hash, seq, now, kind, job.id if job else None, data)
-                db.execute(
-                    "INSERT INTO entries(seq, at, kind, job_id, data, prev, hash) VALUES(?,?,?,?,?,?,?)",
-                    (seq, now, kind, job.id if job else None, canonical(data), self._last_hash, h),
-                )
+                for kind, job, data in items:
+                    seq, h = self._insert(db, now, seq, h, kind, job, data)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             self._last_seq, self._last_hash = seq, h
 
+    @staticmethod
+    def _insert(db: sqlite3.Connection, now: float, seq: int, prev: str, kind: str, job: Job | None,
+                data: dict[str, Any]) -> tuple[int, str]:
+        if job is not None:
+            d = job_to_dict(job)
+            db.execute(
+                "INSERT INTO jobs(id, batch_id, machine_id, action_id, state, outcome, created_at, updated_at,"
+                " data) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET action_id=excluded.action_id,"
+                " state=excluded.state, outcome=excluded.outcome, updated_at=excluded.updated_at,"
+                " data=excluded.data",
+                (job.id, job.batch_id, job.machine_id, job.action_id, job.state.value,
+                 job.outcome.value if job.outcome else None, job.created_at, now, canonical(d)),
+            )
+        seq += 1
+        data = json.loads(canonical(data))  # exactly what will be read back
+        h = entry_hash(prev, seq, now, kind, job.id if job else None, data)
+        db.execute(
+            "INSERT INTO entries(seq, at, kind, job_id, data, prev, hash) VALUES(?,?,?,?,?,?,?)",
+            (seq, now, kind, job.id if job else None, canonical(data), prev, h),
+        )
+        return seq, h
+
+    @staticmethod
+    def _job_data(job: Job) -> dict[str, Any]:
+        return {"machine_id": job.machine_id, "machine_name": job.machine_name, "batch_id": job.batch_id,
+                "priority": job.priority.value, "sequence": job.sequence.to_body(), "state": job.state.value,
+                "outcome": job.outcome.value if job.outcome else None, "error": job.error_message}
+
     def record_job(self, job: Job) -> None:
         """A new job (before anything is sent for it)."""
-        self._write("job", job, {"machine_id": job.machine_id, "machine_name": job.machine_name,
-                                 "batch_id": job.batch_id, "priority": job.priority.value,
-                                 "sequence": job.sequence.to_body(), "state": job.state.value,
-                                 "outcome": job.outcome.value if job.outcome else None})
+        self._write("job", job, self._job_data(job))
+
+    def record_jobs(self, jobs: list[Job]) -> None:
+        """Many new jobs in one transaction (a bulk submit stays one short write)."""
+        if jobs:
+            self._write_many([("job", j, self._job_data(j)) for j in jobs])
 
     def record_submitting(self, job: Job) -> None:
         """Write-ahead: the POST for this job is about to go."""
         self._write("submit", job, {"machine_id": job.machine_id, "attempt": job.attempts})
 
-    def record_action(self, job: Job) -> None:
-        """The action id is known."""
+    def record_action(self, job: Job, requestor: str | None = None) -> None:
+        """The action id is known (``requestor``: who the service says submitted it)."""
         self._write("action", job, {"action_id": job.action_id, "status": job.action_status,
-                                    "machine_id": job.machine_id})
+                                    "machine_id": job.machine_id, "requestor": requestor})
 
     def record_state(self, job: Job, what: str = "state") -> None:
         """A status change (service status, command statuses, local state or outcome)."""

@@ -123,6 +123,17 @@ class ApiApp:
         return Response(_dumps(body), status_code=status, headers={"content-type": JSON_CT, "OData-Version": "4.0",
                                                                    "request-id": self.sim.request_id().strip("|.")})
 
+    def retry_headers(self, wait: float, now: float) -> dict[str, str]:
+        """``Retry-After`` as configured: seconds (default), an HTTP date, or missing."""
+        style = self.sim.config.retry_after_style
+        if style == "missing":
+            return {}
+        if style == "http-date":
+            import email.utils
+
+            return {"Retry-After": email.utils.formatdate(math.ceil(now + wait), usegmt=True)}
+        return {"Retry-After": retry_after_header(wait)}
+
     def base(self, request: Request) -> str:
         return str(request.base_url).rstrip("/")
 
@@ -152,6 +163,9 @@ class ApiApp:
                 return self._count(await self._dispatch(name, handler, request, mm.groups()), name)
             except HttpError as e:
                 return self._count(self.error(e.status, e.code, e.message, e.headers), name)
+            except Exception:  # a simulator bug must look like a service hiccup, not kill the connection
+                log.exception("simulator error while handling %s %s", request.method, path)
+                return self._count(self.error(500, "InternalServerError", "An unexpected error occurred."), name)
         return self._count(self.error(404, "ResourceNotFound", f"The resource '{path}' was not found."), "other")
 
     def _count(self, resp: Response, endpoint: str) -> Response:
@@ -177,8 +191,8 @@ class ApiApp:
                     sim.state.throttled_by_reason["lr_rate"] += 1
                     raise HttpError(429, "TooManyRequests",
                                     f"Rate limit is exceeded: at most {sim.config.rate_calls} live response requests per "
-                                    f"{sim.lr_window.window_s:g} seconds. Try again in {retry_after_header(wait)} seconds.",
-                                    {"Retry-After": retry_after_header(wait)})
+                                    f"{sim.lr_window.window_s:g} seconds. You can send requests again in {retry_after_header(wait)} seconds.",
+                                    self.retry_headers(wait, now))
                 sim.lr_window.record(now)
             else:
                 wm, wh = sim.general_windows(name)
@@ -187,8 +201,8 @@ class ApiApp:
                     wait = max(w for w in (wait_m, wait_h) if w is not None)
                     sim.state.throttled_by_reason["general_hour" if wait_h is not None else "general_minute"] += 1
                     raise HttpError(429, "TooManyRequests",
-                                    f"Rate limit is exceeded. Try again in {retry_after_header(wait)} seconds.",
-                                    {"Retry-After": retry_after_header(wait)})
+                                    f"Rate limit is exceeded. You can send requests again in {retry_after_header(wait)} seconds.",
+                                    self.retry_headers(wait, now))
                 wm.record(now)
                 wh.record(now)
             return await handler(request, now, body, *groups)
@@ -255,7 +269,7 @@ class ApiApp:
 
     async def find_by_ip(self, request: Request, now: float, body: bytes, args: str) -> Response:
         mi = re.search(r"ip\s*=\s*'([^']*)'", args, re.I)
-        mt = re.search(r"timestamp\s*=\s*'?([0-9T:.\-+Zz]+)'?", args, re.I)
+        mt = re.search(r"timestamp\s*=\s*'?([^',)\s]+)'?", args, re.I)
         if not mi:
             raise HttpError(400, "MissingRequiredParameter", "The 'ip' parameter is required: findbyip(ip='10.1.2.3',timestamp=2024-06-01T08:00:00Z)")
         if not mt:
@@ -344,6 +358,8 @@ class ApiApp:
             typ = field(c, "type", where)
             if typ is _MISSING:
                 raise bad(f"{where}: the 'type' field is required.")
+            if not isinstance(typ, str):
+                raise bad(f"{where}: 'type' must be a string (PutFile, RunScript or GetFile).")
             if typ not in LR_PARAM_KEYS:
                 fixed = next((t for t in LR_PARAM_KEYS if isinstance(typ, str) and t.lower() == typ.lower()), None)
                 if not (lenient and fixed):
@@ -412,10 +428,11 @@ class ApiApp:
             raise HttpError(400, "ActiveRequestAlreadyExists", "Action is already in progress")
         if sim.active_sessions() >= sim.config.max_sessions:
             sim.state.throttled_by_reason["sessions"] += 1
-            wait = retry_after_header(max(1.0, sim.clock.scaled(30.0)))
+            w = max(1.0, sim.clock.scaled(30.0))
+            wait = retry_after_header(w)
             raise HttpError(429, "TooManyRequests",
                             f"Too many requests: the limit of {sim.config.max_sessions} concurrent live response sessions "
-                            f"has been reached. Try again in {wait} seconds.", {"Retry-After": wait})
+                            f"has been reached. You can send requests again in {wait} seconds.", self.retry_headers(w, now))
         a = sim.create_action(m, comment, commands, now)
         sim.state.lr_created_count += 1
         body = {"@odata.context": self.ctx(request, "MachineActions/$entity"),
@@ -458,6 +475,8 @@ class ApiApp:
                 raise HttpError(400, "InvalidRequestBody", f"'{wrong}' is not a valid property name; property names are case-sensitive, use 'Comment'.")
             else:
                 raise HttpError(400, "InvalidRequestBody", "The Comment field is required.")
+        if body.get("Comment") is not None and not isinstance(body.get("Comment"), str):
+            raise HttpError(400, "InvalidRequestBody", "The Comment field must be a string.")
         if a.is_final:
             raise HttpError(400, "BadRequest", f"Action {a.id} is already in a final state ({a.status}) and cannot be cancelled.")
         a.cancel(now, self.sim.config.app_name, body.get("Comment"))
@@ -483,7 +502,8 @@ class ApiApp:
         name = self.sim.blob_name(a.id, idx)
         tenant = self.sim.config.tenant_id.split("-")[0]
         path = f"/investigation-actions-data/{tenant}/CustomPlaybookCommandOutput/{name}"
-        expiry = now + self.sim.clock.scaled(self.sim.config.link_ttl_s)
+        ttl = max(self.sim.clock.scaled(self.sim.config.link_ttl_s), self.sim.config.link_min_ttl_s)
+        expiry = math.ceil(now + ttl)  # SAS expiry has whole seconds: round up, never shorten the link
         se = iso7(expiry)[:19] + "Z"  # type: ignore[index]
         st = (iso7(now - 300) or "")[:19] + "Z"
         sig = self.sim.sign(path, se)

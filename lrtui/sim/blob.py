@@ -67,7 +67,7 @@ class BlobApp:
     def _refuse(self, code: str, message: str, status: int, detail: str | None = None) -> Response:
         with self.sim.lock:
             self.sim.state.blob_refused += 1
-            rid = self.sim.new_guid()
+            rid = self.sim.request_id().strip("|.")
         return _xml_error(code, message, status, detail, rid)
 
     def handle(self, request: Request) -> Response:

@@ -32,6 +32,8 @@ def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
     p.add_argument("--quirk-fresh-404", type=float, default=0.0, metavar="S", help="GET of a new action is 404 for S seconds")
     p.add_argument("--quirk-portal-session", action="append", default=[], metavar="MACHINE",
                    help="a hidden portal session blocks this machine (id or name); repeatable")
+    p.add_argument("--retry-after", choices=["seconds", "http-date", "missing"], default="seconds",
+                   help="how 429 answers carry Retry-After (default seconds)")
     p.add_argument("--lenient-case", action="store_true", help="accept wrong-case body keys")
     p.add_argument("--log-level", default="warning")
     return p
@@ -54,7 +56,7 @@ def sim_main(argv: list[str] | None = None) -> int:
                         general_per_hour=args.general_per_hour, faults=faults, require_token=args.require_token,
                         token_ttl_s=args.token_ttl, quirk_empty_commands=args.quirk_empty_commands,
                         quirk_fresh_404_s=args.quirk_fresh_404, quirk_portal_session=args.quirk_portal_session,
-                        lenient_case=args.lenient_case)
+                        lenient_case=args.lenient_case, retry_after_style=args.retry_after)
         sim = Simulator(cfg)
     except ValueError as e:
         print(f"lrtui sim: {e}", file=sys.stderr)

@@ -143,11 +143,13 @@ class SimConfig:
     quirk_empty_commands: bool = False
     quirk_fresh_404_s: float = 0.0
     quirk_portal_session: list[str] = field(default_factory=list)
+    retry_after_style: str = "seconds"  # "seconds" | "http-date" | "missing" (the 429 body always says "in N seconds")
     quirk_cancel_reads_failed: bool = False  # OBS: "Cancelled, or sometimes Failed"
     lenient_case: bool = False  # UNCONFIRMED: accept lower-case body keys (PSMDE sends them)
     strict_filter_fields: bool = True  # 400 for $filter on fields not documented as filterable
     # limits and timings (service seconds)
     link_ttl_s: float = 1800.0
+    link_min_ttl_s: float = 2.0  # floor for the scaled link lifetime (real seconds), so tiny time scales stay usable
     queue_ttl_s: float = 3 * 24 * 3600.0
     script_timeout_s: float = 600.0
     pickup_delay_s: tuple[float, float] = (3.0, 9.0)
@@ -168,6 +170,8 @@ class SimConfig:
             raise ValueError("time_scale must be > 0")
         if self.machines < 0:
             raise ValueError("machines must be >= 0")
+        if self.retry_after_style not in ("seconds", "http-date", "missing"):
+            raise ValueError("retry_after_style must be 'seconds', 'http-date' or 'missing'")
         if isinstance(self.quirk_portal_session, str):
             self.quirk_portal_session = [self.quirk_portal_session]
         self.quirk_portal_session = list(self.quirk_portal_session)

@@ -86,7 +86,7 @@ class FaultMiddleware:
                 st.throttled_by_reason["injected"] += 1
                 st.status_counts[429] += 1
             wait = 1 + int(pick * 3)
-            await self._json(send, 429, "TooManyRequests", f"Rate limit is exceeded. Try again in {wait} seconds.",
+            await self._json(send, 429, "TooManyRequests", f"Rate limit is exceeded. You can send requests again in {wait} seconds.",
                              [(b"retry-after", str(wait).encode())])
             return
         status = [500, 502, 503][int(pick * 3)]

@@ -37,7 +37,7 @@ class TenantState:
     actions: dict[str, SimAction] = field(default_factory=dict)  # id -> action, in creation order
     active_by_machine: dict[str, SimAction] = field(default_factory=dict)
     portal_sessions: set[str] = field(default_factory=set)  # machine ids blocked by a hidden portal session
-    lr_post_count: int = 0  # POST runliveresponse calls that reached the handler (authenticated)
+    lr_post_count: int = 0  # authenticated POST runliveresponse calls (throttled ones included)
     lr_created_count: int = 0  # actions created by POST
     throttled_count: int = 0  # 429s issued (budget and injected)
     throttled_by_reason: Counter = field(default_factory=Counter)
@@ -71,7 +71,8 @@ class Simulator:
         self.start_time = config.start_time if config.start_time is not None else self.clock.now()
         self.lock = threading.RLock()
         self.blob_base_url = config.blob_base_url.rstrip("/")
-        self._rng = random.Random(config.seed * 1_000_003 + 5)
+        self._rng = random.Random(config.seed * 1_000_003 + 5)  # action ids and pick-up delays
+        self._req_rng = random.Random(config.seed * 1_000_033 + 9)  # request ids (error targets, headers)
         self._blob_key = hashlib.sha256(f"lrtui-sim-blob-key:{config.seed}".encode()).digest()
         machines = generate_machines(config.seed, config.machines, self.start_time, config.time_scale)
         self.state = TenantState(
@@ -140,7 +141,7 @@ class Simulator:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
 
     def request_id(self) -> str:
-        return f"|{self._rng.getrandbits(32):08x}-{self._rng.getrandbits(64):016x}."
+        return f"|{self._req_rng.getrandbits(32):08x}-{self._req_rng.getrandbits(64):016x}."
 
     def general_windows(self, key: str) -> tuple[RollingWindow, RollingWindow]:
         k = key if self.config.general_per_endpoint else "*"

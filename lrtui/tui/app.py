@@ -50,6 +50,19 @@ RIGHT_PANES = ("sequence", "activity", "results", "requestlog")
 DEFAULT_THEME = "lrtui-dark"
 
 
+def _is_editing(widget: Widget | None) -> bool:
+    """True when ``widget`` takes typed characters (an Input, or a TextArea that is not read-only)."""
+    if widget is None:
+        return False
+    from textual.widgets import Input
+
+    if isinstance(widget, Input):
+        return True
+    if type(widget).__name__ == "TextArea" or any(c.__name__ == "TextArea" for c in type(widget).__mro__):
+        return not getattr(widget, "read_only", False)
+    return False
+
+
 def _ui(settings: Any, name: str, default: Any) -> Any:
     return getattr(getattr(settings, "ui", None), name, default) if settings is not None else default
 
@@ -68,16 +81,17 @@ class LrtuiApp(App[None]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("1", "show_pane('machines')", "Machines", show=False, id="pane-machines"),
-        Binding("2", "show_pane('sequence')", "Sequence", show=False, id="pane-sequence"),
-        Binding("3", "show_pane('activity')", "Activity", show=False, id="pane-activity"),
-        Binding("4", "show_pane('results')", "Results", show=False, id="pane-results"),
-        Binding("5", "show_pane('requestlog')", "Request log", show=False, id="pane-requestlog"),
+        Binding("1", "show_pane('machines')", "Machines", show=False, id="pane-machines", priority=True),
+        Binding("2", "show_pane('sequence')", "Sequence", show=False, id="pane-sequence", priority=True),
+        Binding("3", "show_pane('activity')", "Activity", show=False, id="pane-activity", priority=True),
+        Binding("4", "show_pane('results')", "Results", show=False, id="pane-results", priority=True),
+        Binding("5", "show_pane('requestlog')", "Request log", show=False, id="pane-requestlog", priority=True),
         Binding("ctrl+r", "run_sequence", "Run", id="run-sequence", priority=True,
                 tooltip="Run the sequence on the marked machines"),
-        Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key of this pane and the app"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit; running sessions continue on the service"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit-ctrl"),
+        Binding("question_mark,f1", "help", "Help", id="help", priority=True,
+                tooltip="Every key of this pane and the app"),
+        Binding("q", "quit", "Quit", id="quit", priority=True, tooltip="Quit; running sessions continue on the service"),
+        Binding("ctrl+q", "quit_anywhere", "Quit (also while typing)", show=False, priority=True, id="quit-ctrl"),
         Binding("tab", "focus_next", "Next", show=False, id="focus-next"),
         Binding("shift+tab", "focus_previous", "Previous", show=False, id="focus-previous"),
     ]  # fmt: skip
@@ -119,12 +133,18 @@ class LrtuiApp(App[None]):
     def compose(self) -> ComposeResult:
         profile = getattr(getattr(self.settings, "profile", None), "name", None) or ("demo" if self.demo else "default")
         tenant = getattr(getattr(self.settings, "profile", None), "tenant_label", None) or "(tenant not set)"
-        yield AppHeader(profile, tenant, demo=self.demo)
-        yield PaneTabs(*(Tab(label, id=f"tab-{name}") for name, (label, _, _) in PANES.items()), id="pane-tabs")
+        self._header = AppHeader(profile, tenant, demo=self.demo)
+        yield self._header
+        self._tabs = PaneTabs(*(Tab(label, id=f"tab-{name}") for name, (label, _, _) in PANES.items()), id="pane-tabs")
+        yield self._tabs
+        self._machines_pane = MachinesPane(clock=self.clock, classes="pane -current")
+        self._slots = {
+            name: PaneSlot(id=f"slot-{name}", classes="pane" + (" -right" if name == self._right else ""))
+            for name in RIGHT_PANES
+        }
         with Horizontal(id="panes"):
-            yield MachinesPane(clock=self.clock, classes="pane -current")
-            for name in RIGHT_PANES:
-                yield PaneSlot(id=f"slot-{name}", classes="pane" + (" -right" if name == self._right else ""))
+            yield self._machines_pane
+            yield from self._slots.values()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -140,8 +160,7 @@ class LrtuiApp(App[None]):
         self._start_runtime()
 
     def _mount_panes(self) -> None:
-        for name in RIGHT_PANES:
-            slot = self.query_one(f"#slot-{name}", PaneSlot)
+        for name, slot in self._slots.items():
             pane = self._make_pane(name)
             self._panes[name] = pane
             slot.mount(pane)
@@ -162,7 +181,7 @@ class LrtuiApp(App[None]):
 
     @property
     def machines_pane(self) -> MachinesPane:
-        return self.query_one(MachinesPane)
+        return self._machines_pane
 
     @property
     def sequence_pane(self) -> Any:
@@ -190,12 +209,11 @@ class LrtuiApp(App[None]):
         self._current = name
         if name != "machines":
             self._right = name
-        for pane_name in RIGHT_PANES:
-            slot = self.query_one(f"#slot-{pane_name}", PaneSlot)
+        for pane_name, slot in self._slots.items():
             slot.set_class(pane_name == self._right, "-right")
             slot.set_class(pane_name == name, "-current")
         self.machines_pane.set_class(name == "machines", "-current")
-        tabs = self.query_one(PaneTabs)
+        tabs = self._tabs
         if tabs.active != f"tab-{name}":
             tabs.active = f"tab-{name}"
         if focus:
@@ -221,10 +239,24 @@ class LrtuiApp(App[None]):
                 return
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        """A click on a tab (the strip also announces tabs while it is torn down at exit: ignore those)."""
         event.stop()
         name = (event.tab.id or "").removeprefix("tab-")
-        if name and name != self._current:
-            self.action_show_pane(name)
+        if name and name != self._current and event.tab.is_attached and event.tab.parent is not None:
+            try:
+                self.action_show_pane(name)
+            except ValueError:
+                pass
+
+    #: Plain-key app bindings that must yield to a text field (typing "q" or "1" into a search box).
+    _PLAIN_KEY_ACTIONS = frozenset({"show_pane", "help", "quit"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Digits, ``?`` and ``q`` work from any pane, but not while typing, and not under a modal."""
+        if action in self._PLAIN_KEY_ACTIONS:
+            if len(self.screen_stack) > 1 or _is_editing(self.focused):
+                return False
+        return True
 
     def on_descendant_focus(self, event: Any) -> None:
         widget = event.widget if hasattr(event, "widget") else None
@@ -234,7 +266,8 @@ class LrtuiApp(App[None]):
             widget.cursor_blink = False
         for name, pane in self._panes.items():
             if widget is pane or pane in widget.ancestors:
-                if name != self._current:
+                holder = pane if name == "machines" else self._slots[name]
+                if name != self._current and holder.display and holder.region.area:
                     self.action_show_pane(name, focus=False)
                 return
 
@@ -267,7 +300,7 @@ class LrtuiApp(App[None]):
 
     @work(exclusive=True, exit_on_error=False, group="runtime", description="Connecting to the tenant")
     async def _start_runtime(self) -> None:
-        header = self.query_one(AppHeader)
+        header = self._header
         header.set_state("connecting…")
         runtime = await self._build_runtime()
         self.runtime = runtime
@@ -301,7 +334,7 @@ class LrtuiApp(App[None]):
 
     def on_machines_pane_loaded(self, message: MachinesPane.Loaded) -> None:
         self.close_device_code()
-        self.query_one(AppHeader).set_state(f"{message.count:,} machines")
+        self._header.set_state(f"{message.count:,} machines")
         import gc
 
         gc.freeze()  # the inventory is long-lived: keep the collector from rescanning it on every pause
@@ -365,7 +398,7 @@ class LrtuiApp(App[None]):
             return
         title = worker.description or worker.name or "Background task"
         if worker.group == "runtime":
-            self.query_one(AppHeader).set_state("not connected", error=True)
+            self._header.set_state("not connected", error=True)
             self.close_device_code()
             self.machines_pane.details.show_message(f"Could not connect: {error_text(worker.error)}")
         self.show_error(worker.error, title=f"{title} failed")
@@ -428,6 +461,13 @@ class LrtuiApp(App[None]):
             self.push_screen(QuitScreen(len(unfinished), demo=demo), self._quit_answer)
             return
         await self._quit(quit_notice(0, demo=demo))
+
+    async def action_quit_anywhere(self) -> None:
+        """ctrl+q: like q, but also while typing or under a dialog."""
+        from lrtui.tui.screens.quit import QuitScreen
+
+        if not isinstance(self.screen, QuitScreen):
+            await self.action_quit()
 
     def _quit_answer(self, confirmed: bool | None) -> None:
         if confirmed:

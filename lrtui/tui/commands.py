@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from lrtui.tui.app import LrtuiApp
 
 MAX_MACHINE_HITS = 20
+_COMMAND_WORDS = {"mark", "machine", "machine:", "machines", "jump", "to", "go", "goto"}
+
+
+def machine_query(query: str) -> str:
+    """The search part of a palette query: "mark machine: web-01" -> "web-01"."""
+    words = query.split()
+    while words and words[0].lower() in _COMMAND_WORDS:
+        words.pop(0)
+    return " ".join(words)
 
 
 class _LrtuiProvider(Provider):
@@ -43,20 +52,21 @@ class MachineCommands(_LrtuiProvider):
 
     async def search(self, query: str) -> Hits:
         runtime = self.runtime
-        words = query.strip()
+        words = machine_query(query)
         if runtime is None or not words:
             return
         inventory = runtime.inventory
         rows = inventory.search(words)[:MAX_MACHINE_HITS]
-        matcher = self.matcher(words)
+        matcher = self.matcher(query)
         for index in rows:
             machine = inventory[index]
             name = clean_line(machine.name)
-            score = max(matcher.match(name), 0.3)
+            score = max(matcher.match(f"Machine: {name}"), 0.3)
             detail = " ".join(x for x in (machine.os_platform, machine.health_status, machine.last_ip_address) if x)
             yield Hit(score, matcher.highlight(f"Machine: {name}"), partial(self._jump, machine.id, False),
                       text=f"Machine: {name}", help=clean_line(detail))  # fmt: skip
-            yield Hit(score * 0.9, matcher.highlight(f"Mark machine: {name}"), partial(self._jump, machine.id, True),
+            mark_score = max(matcher.match(f"Mark machine: {name}"), 0.25)
+            yield Hit(mark_score, matcher.highlight(f"Mark machine: {name}"), partial(self._jump, machine.id, True),
                       text=f"Mark machine: {name}", help="Jump to it and mark it")  # fmt: skip
 
     def _jump(self, machine_id: str, mark: bool) -> None:

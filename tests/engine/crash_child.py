@@ -43,8 +43,8 @@ async def main(api_url: str, journal_path: str, data_dir: str, step: str, machin
     elif step == "after_action":
         orig_a = journal.record_action
 
-        def record_action(job):
-            orig_a(job)
+        def record_action(job, *a, **kw):
+            orig_a(job, *a, **kw)
             die()
 
         journal.record_action = record_action

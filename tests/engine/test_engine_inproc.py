@@ -126,7 +126,7 @@ async def test_interactive_goes_first_and_cancel_queued(engine_factory):
 
 
 async def test_link_regenerated_after_expiry(engine_factory, tmp_path):
-    sim = make_sim(link_ttl_s=150)  # 1.5 s at this scale (the SAS expiry has whole seconds)
+    sim = make_sim(link_ttl_s=50, link_min_ttl_s=0.5)  # 0.5 s at this scale, rounded up to a whole second
     eng = await engine_factory(sim)
     [m] = usable(sim, 1)
     [job] = await eng.submit(sequence(("GetFile", r"C:\Windows\System32\drivers\etc\hosts")), [m])
@@ -146,20 +146,25 @@ async def test_link_regenerated_after_expiry(engine_factory, tmp_path):
     assert url not in str(links)
 
 
-async def test_decompression_cap(engine_factory):
+async def test_gzip_bomb_is_capped(engine_factory):
+    """16 MiB of zeros (about 16 KiB as gzip) against a 1 MiB cap: stopped, nothing left on disk."""
     from lrtui.engine.results import ResultLimits
+    from lrtui.sim.library import DOWNLOADS_DIR_WIN
 
     sim = make_sim()
     eng = await engine_factory(sim, limits=ResultLimits(max_decompressed=1 << 20))
+    await eng.client.upload_library("zeros.bin", bytes(16 << 20), description="bomb")
     [m] = usable(sim, 1)
-    [job] = await eng.submit(sequence(("GetFile", r"C:\bench\8mib.bin")), [m])
+    seq = sequence(("PutFile", "zeros.bin"), ("GetFile", DOWNLOADS_DIR_WIN + "zeros.bin"))
+    [job] = await eng.submit(seq, [m])
     await eng.wait_idle(timeout=20)
-    r = job.results[0]
-    assert r.download_error and r.download_error.startswith("DecompressionLimit")
+    r = job.results[1]
+    assert r.download_error and r.download_error.startswith("DecompressionLimit"), job.results
     assert job.outcome is Outcome.API_ERROR and r.file_path is None
     ev = eng.data_dir / "evidence"
     leftovers = [p for p in ev.rglob("*") if p.is_file()] if ev.exists() else []
     assert leftovers == []  # no partial file left behind
+    assert sim.state.blob_bytes < 1 << 20  # the download stopped early: the bomb was small on the wire
 
 
 async def test_unforeseen_429_backs_off(engine_factory):

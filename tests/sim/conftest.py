@@ -97,7 +97,7 @@ def make_server() -> Iterator[Callable[..., Server]]:
                 kw.setdefault("clock", clock)
             cfg = SimConfig(**kw)
             api, blob, sim = stack.enter_context(running_simulator(cfg))
-            client = stack.enter_context(httpx.Client(base_url=api, headers=AUTH, timeout=20))
+            client = stack.enter_context(httpx.Client(base_url=api, headers=AUTH, timeout=20, verify=False))
             return Server(api, blob, sim, client, clock)
         yield factory
 

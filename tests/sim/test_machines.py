@@ -256,3 +256,18 @@ def test_seed_reproducible(make_server):
     c = make_server(seed=8, machines=30).client.get("/api/machines").json()["value"]
     assert a == b
     assert [m["id"] for m in a] != [m["id"] for m in c]
+
+
+def test_path_variants_and_count_option(srv):
+    assert srv.client.get("/API/machines?$top=1").status_code == 200
+    assert srv.client.get("/api/v1.0/machines?$top=1").status_code == 200
+    body = srv.client.get("/api/machines", params={"$count": "true", "$top": "3", "$filter": "healthStatus eq 'Active'"}).json()
+    assert body["@odata.count"] == sum(m.wire["healthStatus"] == "Active" for m in srv.sim.state.machines)
+    assert len(body["value"]) == 3
+
+
+def test_client_version_not_supported(make_server):
+    s = make_server(machines=500)
+    old = next(i for i, m in enumerate(s.sim.state.machines) if m.agent_too_old)
+    assert_error(s.post_lr(old, {"type": "RunScript", "params": [{"key": "ScriptName", "value": "ps_list.sh"}]}),
+                 400, "ClientVersionNotSupported")

@@ -464,3 +464,86 @@ async def test_azure_cli_failure(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(E.AuthError, match=r"The Azure CLI \(az\) was not found"):
         await AzureCli().get_token()
+
+
+async def test_refused_attempt_is_in_the_request_log(h):
+    now = [0.0]
+    prov = CountingProvider(lambda: now[0])
+    seen: list[str] = []
+    c = h.client(make_api({"tok2"}, seen), auth=BearerAuth(prov, clock=lambda: now[0]))
+    await c.get_machine(MID)
+    assert [(r.status, r.error) for r in h.records] == [(401, "Unauthorized (token refreshed)"), (200, None)]
+    assert all("tok" not in r.url for r in h.records)
+
+
+# ------------------------------------------------------------------ managed identity (App Service endpoint)
+
+
+@pytest.fixture
+def msi_stub():
+    calls = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            calls.append((self.path, self.headers.get("X-IDENTITY-HEADER")))
+            raw = json.dumps({"access_token": f"mi-token-{len(calls)}", "expires_on": str(int(time.time()) + 3600),
+                              "resource": "https://api.securitycenter.microsoft.com", "token_type": "Bearer"}).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/msi/token", calls
+    server.shutdown()
+    server.server_close()
+
+
+async def test_managed_identity_app_service(msi_stub, monkeypatch):
+    import requests
+
+    from lrtui.api.auth import ManagedIdentity
+
+    url, calls = msi_stub
+    monkeypatch.setenv("IDENTITY_ENDPOINT", url)
+    monkeypatch.setenv("IDENTITY_HEADER", "hdr-secret")
+    s = requests.Session()
+    s.trust_env = False
+    prov = ManagedIdentity(client_id="55555555-0000-0000-0000-000000000000", http_client=s)
+    tok = await prov.get_token()
+    assert tok.token == "mi-token-1" and 3500 < tok.expires_on - time.time() <= 3600
+    tok2 = await prov.get_token()
+    assert tok2.token == "mi-token-1"  # from msal's cache
+    (path, header), = calls
+    assert header == "hdr-secret"
+    assert "resource=https%3A%2F%2Fapi.securitycenter.microsoft.com" in path
+    assert "client_id=55555555-0000-0000-0000-000000000000" in path
+    assert (await prov.get_token(force_refresh=True)).token == "mi-token-2"
+
+
+async def test_bare_provider_is_wrapped_and_get_token_for_login(h):
+    seen: list[str] = []
+    c = h.client(make_api({"demo-token"}, seen), auth=StaticToken("demo-token"))  # type: ignore[arg-type]
+    assert isinstance(c.auth, BearerAuth)
+    await c.get_machine(MID)
+    assert seen == ["Bearer demo-token"]
+    tok = await c.auth.get_token()
+    assert tok.token == "demo-token" and tok.expires_in == float("inf")
+
+
+async def test_certificate_file_problems(idp, tmp_path):
+    with pytest.raises(E.AuthError, match="Cannot read the certificate file"):
+        await Certificate(cert_path=tmp_path / "missing.pem", **_kw(idp, tenant="c1")).get_token()
+    only_cert = tmp_path / "only-cert.pem"
+    only_cert.write_bytes(idp.cert.read_bytes())
+    with pytest.raises(E.AuthError, match="holds no PEM private key"):
+        await Certificate(cert_path=only_cert, **_kw(idp, tenant="c2")).get_token()
+    key_only = tmp_path / "key-only.pem"
+    key_only.write_bytes(idp.both.read_bytes().split(b"-----BEGIN CERTIFICATE-----")[0])
+    with pytest.raises(E.AuthError, match="No thumbprint"):
+        await Certificate(cert_path=key_only, **_kw(idp, tenant="c3")).get_token()

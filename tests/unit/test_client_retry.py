@@ -85,6 +85,7 @@ async def test_429_waits_retry_after_then_retries_get(h, headers, body, expected
     assert (await c.get_machine(MID)).id == MID
     assert h.sleeps == [expected]
     assert [r.status for r in h.records] == [429, 200]
+    assert [getattr(r, "retry_after", expected) for r in h.records] == [expected, None]
 
 
 async def test_429_retry_after_http_date(h):

@@ -70,7 +70,8 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static("Keys", id="help-title", markup=False)
             with VerticalScroll(id="help-body"):
-                for title, entries in binding_groups(self.app, self._active):
+                self.groups = binding_groups(self.app, self._active)
+                for title, entries in self.groups:
                     yield Static(_table(title, entries), markup=False, classes="help-group")
                 yield Static(_table("Everywhere", EXTRA), markup=False, classes="help-group")
             yield Static("escape closes · keys are rebindable in config.toml [ui.keymap] by binding id",

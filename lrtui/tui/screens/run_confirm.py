@@ -7,6 +7,7 @@ the machines to submit, or None.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,12 +38,18 @@ def human_duration(seconds: float) -> str:
 
 
 def group_issues(issues: list["PreflightIssue"]) -> list[tuple[str, str, list[str]]]:
-    """(level, message, machine names), errors first, identical messages merged across machines."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    """(level, first message, machine names), errors first; messages that differ only by the machine's name
+    or by numbers are merged, so 40 machines with the same problem make one line."""
+    groups: dict[tuple[str, str], tuple[str, list[str]]] = {}
     for i in issues:
-        groups.setdefault((i.level, i.message), []).append(i.machine_name)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0] != "error",))
-    return [(lvl, msg, names) for (lvl, msg), names in ordered]
+        key = re.sub(r"\d+", "#", i.message.replace(i.machine_name, "\0")) if i.machine_name else i.message
+        first, names = groups.setdefault((i.level, key), (i.message, []))
+        names.append(i.machine_name)
+    ordered = sorted(groups.items(), key=lambda kv: kv[0][0] != "error")
+    return [(lvl, first, names) for (lvl, _), (first, names) in ordered]
+
+
+MAX_WARNING_LINES = 8
 
 
 class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
@@ -120,9 +127,8 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         inp = self.query_one("#run-count", Input)
         inp.display = self.needs_count
         if self.needs_count:
-            inp.placeholder = f"This is a bulk run: type {len(self.machines)} to confirm"
+            inp.placeholder = f"This is a bulk run: type {len(self.machines)} here, then enter"
             inp.border_title = f"Type {len(self.machines)} to confirm"
-            inp.focus()
 
     # ---------------------------------------------------------------- pre-flight
 
@@ -151,17 +157,22 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         if self.preflight_failed:
             t.append("! ", style="bold yellow")
             t.append(f"Pre-flight could not finish ({clean_line(self.preflight_failed)}); the engine checks again when submitting.\n")
-        groups = group_issues(self.issues or [])
+        groups = [g for g in group_issues(self.issues or []) if g[1] not in self.problems]
+        warnings = 0
         for level, msg, names in groups:
-            if msg in self.problems:
-                continue
+            if level != "error":
+                warnings += 1
+                if warnings > MAX_WARNING_LINES:
+                    continue
             t.append("✗ " if level == "error" else "! ", style="bold red" if level == "error" else "bold yellow")
             t.append(clean_line(msg))
             if len(names) > 1:
-                t.append(f"  ({len(names)} machines)", style="dim")
+                t.append(f"  (and {len(names) - 1} more machine{'s' if len(names) > 2 else ''} like it)", style="dim")
             elif names and names[0] not in msg:
                 t.append(f"  ({clean_line(names[0])})", style="dim")
             t.append("\n")
+        if warnings > MAX_WARNING_LINES:
+            t.append(f"! ... and {warnings - MAX_WARNING_LINES} more kinds of warning\n", style="yellow")
         if not t.plain:
             t.append("✓ Pre-flight: no issues.", style="green")
         else:
@@ -198,6 +209,8 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         if reason:
             self._status(reason)
             self.app.bell()
+            if self.needs_count and reason.startswith("Type "):
+                self.query_one("#run-count", Input).focus()
             return
         self.dismiss(list(self.machines))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+
+from rich.cells import cell_len, set_cell_size
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +25,18 @@ OS_SHORT = {
 }
 
 
+RISK_SHORT = {"Informational": "Info"}
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` cells with one trailing space; cut with an ellipsis when too long."""
+    if width <= 1:
+        return " " * max(width, 0)
+    if cell_len(text) > width - 1:
+        text = set_cell_size(text, width - 2) + "…"
+    return set_cell_size(text, width - 1) + " "
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     key: str
@@ -35,14 +49,14 @@ def layout(width: int) -> tuple[Column, ...]:
     """The columns that fit ``width`` cells: name always, then os, health, risk, ip, group, last seen."""
     cols = [Column("mark", "", 2)]
     optional = [
-        Column("os", "OS", 12),
+        Column("os", "OS", 11),
         Column("health", "Health", 10),
         Column("risk", "Risk", 7),
         Column("ip", "IP", 16),
-        Column("seen", "Seen", 6),
+        Column("seen", "Seen", 5),
         Column("group", "Group", 16),
     ]
-    name_min = 18
+    name_min = 28
     used = 2
     chosen: list[Column] = []
     for col in optional:
@@ -78,7 +92,8 @@ def cell(key: str, get: Any, now: float) -> str:
         h = get("health_status") or "Unknown"
         return HEALTH_SHORT.get(h, h)
     if key == "risk":
-        return get("risk_score") or "-"
+        risk = get("risk_score") or "-"
+        return RISK_SHORT.get(risk, risk)
     if key == "ip":
         return get("last_ip_address") or "-"
     if key == "group":

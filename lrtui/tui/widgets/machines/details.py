@@ -38,36 +38,48 @@ def _ips(machine: "Machine") -> str:
     return text or "-"
 
 
-def details_text(machine: "Machine", now: float, *, warning: str = "bold") -> Text:
-    """The details as a ``Text`` (labels styled, values plain and cleaned)."""
-    out = Text(no_wrap=False, overflow="fold")
-    out.append(clean_line(machine.name), style="bold")
-    if not machine.is_online:
-        out.append("   ")
-        out.append(f"⚠ {OFFLINE_NOTE}", style=warning)
-    out.append("\n")
+def detail_items(machine: "Machine", now: float) -> list[tuple[str, str]]:
+    """(label, value) pairs, most useful first; values are raw (cleaned when rendered)."""
     os_bits = " ".join(
         str(x) for x in (machine.os_platform, machine.version, f"build {machine.os_build}" if machine.os_build else None,
                          machine.os_architecture) if x
     )  # fmt: skip
-    rows: list[list[tuple[str, Any]]] = [
-        [("OS", os_bits or "-"), ("Health", machine.health_status or "-")],
-        [("Risk", machine.risk_score or "-"), ("Exposure", machine.exposure_level or "-"),
-         ("Value", machine.device_value or "-")],
-        [("IPs", _ips(machine))],
-        [("Last seen", _when(machine.last_seen, now)), ("First seen", _when(machine.first_seen, now))],
-        [("Group", machine.rbac_group_name or "(ungrouped)"), ("Onboarding", machine.onboarding_status or "-"),
-         ("Agent", machine.agent_version or "-")],
-        [("Tags", ", ".join(machine.machine_tags) if machine.machine_tags else "(none)")],
-    ]  # fmt: skip
-    for r, row in enumerate(rows):
-        for i, (label, value) in enumerate(row):
-            if i:
-                out.append("   ")
-            out.append(f"{label} ", style="dim")
-            out.append(clean_line(value))
-        if r < len(rows) - 1:
+    return [
+        ("OS", os_bits or "-"),
+        ("Health", machine.health_status or "-"),
+        ("Risk", machine.risk_score or "-"),
+        ("Exposure", machine.exposure_level or "-"),
+        ("IPs", _ips(machine)),
+        ("Last seen", _when(machine.last_seen, now)),
+        ("Group", machine.rbac_group_name or "(ungrouped)"),
+        ("Tags", ", ".join(machine.machine_tags) if machine.machine_tags else "(none)"),
+        ("Onboarding", machine.onboarding_status or "-"),
+        ("Value", machine.device_value or "-"),
+        ("Agent", machine.agent_version or "-"),
+        ("First seen", _when(machine.first_seen, now)),
+        ("Id", machine.id),
+    ]
+
+
+def details_text(machine: "Machine", now: float, *, width: int = 80, warning: str = "bold") -> Text:
+    """The details as a ``Text``: labels dim, values plain and cleaned, packed into lines of ``width``."""
+    out = Text(no_wrap=False, overflow="fold")
+    out.append(clean_line(machine.name), style="bold")
+    if not machine.is_online:
+        out.append("  ")
+        out.append(f"⚠ {OFFLINE_NOTE}", style=warning)
+    used = width  # force a new line before the first item
+    gap = "   "
+    for label, value in detail_items(machine, now):
+        chunk = Text.assemble((f"{label} ", "dim"), clean_line(value))
+        if used + len(gap) + chunk.cell_len > width:
             out.append("\n")
+            used = 0
+        elif used:
+            out.append(gap)
+            used += len(gap)
+        out.append_text(chunk)
+        used += chunk.cell_len
     return out
 
 
@@ -77,16 +89,25 @@ class MachineDetails(Static):
     def __init__(self, *, clock: Callable[[], float] | None = None, **kw: Any) -> None:
         super().__init__("", markup=False, **kw)
         self._clock = clock
+        self._machine: "Machine | None" = None
 
     def show_machine(self, machine: "Machine | None") -> None:
         self.set_class(machine is not None and not machine.is_online, "-offline")
         if machine is None:
+            self._machine = None
             self.update(Text("No machine highlighted.", style="dim"))
             return
         now = self._clock() if self._clock else 0.0
         colour = self.app.theme_variables.get("warning") if not self.app.no_color else None
-        self.update(details_text(machine, now, warning=f"bold {colour}" if colour else "bold reverse"))
+        self._machine = machine
+        width = max(20, self.content_region.width or self.app.size.width - 2)
+        self.update(details_text(machine, now, width=width, warning=f"bold {colour}" if colour else "bold reverse"))
+
+    def on_resize(self) -> None:
+        if getattr(self, "_machine", None) is not None:
+            self.show_machine(self._machine)
 
     def show_message(self, message: str) -> None:
+        self._machine = None
         self.set_class(False, "-offline")
         self.update(Text(message, style="dim"))

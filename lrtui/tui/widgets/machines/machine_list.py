@@ -11,7 +11,6 @@ from pathlib import Path
 import bisect
 from typing import TYPE_CHECKING, Any, Callable
 
-from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from lrtui.tui.safe_text import clean_line
-from lrtui.tui.widgets.machines.columns import Column, cell, layout
+from lrtui.tui.widgets.machines.columns import Column, cell, fit, layout
 
 if TYPE_CHECKING:
     from lrtui.engine.inventory import Inventory
@@ -32,7 +31,7 @@ MARK_GLYPH = "● "
 OFFLINE_HEALTH = "Active"
 
 
-class MachineList(ScrollView, can_focus=True):
+class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
     """The machines matching the search, one line each."""
 
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
@@ -212,7 +211,7 @@ class MachineList(ScrollView, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
-    def _name(self, index: int) -> str:
+    def _display_name(self, index: int) -> str:
         name = self._names.get(index)
         if name is None:
             assert self.inventory is not None
@@ -255,7 +254,7 @@ class MachineList(ScrollView, can_focus=True):
     ) -> Segment:
         if col.key == "mark":
             return Segment(MARK_GLYPH if marked else "  ", style)
-        text = self._name(index) if col.key == "name" else clean_line(cell(col.key, get, now))
+        text = self._display_name(index) if col.key == "name" else clean_line(cell(col.key, get, now))
         extra = None
         if not is_cursor:
             if col.key == "health" and online:
@@ -266,9 +265,9 @@ class MachineList(ScrollView, can_focus=True):
                 extra = "machine-list--risk-medium"
         if extra:
             style = style + self.get_component_rich_style(extra, partial=True)
-        return Segment(set_cell_size(text + " ", col.width) if col.width > 1 else text[:1], style)
+        return Segment(fit(text, col.width), style)
 
 
 def header_text(width: int) -> str:
     """The column titles line for ``width`` cells."""
-    return "".join(set_cell_size(c.title + " " if c.title else "", c.width) for c in layout(width))
+    return "".join(fit(c.title, c.width) for c in layout(width))

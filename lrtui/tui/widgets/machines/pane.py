@@ -39,7 +39,8 @@ class MachinesPane(Vertical):
     DEFAULT_CLASSES = "pane"
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="machines-search", tooltip="Search the whole tenant"),
-        Binding("r,f5", "refresh_inventory", "Refresh", id="machines-refresh", tooltip="Reload machines from the service"),
+        Binding("r,f5", "refresh_inventory", "Refresh", show=False, id="machines-refresh",
+                tooltip="Reload machines from the service"),
     ]
 
     class MarkedChanged(Message):

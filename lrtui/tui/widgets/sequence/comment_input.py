@@ -25,6 +25,7 @@ class CommentInput(Input):
             value=prefix,
             placeholder="Comment (required): who runs this and why, e.g. case id",
             max_length=MAX_COMMENT,
+            select_on_focus=False,
             id=id,
         )
         self.border_title = "Comment"

@@ -187,7 +187,7 @@ class ArgsScreen(ModalScreen[str | None]):
             hint = Text("Parameters: ", style="bold")
             hint.append(self._hint or "(the library gives no hint)")
             yield Static(hint, markup=False, id="args-hint")
-            yield Input(value=self._initial, placeholder="Args (one string; may be empty)", id="args-input")
+            yield Input(value=self._initial, select_on_focus=False, placeholder="Args (one string; may be empty)", id="args-input")
             yield Static(Text(""), markup=False, id="args-message")
             yield Static(Text("enter accept · esc cancel", style="dim"), markup=False)
 

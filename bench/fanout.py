@@ -1,0 +1,161 @@
+"""Fan-out benchmark: 200 machines on the simulator over loopback, with scaled rate windows.
+
+Prints, measured in this run:
+  * makespan / lower bound the budgets allow (target <= 1.05)
+  * 429 answers received (target 0)
+  * general-API calls per minute at 5 and at 25 active sessions (target: equal)
+
+    .venv/bin/python bench/fanout.py [--machines 200] [--scale 0.02]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lrtui.api.auth import BearerAuth, StaticToken  # noqa: E402
+from lrtui.api.client import MdeClient  # noqa: E402
+from lrtui.api.models import CommandType, Machine  # noqa: E402
+from lrtui.api.sequence import Sequence, make_command  # noqa: E402
+from lrtui.engine.budget import BudgetSettings  # noqa: E402
+from lrtui.engine.engine import Engine  # noqa: E402
+from lrtui.engine.jobs import JobState, Outcome  # noqa: E402
+from lrtui.engine.journal import Journal  # noqa: E402
+from lrtui.sim.config import SimConfig  # noqa: E402
+from lrtui.sim.testing import running_simulator  # noqa: E402
+
+GENERAL_ENDPOINTS_EXCLUDED = {"runliveresponse"}
+
+
+def usable(sim, n: int) -> list[Machine]:
+    out = []
+    for rec in sim.state.machines:
+        g = sim.group_of(rec)
+        if (rec.supported and g.remediation_level and not rec.agent_too_old and rec.family == "windows"
+                and rec.wire.get("healthStatus") == "Active" and rec.online_at <= sim.now()):
+            out.append(Machine.model_validate(rec.wire))
+        if len(out) == n:
+            break
+    if len(out) < n:
+        raise SystemExit(f"only {len(out)} usable machines in the demo tenant; raise --tenant")
+    return out
+
+
+def settings_for(scale: float, **kw) -> BudgetSettings:
+    return BudgetSettings(rate_window_s=60 * scale, general_window_s=60 * scale, poll_fast_s=5 * scale,
+                          poll_slow_s=60 * scale, reconcile_grace_s=120 * scale, **kw)
+
+
+def general_calls(sim) -> int:
+    return sum(sum(c.values()) for ep, c in sim.state.calls_per_minute.items() if ep not in GENERAL_ENDPOINTS_EXCLUDED)
+
+
+async def fanout(api_url: str, sim, n: int, scale: float, tmp: Path) -> dict:
+    client = MdeClient(api_url, auth=BearerAuth(StaticToken("demo-token")))
+    settings = settings_for(scale)
+    eng = Engine(client, Journal(tmp / "fanout.sqlite3"), settings, data_dir=tmp / "data")
+    await eng.start()
+    machines = usable(sim, n)
+    seq = (Sequence(comment="bench fan-out")
+           .add(make_command(CommandType.RUN_SCRIPT, "Get-Processes.ps1"))
+           .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")))
+    t0 = time.monotonic()
+    w0 = sim.now()
+    jobs = await eng.submit(seq, machines)
+    await eng.wait_idle(timeout=3600)
+    makespan = time.monotonic() - t0
+    await eng.stop()
+    await client.aclose()
+    ours = [a for a in sim.state.actions.values() if "lrtui-job:" in (a.comment or "")]
+    durations = []
+    for a in ours:
+        final = next((t for t, s in a.history if s in ("Succeeded", "Failed", "TimeOut", "Cancelled")), None)
+        durations.append(final - a.created)
+    w = sim.lr_window.window_s
+    # the last wave holds k submissions that cannot start before (waves - 1) windows; even if the scheduler knew
+    # every duration and kept the k shortest for last, the batch ends no earlier than the k-th shortest of them
+    waves = math.ceil(n / settings.rate_calls)
+    k = n - settings.rate_calls * (waves - 1)
+    rate_lb = (waves - 1) * w + sorted(durations)[k - 1]
+    session_lb = sum(durations) / settings.max_sessions
+    lb = max(rate_lb, session_lb)
+    ok = sum(1 for j in jobs if j.outcome is Outcome.SUCCEEDED)
+    created = sorted(a.created for a in ours)
+    first_create = created[0] - w0
+    gaps = [created[i + settings.rate_calls] - created[i] - w for i in range(len(created) - settings.rate_calls)]
+    last_final = max(a.created + d for a, d in zip(ours, durations)) - w0
+    print(f"  first POST {first_create:.3f} s after submit; last action final {last_final:.2f} s; "
+          f"mean slack per wave {sum(gaps) / len(gaps) * 1000:.1f} ms", file=sys.stderr)
+    return {"makespan": makespan, "lower_bound": lb, "rate_lb": rate_lb, "session_lb": session_lb, "ok": ok,
+            "n": n, "mean_action_s": sum(durations) / len(durations), "first_post_after_s": first_create}
+
+
+async def polling_rate(api_url: str, sim, n: int, scale: float, tmp: Path, measure_s: float) -> tuple[float, int]:
+    """General calls per (real) minute while ``n`` sessions run; and how many were running."""
+    client = MdeClient(api_url, auth=BearerAuth(StaticToken("demo-token")))
+    settings = settings_for(scale, rate_calls=50, max_sessions=50)
+    eng = Engine(client, Journal(tmp / f"poll{n}.sqlite3"), settings, data_dir=tmp / "data")
+    await eng.start()
+    busy = {a.machine.id for a in sim.state.actions.values() if a.is_active}
+    machines = [m for m in usable(sim, n + len(busy) + 5) if m.id not in busy][:n]
+    seq = Sequence(comment="bench polling").add(make_command(CommandType.RUN_SCRIPT, "Watch-ProcessCreation.ps1"))
+    jobs = await eng.submit(seq, machines)
+    while not all(j.state is JobState.RUNNING for j in jobs):
+        await asyncio.sleep(0.01)
+    c0, t0 = general_calls(sim), time.monotonic()
+    await asyncio.sleep(measure_s)
+    running = sum(1 for j in jobs if j.state is JobState.RUNNING)
+    rate = (general_calls(sim) - c0) / (time.monotonic() - t0) * 60.0
+    for j in jobs:
+        await eng.cancel(j.id, "bench done")
+    await eng.wait_idle(timeout=60)
+    await eng.stop()
+    await client.aclose()
+    return rate, running
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--machines", type=int, default=200)
+    ap.add_argument("--scale", type=float, default=0.02, help="service seconds -> simulator seconds")
+    ap.add_argument("--tenant", type=int, default=600)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        os.environ.setdefault("LRTUI_HOME", str(tmp / "home"))
+        cfg = SimConfig(seed=5, machines=args.tenant, time_scale=args.scale, scale_rate_window=True,
+                        rate_calls=10, max_sessions=25)
+        with running_simulator(cfg) as (api_url, _blob, sim):
+            r = await fanout(api_url, sim, args.machines, args.scale, tmp)
+            throttled = sim.state.throttled_count
+            reasons = dict(sim.state.throttled_by_reason)
+        # polling at 5 and at 25 sessions: a simulator of its own, generous limits so both fit
+        cfg2 = SimConfig(seed=6, machines=200, time_scale=args.scale, scale_rate_window=True, rate_calls=50,
+                         max_sessions=50)
+        with running_simulator(cfg2) as (api_url, _blob, sim2):
+            measure = 300 * args.scale  # 5 scaled minutes, well inside the 10-minute script run
+            r5, run5 = await polling_rate(api_url, sim2, 5, args.scale, tmp, measure)
+            r25, run25 = await polling_rate(api_url, sim2, 25, args.scale, tmp, measure)
+            throttled2 = sim2.state.throttled_count
+    scaled_minute = 60 * args.scale
+    print(f"fan-out: {r['n']} machines, {r['ok']} succeeded, mean action {r['mean_action_s']:.2f} s, "
+          f"rate window {60 * args.scale:.2f} s")
+    print(f"  makespan {r['makespan']:.2f} s; lower bound {r['lower_bound']:.2f} s "
+          f"(rate {r['rate_lb']:.2f} s, sessions {r['session_lb']:.2f} s)")
+    print(f"  makespan / lower bound = {r['makespan'] / r['lower_bound']:.3f}   (target <= 1.05)")
+    print(f"  429 answers received = {throttled + throttled2}   (target 0) {reasons or ''}")
+    print(f"general calls per scaled minute: {r5 * scaled_minute / 60:.1f} at 5 sessions ({run5} running), "
+          f"{r25 * scaled_minute / 60:.1f} at 25 sessions ({run25} running)")
+    print(f"  ratio 25/5 = {r25 / r5:.3f}   (target 1.0)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,237 @@
+"""The Machines pane and the inventory behind it: search, marks, details, untrusted text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from lrtui.api.models import Machine
+from lrtui.engine.inventory import Inventory, Term, parse_query
+from lrtui.tui.safe_text import clean, clean_line, plain
+from tests.tui.conftest import DEMO_MACHINES, DEMO_SEED, wait_ready, wait_until
+
+
+def demo_machines(n: int = DEMO_MACHINES, seed: int = DEMO_SEED) -> list[Machine]:
+    """The demo tenant's machines as the service sends them (wire JSON -> Machine)."""
+    from lrtui.sim import make_demo_simulator
+
+    sim = make_demo_simulator(seed=seed, machines=n)
+    return [Machine.model_validate(m.wire) for m in sim.state.machines]
+
+
+@pytest.fixture(scope="module")
+def machines() -> list[Machine]:
+    return demo_machines()
+
+
+@pytest.fixture
+def inventory(machines) -> Inventory:
+    return Inventory(machines)
+
+
+# ---------------------------------------------------------------- inventory
+
+
+def test_parse_query_tokens():
+    terms = parse_query('tag:VIP os:linux risk:high health:inactive group:"Finance Workstations" srv -tag:lab C:\\x')
+    assert terms == (
+        Term("tag", "vip"),
+        Term("os", "linux"),
+        Term("risk", "high"),
+        Term("health", "inactive"),
+        Term("group", "finance workstations"),
+        Term(None, "srv"),
+        Term("tag", "lab", negate=True),
+        Term(None, "c:\\x"),
+    )
+    assert parse_query("tag: ") == ()  # half-typed field: no constraint yet
+    assert parse_query("health:offline") == (Term("health", "active", negate=True),)
+
+
+def test_search_fields(inventory, machines):
+    def names(q):
+        return {inventory.name(i) for i in inventory.search(q)}
+
+    vip = {m.name for m in machines if "VIP" in m.machine_tags}
+    assert vip and names("tag:vip") == vip
+    linux = {m.name for m in machines if m.os_family == "linux"}
+    assert linux and names("os:linux") == linux
+    offline = {m.name for m in machines if m.health_status != "Active"}
+    assert offline and names("health:offline") == offline
+    assert names("health:active") == {m.name for m in machines if m.health_status == "Active"}  # not "Inactive"
+    group = {m.name for m in machines if m.rbac_group_name == "Finance Workstations"}
+    assert group and names('group:"finance work"') == group
+    high = {m.name for m in machines if m.risk_score == "High"}
+    assert names("risk:high") == high
+    some = machines[5]
+    assert some.name in names(some.last_ip_address)  # free text finds an IP
+    assert names(f"ip:{some.last_ip_address}") >= {some.name}
+    assert names("-tag:vip") == {m.name for m in machines} - vip
+    assert names("tag:vip os:windows") == {m.name for m in machines if "VIP" in m.machine_tags and m.os_family == "windows"}
+    assert inventory.search("no-such-machine-anywhere") == []
+
+
+def test_results_in_name_order_and_machines_rebuilt_faithfully(inventory, machines):
+    rows = inventory.search("")
+    assert rows == list(range(len(machines)))
+    listed = [inventory.name(i).lower() for i in rows]
+    assert listed == sorted(listed)
+    by_id = {m.id: m for m in machines}
+    for i in rows:
+        rebuilt = inventory[i]
+        original = by_id[rebuilt.id]
+        for field in Machine.model_fields:
+            assert getattr(rebuilt, field) == getattr(original, field), field
+        assert rebuilt.is_online == original.is_online and rebuilt.os_family == original.os_family
+
+
+_ALPHABET = "abcdefghiklmnoprstuvw0123456789-.: "
+_PREFIXES = ["", "tag:", "os:", "health:", "risk:", "group:", "ip:", "-", "name:"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PREFIXES), st.text(_ALPHABET, max_size=8)), min_size=1, max_size=3))
+def test_incremental_narrowing_equals_full_scan(words):
+    """Typing a query keystroke by keystroke (which reuses earlier results) gives what one fresh scan gives."""
+    inv = _HYPO_INVENTORY
+    query = " ".join(p + w for p, w in words)
+    typed = inv.search("")
+    for k in range(1, len(query) + 1):
+        typed = inv.search(query[:k])
+    fresh = Inventory.__new__(Inventory)
+    fresh.__dict__.update(inv.__dict__)
+    fresh._cache, fresh._last = type(inv._cache)(), None
+    assert typed == fresh.search(query)
+    # and backspacing returns to the same answers as before
+    for k in range(len(query), 0, -1):
+        assert inv.search(query[:k]) == fresh.search(query[:k])
+
+
+_HYPO_INVENTORY = Inventory(demo_machines(300, seed=3))
+
+
+def test_repeated_machine_across_pages_is_kept_once(machines):
+    inv = Inventory()
+    inv.add(machines[:10])
+    changed = machines[3].model_copy(update={"health_status": "Inactive"})
+    inv.add([changed])
+    assert len(inv) == 10
+    assert inv.get(changed.id).health_status == "Inactive"
+    assert inv.find(machines[3].name.split(".")[0].upper()).id == changed.id
+
+
+async def test_inventory_loads_from_the_service_in_pages():
+    from lrtui.config import load_settings
+    from lrtui.runtime import build_runtime
+    from lrtui.sim import SimConfig
+
+    rt = await build_runtime(load_settings(demo=True), demo=True, sim_config=SimConfig(seed=DEMO_SEED, machines=250), start=False)
+    try:
+        pages: list[tuple[int, int]] = []
+        count = await rt.inventory.load(rt.client, page_size=100, on_page=lambda n, p: pages.append((n, p)))
+        assert count == 250 and len(rt.inventory) == 250
+        assert pages == [(100, 1), (200, 2), (250, 3)]
+        assert rt.inventory.loaded and not rt.inventory.loading
+    finally:
+        await rt.aclose()
+
+
+# ---------------------------------------------------------------- safe text
+
+
+def test_clean_strips_terminal_controls_and_keeps_brackets():
+    evil = "a\x1b[31mred\x1b[0m\x1b]0;title\x07b\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x9b2Jc\u202etxt\u202c [bold]x[/bold]\x00\x07\r\n"
+    out = clean(evil)
+    assert "\x1b" not in out and "\x9b" not in out and "\u202e" not in out and "\x07" not in out
+    assert out == "aredblink ctxt [bold]x[/bold]\n"
+    assert clean_line("two\nlines\tand tab") == "two lines and tab"
+    text = plain("[bold]not bold[/bold]")
+    assert text.plain == "[bold]not bold[/bold]" and not text.spans
+
+
+# ---------------------------------------------------------------- the pane, by keys
+
+
+async def test_search_as_you_type_filters_and_counts(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        pane = demo_app.machines_pane
+        assert len(pane.machine_list.rows) == DEMO_MACHINES
+        await pilot.press("slash")
+        assert demo_app.focused is pane.search_input
+        await pilot.press(*"tag:vip")
+        inv = demo_app.runtime.inventory
+        rows = pane.machine_list.rows
+        assert rows and all("VIP" in inv[i].machine_tags for i in rows)
+        status = str(pane.query_one("#machine-status").render())
+        assert f"{len(rows)} of {DEMO_MACHINES} machines" in status
+        await pilot.press("escape")  # clears the search
+        assert pane.search_input.value == "" and len(pane.machine_list.rows) == DEMO_MACHINES
+        await pilot.press("escape")  # leaves to the list
+        assert demo_app.focused is pane.machine_list
+
+
+async def test_marks_by_keys_reach_the_sequence_pane(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        pane = demo_app.machines_pane
+        lst = pane.machine_list
+        await pilot.press("space", "space", "down", "space")
+        await pilot.pause()
+        assert len(lst.marked) == 3
+        assert "3 marked" in str(pane.query_one("#machine-status").render())
+        seq = demo_app.sequence_pane
+        await wait_until(pilot, lambda: len(seq.targets) == 3)
+        expected = [demo_app.runtime.inventory[lst.rows[i]].id for i in (0, 1, 3)]
+        assert [m.id for m in seq.targets] == expected
+        await pilot.press("c")
+        await wait_until(pilot, lambda: len(seq.targets) == 0)
+        await pilot.press("slash", *"os:linux", "enter", "a")
+        await pilot.pause()
+        linux = len(lst.rows)
+        assert linux and len(lst.marked) == linux
+        await wait_until(pilot, lambda: len(seq.targets) == linux)
+        await pilot.press("escape")  # escape in the list clears marks too
+        assert not lst.marked
+
+
+async def test_details_show_the_highlighted_machine_and_flag_offline(demo_app):
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        pane = demo_app.machines_pane
+        await pilot.press("slash", *"health:offline", "enter")
+        inv = demo_app.runtime.inventory
+        machine = inv[pane.machine_list.highlighted_index]
+        assert not machine.is_online
+        text = str(pane.details.render())
+        assert machine.name in text and "will queue up to 3 days" in text
+        for label in ("OS", "Health", "Risk", "Exposure", "IPs", "Last seen", "Group", "Tags", "Onboarding"):
+            assert f"{label} " in text
+        await pilot.press("escape")  # list: clear marks (none); search keeps "health:offline"
+        await pilot.press("slash", "escape", "escape", "home")
+        online = inv[pane.machine_list.highlighted_index]
+        if online.is_online:
+            assert "will queue" not in str(pane.details.render())
+
+
+async def test_untrusted_machine_text_renders_literally(demo_app):
+    """Names and tags come from the tenant: escape sequences are stripped, markup is never parsed."""
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        sim = demo_app.runtime.simulator
+        victim = sim.state.machines[0]
+        victim.wire["computerDnsName"] = "zz-\x1b[31mevil\x1b[0m-[bold]host[/bold].example\x1b]0;pwned\x07"
+        victim.wire["machineTags"] = ["[red]tag[/]", "\x1b[2Jclear", "[/", "bad[link=x]"]
+        await pilot.press("r")  # refresh from the service
+        await wait_until(pilot, lambda: not demo_app.runtime.inventory.loading and demo_app.runtime.inventory.find(victim.id) is not None and "zz-" in demo_app.runtime.inventory.find(victim.id).name)  # noqa: E501
+        await pilot.press("slash", *"zz-", "enter")
+        pane = demo_app.machines_pane
+        assert len(pane.machine_list.rows) == 1
+        details = str(pane.details.render())
+        assert "zz-evil-[bold]host[/bold].example" in details
+        assert "[red]tag[/], clear, [/, bad[link=x]" in details
+        assert "\x1b" not in details and "pwned" not in details
+        line = pane.machine_list.render_line(0).text
+        assert "zz-evil-[bold]host[/bold]" in line and "\x1b" not in line
+        svg = demo_app.export_screenshot()
+        assert "[bold]host[/bold]" in svg.replace("&#160;", " ")

@@ -1,0 +1,81 @@
+"""Snapshots of the Sequence, Activity and Results panes at 80x24 and 120x40.
+
+Deterministic: the seeded demo tenant, a frozen clock shared by the app and the simulator (advanced by hand
+where jobs must move), no blinking cursor. Activity is shown with the queue paused so no real-time value
+(elapsed, countdown) appears.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lrtui.api.enums import CommandType
+from lrtui.api.sequence import Command, Sequence
+from tests.tui.conftest import build_demo_app, wait_ready, wait_until
+
+SIZES = [(80, 24), (120, 40)]
+SEQ = Sequence((Command(CommandType.PUT_FILE, "rules.yar"),
+                Command(CommandType.RUN_SCRIPT, "yara_scan.ps1", r"-Rules rules.yar -Path C:\Users"),
+                Command(CommandType.GET_FILE, r"C:\Windows\Temp\yara-hits.txt")))  # fmt: skip
+
+
+def _machines(app, *prefixes):
+    inv = app.runtime.inventory
+    return [next(inv[i] for i in range(len(inv)) if inv[i].name.startswith(p)) for p in prefixes]
+
+
+async def _sequence(pilot):
+    app = pilot.app
+    await wait_ready(pilot)
+    app.sequence_pane.set_targets(_machines(app, "eng-lt-0002", "eng-lt-0003", "lnx-k8s-001"))
+    app.sequence_pane.load_sequence(SEQ)
+    await pilot.press("2")
+    await pilot.pause()
+    app.sequence_pane.command_list.highlighted = 1
+    await pilot.pause()
+
+
+async def _activity(pilot):
+    app = pilot.app
+    await wait_ready(pilot)
+    await pilot.press("3")
+    await pilot.press("p")  # paused: nothing moves, nothing depends on the wall clock
+    await app.runtime.engine.submit(SEQ.with_comment("analyst=demo case=SNAP-1"),
+                                    _machines(app, "eng-lt-0002", "eng-lt-0003", "fin-ws-0001", "KIOSK-001"))
+    await wait_until(pilot, lambda: app.activity_pane.table.row_count == 4)
+    await pilot.pause(0.4)
+
+
+async def _results(pilot):
+    app = pilot.app
+    await wait_ready(pilot)
+    seq = Sequence((Command(CommandType.RUN_SCRIPT, "Get-NetConnections.ps1"),
+                    Command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts")), "analyst=demo case=SNAP-2")
+    [job] = await app.runtime.engine.submit(seq, _machines(app, "fin-ws-0002"))
+    for _ in range(400):
+        if job.is_final:
+            break
+        app.clock.advance(5.0)
+        await pilot.pause(0.02)
+    await wait_until(pilot, lambda: job.is_final, timeout=20)
+    app.open_results(job.id)
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.4)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_sequence_pane(snap_compare, size):
+    """Three targets (Windows and Linux), PutFile + RunScript with args + GetFile, the JSON body."""
+    assert snap_compare(build_demo_app(), run_before=_sequence, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_activity_pane(snap_compare, size):
+    """Four jobs waiting in the paused queue; the gauges show the budgets and PAUSED."""
+    assert snap_compare(build_demo_app(), run_before=_activity, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_results_pane(snap_compare, size):
+    """A finished RunScript's output (with a planted [red]beacon[/red] shown literally) and its commands."""
+    assert snap_compare(build_demo_app(), run_before=_results, terminal_size=size)
