@@ -265,7 +265,7 @@ async def resolve_targets(ns, runtime) -> list:
 
 async def cmd_run(ns, settings) -> int:
     from lrtui.api.errors import ValidationError
-    from lrtui.engine import headless
+    from lrtui import cli_report
     from lrtui.runtime import build_runtime
 
     try:
@@ -273,7 +273,7 @@ async def cmd_run(ns, settings) -> int:
     except ValidationError as e:
         print(f"lrtui run: {e.user_message()}", file=sys.stderr)
         return EXIT_USAGE
-    runtime = await build_runtime(settings, start=not ns.dry_run)
+    runtime = await build_runtime(settings, start=not ns.dry_run, data_dir=ns.out)
     try:
         try:
             machines = await resolve_targets(ns, runtime)
@@ -284,7 +284,7 @@ async def cmd_run(ns, settings) -> int:
             print(f"lrtui: using the demo tenant ({settings.demo_reason}).", file=sys.stderr)
         if ns.dry_run:
             return await _dry_run(ns, runtime, seq, machines)
-        return await headless.run_cli(runtime, seq, machines, out_dir=ns.out, as_json=ns.json,
+        return await cli_report.run_cli(runtime, seq, machines, out_dir=ns.out, as_json=ns.json,
                                       wait=not ns.no_wait, stderr=sys.stderr, stdout=sys.stdout)
     finally:
         await runtime.aclose()
@@ -326,30 +326,30 @@ async def _with_runtime(settings, fn):
 
 
 async def cmd_resume(ns, settings) -> int:
-    from lrtui.engine import headless
+    from lrtui import cli_report
 
-    return await _with_runtime(settings, lambda rt: headless.resume_cli(rt, out_dir=ns.out, as_json=ns.json,
+    return await _with_runtime(settings, lambda rt: cli_report.resume_cli(rt, out_dir=ns.out, as_json=ns.json,
                                                                           stderr=sys.stderr, stdout=sys.stdout))
 
 
 async def cmd_actions(ns, settings) -> int:
-    from lrtui.engine import headless
+    from lrtui import cli_report
 
-    return await _with_runtime(settings, lambda rt: headless.actions_cli(rt, active=ns.active, as_json=ns.json,
+    return await _with_runtime(settings, lambda rt: cli_report.actions_cli(rt, active=ns.active, as_json=ns.json,
                                                                            stdout=sys.stdout))
 
 
 async def cmd_results(ns, settings) -> int:
-    from lrtui.engine import headless
+    from lrtui import cli_report
 
-    return await _with_runtime(settings, lambda rt: headless.results_cli(rt, ns.action_id, out_dir=ns.out,
+    return await _with_runtime(settings, lambda rt: cli_report.results_cli(rt, ns.action_id, out_dir=ns.out,
                                                                            as_json=ns.json, stdout=sys.stdout))
 
 
 async def cmd_export(ns, settings) -> int:
-    from lrtui.engine import headless
+    from lrtui import cli_report
 
-    return await _with_runtime(settings, lambda rt: headless.export_cli(rt, ns.case, ns.out, stdout=sys.stdout))
+    return await _with_runtime(settings, lambda rt: cli_report.export_cli(rt, ns.case, ns.out, stdout=sys.stdout))
 
 
 async def cmd_login(ns, settings) -> int:

@@ -31,6 +31,7 @@ from lrtui.engine.results import ResultCollector, ResultLimits
 from lrtui.engine.scheduler import Dispatcher, JobQueue
 
 log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3  #: submissions of one job that certainly did not reach the service before giving up
 __all__ = ["Engine", "BudgetSettings"]
 
 
@@ -46,7 +47,7 @@ class Engine:
         self.budget = Budget(self.settings, clock)
         self.queue = JobQueue()
         self.dispatcher = Dispatcher(self.queue, self.budget, self._submit)
-        self.poller = Poller(client, self.budget, self._on_action, clock=clock)
+        self.poller = Poller(client, self.budget, self._on_action, clock=clock, on_missing=self._on_missing)
         self.collector = ResultCollector(client, self.data_dir / "evidence", limits=limits, clock=clock)
         self._jobs: dict[str, Job] = {}
         self._by_action: dict[str, str] = {}
@@ -274,6 +275,13 @@ class Engine:
             self.budget.confirm_call(ticket)
             await self._blocked(job, e)
             return
+        except E.ConnectionFailed as e:  # the connection never opened: certainly not sent, safe to queue again
+            self.budget.confirm_call(ticket)
+            if job.attempts < MAX_ATTEMPTS:
+                self._requeue(job, e, f"{job.machine_name}: could not connect; the job is queued again.")
+            else:
+                self._fail(job, Outcome.API_ERROR, error_code(e), error_text(e))
+            return
         except (E.LrtuiError, OSError) as e:
             self.budget.confirm_call(ticket)
             self._fail(job, outcome_for_error(e), error_code(e), error_text(e))
@@ -283,6 +291,10 @@ class Engine:
 
     def _rate_limited(self, job: Job, e: E.RateLimited) -> None:
         wait = self.budget.back_off(RATE, e.retry_after)
+        self._requeue(job, e, f"The service answered 429 to a submission; waiting {wait:.0f} s before the next.")
+
+    def _requeue(self, job: Job, e: Exception, notice: str) -> None:
+        """Put a job that was certainly not submitted back at its place in the queue."""
         self.budget.release(job.id, job.machine_id)
         job.state = JobState.PAUSED if self.dispatcher.paused else JobState.QUEUED
         job.error_code, job.error_message = error_code(e), error_text(e)
@@ -290,7 +302,7 @@ class Engine:
         self.queue.push(job)
         self.queue.renumber()
         self._changed_job(job, "requeued")
-        self._notice("warning", f"The service answered 429 to a submission; waiting {wait:.0f} s before the next.")
+        self._notice("warning", notice)
         self.dispatcher.wake()
 
     async def _blocked(self, job: Job, e: E.ActiveRequestAlreadyExists) -> None:
@@ -394,6 +406,26 @@ class Engine:
             what = "state" if new_state is not job.state else "command"
             job.state = new_state
             self._changed_job(job, what)
+
+    def _on_missing(self, action_id: str) -> None:
+        self._spawn(self._look_up(action_id), f"lookup-{action_id}")
+
+    async def _look_up(self, action_id: str) -> None:
+        job_id = self._by_action.get(action_id)
+        job = self._jobs.get(job_id) if job_id else None
+        if job is None:
+            self.poller.unfollow(action_id)
+            return
+        try:
+            action = await self.client.get_action(action_id)
+        except E.NotFound as e:
+            self.poller.unfollow(action_id)
+            self._fail(job, Outcome.API_ERROR, error_code(e),
+                       f"The service no longer knows action {action_id}; check the device's actions in the portal.")
+            return
+        except E.LrtuiError:
+            return  # transient: the next check will try again
+        await self._on_action(action)
 
     async def _collect_by_id(self, job: Job) -> None:
         assert job.action_id is not None

@@ -67,11 +67,13 @@ OnAction = Callable[[MachineAction], Awaitable[None] | None]
 
 class Poller:
     def __init__(self, client: Any, budget: Budget, on_action: OnAction, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_missing: Callable[[str], None] | None = None) -> None:
         self.client = client
         self.budget = budget
         self.settings = budget.settings
         self.on_action = on_action
+        self.on_missing = on_missing  #: an action the list has not shown for ``reconcile_grace_s``
         self.clock = clock
         self.followed: dict[str, Followed] = {}
         self._wake = asyncio.Event()
@@ -116,7 +118,19 @@ class Poller:
                 if asyncio.iscoroutine(r):
                     await r
         self.cycles += 1
+        self._check_missing()
         return seen
+
+    def _check_missing(self) -> None:
+        """A just-created action may be invisible for a while; one never listed is looked up on its own."""
+        if self.on_missing is None:
+            return
+        now = self.clock()
+        for f in list(self.followed.values()):
+            ref = f.last_seen if f.last_seen is not None else f.since
+            if now - ref > self.settings.reconcile_grace_s:
+                f.since, f.last_seen = now, None
+                self.on_missing(f.action_id)
 
     def interval(self) -> float:
         followed = list(self.followed.values())

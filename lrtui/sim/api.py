@@ -13,7 +13,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from lrtui.api.models import ActionStatus, CommandStatus, CommandType
+from lrtui.api.models import CommandStatus, CommandType
 
 from .budgets import retry_after_header
 from .clock import iso7, parse_iso
@@ -507,7 +507,11 @@ class ApiApp:
         se = iso7(expiry)[:19] + "Z"  # type: ignore[index]
         st = (iso7(now - 300) or "")[:19] + "Z"
         sig = self.sim.sign(path, se)
-        url = (f"{self.sim.blob_base_url}{path}?sv=2020-08-04&st={quote(st, safe='')}&se={quote(se, safe='')}"
+        blob_base = self.sim.blob_base_url
+        if self.sim.blob_port_for_request_host and request.url.hostname:
+            h = request.url.hostname
+            blob_base = f"http://{'[' + h + ']' if ':' in h else h}:{self.sim.blob_port_for_request_host}"
+        url = (f"{blob_base}{path}?sv=2020-08-04&st={quote(st, safe='')}&se={quote(se, safe='')}"
                f"&sr=b&sp=r&sig={quote(sig, safe='')}")
         return self.ok({"@odata.context": self.ctx(request, "Edm.String"), "value": url})
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 __all__ = ["ManualClock", "SimClock", "iso7", "parse_iso", "EPOCH"]

@@ -117,6 +117,9 @@ class SimServer:
         self.api_url = _url(self.host, api_port)
         self.blob_url = _url(self.blob_host, blob_port)
         self.simulator.blob_base_url = self.blob_url
+        if self.blob_host in ("0.0.0.0", "::", ""):
+            # listening on every interface: result links use the host name the client called the API with
+            self.simulator.blob_port_for_request_host = blob_port
         common = dict(lifespan="off", log_level=self.log_level, access_log=False, http="h11", ws="none",
                       timeout_keep_alive=30, timeout_graceful_shutdown=2)
         api = _Server(uvicorn.Config(self.simulator.api_app, **common))  # type: ignore[arg-type]

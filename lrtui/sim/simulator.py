@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrtui.api.models import ActionStatus, CommandType
+from lrtui.api.models import ActionStatus
 
 from .budgets import RollingWindow
 from .clock import SimClock, iso7
@@ -71,6 +71,7 @@ class Simulator:
         self.start_time = config.start_time if config.start_time is not None else self.clock.now()
         self.lock = threading.RLock()
         self.blob_base_url = config.blob_base_url.rstrip("/")
+        self.blob_port_for_request_host: int | None = None  # set by the server when it listens on 0.0.0.0 / ::
         self._rng = random.Random(config.seed * 1_000_003 + 5)  # action ids and pick-up delays
         self._req_rng = random.Random(config.seed * 1_000_033 + 9)  # request ids (error targets, headers)
         self._blob_key = hashlib.sha256(f"lrtui-sim-blob-key:{config.seed}".encode()).digest()

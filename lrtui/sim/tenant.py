@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .clock import iso7
 
@@ -274,10 +274,9 @@ def _generate(seed: int, n: int, start: float, time_scale: float) -> list[Machin
         a.ip_since = switch
         b.ip_since = max(b.ip_since, switch)
     # a Linux box whose agent is too old for live response
-    for j in range(13, len(out), 401):
-        if out[j].family == "linux":
-            out[j].agent_too_old = True
-            out[j].wire["agentVersion"] = "101.18.45"
+    for rec in [r for r in out[8:] if r.family == "linux"][2::60]:
+        rec.agent_too_old = True
+        rec.wire["agentVersion"] = "101.18.45"
     return out
 
 

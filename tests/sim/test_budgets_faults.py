@@ -9,7 +9,7 @@ import pytest
 
 from lrtui.sim.config import FaultSpec, parse_faults
 
-from .conftest import AUTH, LINUX, WIN, WIN_HOSTS, assert_error, getfile, run
+from .conftest import AUTH, WIN, assert_error, run
 
 
 def test_general_budget_per_minute(make_server):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 
 from .conftest import WIN, assert_error, run
 

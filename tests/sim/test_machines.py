@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import httpx
 import pytest
 
 from lrtui.api.models import Machine
 
-from .conftest import AUTH, DC, T0, WIN, assert_error
+from .conftest import DC, T0, WIN, assert_error
 
 ISO7 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$")
 

@@ -20,7 +20,8 @@ def bar(used: int, limit: int, width: int = 10) -> tuple[str, str]:
     return "▰" * filled + "▱" * (width - filled), style
 
 
-def gauges_text(s: BudgetSnapshot | None) -> Text:
+def gauges_text(s: BudgetSnapshot | None, width: int = 120) -> Text:
+    """Two lines from 100 columns, three below; each line short enough not to wrap."""
     t = Text(no_wrap=True, overflow="ellipsis")
     if s is None:
         t.append("connecting...", style="dim")
@@ -32,24 +33,25 @@ def gauges_text(s: BudgetSnapshot | None) -> Text:
     t.append(f" per {s.window_s:g}s", style="dim")
     t.append(" · next slot ")
     t.append(short(s.next_slot_in_s), style="bold" if s.next_slot_in_s > 0 else "green")
-    t.append("   Sessions ", style="bold")
+    t.append("   " if width >= 100 else "\n")
+    t.append("Sessions ", style="bold")
     sb, sstyle = bar(s.sessions_used, s.sessions_limit, 5)
     t.append(sb + " ", style=sstyle)
     t.append(f"{s.sessions_used}/{s.sessions_limit}")
-    t.append("\n")
-    t.append("Queued ", style="bold")
+    t.append(" · queued ", style="bold")
     t.append(str(s.queued))
     if s.queued:
         t.append(f" · ETA {short(s.eta_drain_s)}")
     t.append(f" · active {s.active}")
-    t.append("   API ", style="bold")
-    t.append(f"{s.general_used_minute}/{s.general_limit_minute}/min {s.general_used_hour}/{s.general_limit_hour}/h",
-             style="yellow" if s.general_used_minute >= 0.8 * s.general_limit_minute else "")
-    if s.backoff_until_s > 0:
-        t.append("   Back-off ", style="bold red")
-        t.append(short(s.backoff_until_s), style="bold red")
+    t.append("\n")
     if s.paused:
-        t.append("   ⏸ PAUSED (p resumes)", style="bold yellow")
+        t.append("⏸ PAUSED (p resumes)  ", style="bold yellow")
+    if s.backoff_until_s > 0:
+        t.append("Back-off ", style="bold red")
+        t.append(short(s.backoff_until_s) + "  ", style="bold red")
+    t.append("API ", style="bold")
+    t.append(f"{s.general_used_minute}/{s.general_limit_minute} a minute, {s.general_used_hour}/{s.general_limit_hour} an hour",
+             style="yellow" if s.general_used_minute >= 0.8 * s.general_limit_minute else "dim")
     return t
 
 
@@ -61,7 +63,7 @@ class Gauges(Static):
         self._last: Text | None = None
 
     def show(self, snapshot: BudgetSnapshot | None) -> None:
-        text = gauges_text(snapshot)
+        text = gauges_text(snapshot, self.size.width or 120)
         if self._last is not None and text.plain == self._last.plain:
             return
         self._last = text

@@ -32,12 +32,11 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("machine", "Machine", 20),
     ("state", "State", 10),
     ("cmds", "Cmds", 4),
-    ("elapsed", "Time", 5),
-    ("queue", "Q", 3),
-    ("left", "Left", 5),
+    ("elapsed", "Time", 5),  #: elapsed since sent, or the queue position (#3) while waiting
+    ("left", "Left", 5),  #: time before the running RunScript's 10-minute timeout
     ("info", "Info", 30),
 ]
-INFO_MIN = 16
+FLEX = ("machine", "info")
 
 
 def info_text(job: Job) -> Text:
@@ -67,8 +66,8 @@ def row_cells(job: Job, now: float) -> dict[str, Text]:
         "machine": Text(clean_line(job.machine_name), no_wrap=True, overflow="ellipsis"),
         "state": Text(label, style=style, no_wrap=True),
         "cmds": cmds,
-        "elapsed": Text(clock(elapsed(job, now)), justify="right"),
-        "queue": Text(f"#{job.queue_position}" if job.queue_position else "", justify="right"),
+        "elapsed": Text(f"#{job.queue_position}" if job.queue_position and job.submitted_at is None
+                        else clock(elapsed(job, now)), justify="right"),
         "left": Text(clock(left) if left is not None else "", style="bold red" if left is not None and left < 60 else "",
                      justify="right"),
         "info": info_text(job),
@@ -117,13 +116,19 @@ class ActivityPane(Vertical):
         self.set_interval(TICK_S, self._tick, name="activity-tick")
 
     def on_resize(self) -> None:
-        """Give the Info column (error code and message) whatever width the other columns leave."""
+        """Share the width left by the fixed columns between Machine and Info (the error code and message)."""
         table = self.table
-        fixed = sum(w for k, _, w in COLUMNS if k != "info") + 2 * table.cell_padding * len(COLUMNS)
-        width = max(INFO_MIN, table.scrollable_content_region.width - fixed - 1)
-        column = table.columns.get(ColumnKey("info"))
-        if column is not None and column.width != width:
-            column.width = width
+        fixed = sum(w for k, _, w in COLUMNS if k not in FLEX) + 2 * table.cell_padding * len(COLUMNS)
+        rest = table.scrollable_content_region.width - fixed - 1
+        machine = max(12, min(30, rest * 2 // 5))
+        widths = {"machine": machine, "info": max(16, rest - machine)}
+        changed = False
+        for key, width in widths.items():
+            column = table.columns.get(ColumnKey(key))
+            if column is not None and column.width != width:
+                column.width = width
+                changed = True
+        if changed:
             table._require_update_dimensions = True  # no public API to resize a column in Textual 8.2
             table.refresh()
 
@@ -220,7 +225,7 @@ class ActivityPane(Vertical):
             if job.is_active or job.state is JobState.COLLECTING:
                 self._apply(job, now, only=("elapsed", "left", "cmds"))
             elif job.state in (JobState.QUEUED, JobState.PAUSED):
-                self._apply(job, now, only=("state", "queue"))
+                self._apply(job, now, only=("state", "elapsed"))
         self._show_gauges()
 
     def _show_gauges(self) -> None:

@@ -1,0 +1,150 @@
+"""`lrtui run` as a user runs it: a real process, against `lrtui sim` over a real loopback socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lrtui.sim import SimConfig
+from lrtui.sim.testing import AUTH, running_simulator
+
+import httpx
+
+SEED_BODY = {
+    "Commands": [
+        {"type": "RunScript", "params": [{"key": "ScriptName", "value": "minidump.ps1"},
+                                         {"key": "Args", "value": "OfficeClickToRun"}]},
+        {"type": "GetFile", "params": [{"key": "Path", "value": "C:\\windows\\TEMP\\OfficeClickToRun.dmp.zip"}]},
+    ],
+    "Comment": "Testing Live Response API",
+}
+
+
+@pytest.fixture(scope="module")
+def sim():
+    cfg = SimConfig(seed=11, machines=80, time_scale=0.002)
+    with running_simulator(cfg) as (api_url, blob_url, simulator):
+        simulator.api_url_for_tests = api_url
+        yield api_url, simulator
+
+
+def lrtui(args, api_url, tmp_path, timeout=90):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LRTUI_")}
+    env.update(LRTUI_HOME=str(tmp_path / "home"), LRTUI_ACCESS_TOKEN="demo-token")
+    return subprocess.run([sys.executable, "-m", "lrtui", *args, "--api-url", api_url], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def online_windows(simulator, n, api_url=None):
+    """Online Windows 10/11 machines in a group with a remediation level, asked of the service like a user would."""
+    api_url = api_url or simulator.api_url_for_tests
+    flt = "healthStatus eq 'Active' and startswith(osPlatform,'Windows1')"
+    r = httpx.get(f"{api_url}/api/machines", params={"$filter": flt, "$top": "200"}, headers=AUTH)
+    r.raise_for_status()
+    out = [m for m in r.json()["value"] if "no automation" not in (m.get("rbacGroupName") or "").lower()]
+    return out[:n]
+
+
+def _posts(simulator):
+    return simulator.state.lr_post_count
+
+
+def test_seed_example_dry_run_prints_the_documented_body(sim, tmp_path):
+    api_url, simulator = sim
+    m = online_windows(simulator, 1)[0]
+    before = _posts(simulator)
+    r = lrtui(["run", "-m", m["computerDnsName"], "--run-script", "minidump.ps1", "--args", "OfficeClickToRun",
+               "--get-file", r"C:\windows\TEMP\OfficeClickToRun.dmp.zip", "--comment", "Testing Live Response API",
+               "--dry-run", "--json"], api_url, tmp_path)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["requests"][0]["body"] == SEED_BODY
+    assert doc["requests"][0]["url"] == f"/api/machines/{m['id']}/runliveresponse"
+    assert "1 machine" in doc["estimate"]
+    assert _posts(simulator) == before  # nothing was sent
+
+
+def test_run_on_three_machines_collects_everything(sim, tmp_path):
+    api_url, simulator = sim
+    ms = online_windows(simulator, 3)
+    out = tmp_path / "out"
+    args = ["run"]
+    for m in ms:
+        args += ["-m", m["id"]]
+    args += ["--run-script", "Get-Processes.ps1", "--get-file", r"C:\Windows\System32\drivers\etc\hosts",
+             "--comment", "IR-7 triage", "--out", str(out), "--json"]
+    r = lrtui(args, api_url, tmp_path)
+    assert r.returncode == 0, r.stderr + r.stdout
+    doc = json.loads(r.stdout)
+    assert doc["all_succeeded"] is True
+    assert {j["machine_id"] for j in doc["jobs"]} == {m["id"] for m in ms}
+    for j in doc["jobs"]:
+        assert j["outcome"] == "succeeded"
+        script, getfile = j["results"]
+        assert script["exit_code"] == 0 and "svchost.exe" in script["script_output"]
+        f = getfile["file"]
+        p = Path(f["path"])
+        assert p.is_file() and p.is_relative_to(out)
+        import hashlib
+
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == f["sha256"]
+        assert f["sha256_received"] != f["sha256"]  # received gzip, saved decompressed
+    assert simulator.state.auth_leaks == 0
+    # the profile's (here: none) prefix plus the comment reached the service
+    r = httpx.get(f"{api_url}/api/machineactions", params={"$filter": f"machineId eq '{ms[0]['id']}'"}, headers=AUTH)
+    assert any("IR-7 triage" in (a["requestorComment"] or "") for a in r.json()["value"])
+
+
+def test_wrong_order_exits_2_before_any_call(sim, tmp_path):
+    api_url, simulator = sim
+    before = _posts(simulator)
+    r = lrtui(["run", "-m", "whatever", "--get-file", r"C:\x.txt", "--run-script", "a.ps1", "-c", "x"], api_url, tmp_path)
+    assert r.returncode == 2
+    assert "PutFile commands first, then RunScript, then GetFile" in r.stderr
+    assert _posts(simulator) == before
+
+
+def test_unknown_machine_is_named_and_nothing_is_sent(sim, tmp_path):
+    api_url, simulator = sim
+    m = online_windows(simulator, 1)[0]
+    before = _posts(simulator)
+    r = lrtui(["run", "-m", m["id"], "-m", "no-such-host.example", "--run-script", "Get-Processes.ps1", "-c", "x"],
+              api_url, tmp_path)
+    assert r.returncode == 2
+    assert "no-such-host.example" in r.stderr and "Nothing was sent" in r.stderr
+    assert _posts(simulator) == before
+
+
+def test_machines_file_bad_lines_are_named(sim, tmp_path):
+    api_url, simulator = sim
+    f = tmp_path / "hosts.txt"
+    f.write_text("# targets\ngood-host\nbad host with spaces\n\nother'quote\n")
+    r = lrtui(["run", "--machines-file", str(f), "--run-script", "Get-Processes.ps1", "-c", "x"], api_url, tmp_path)
+    assert r.returncode == 2
+    assert "line 3" in r.stderr and "line 5" in r.stderr
+
+
+def test_missing_comment_and_bad_args_are_refused(sim, tmp_path):
+    api_url, _ = sim
+    r = lrtui(["run", "-m", "x", "--run-script", "a.ps1"], api_url, tmp_path)
+    assert r.returncode == 2 and "--comment is required" in r.stderr
+    r = lrtui(["run", "-m", "x", "--run-script", "a.ps1", "--args", "a; rm -rf /", "-c", "x"], api_url, tmp_path)
+    assert r.returncode == 2 and "; & | ! $" in r.stderr
+
+
+def test_actions_lists_the_journal_after_a_run(sim, tmp_path):
+    api_url, simulator = sim
+    m = online_windows(simulator, 1)[0]
+    r = lrtui(["run", "-m", m["id"], "--run-script", "Get-Processes.ps1", "-c", "journal check"], api_url, tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = lrtui(["actions", "--json"], api_url, tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert any(row["machine_id"] == m["id"] and row["outcome"] == "succeeded" for row in rows)
+    journal = next((tmp_path / "home" / "state").glob("journal-*.sqlite3"))
+    assert (journal.stat().st_mode & 0o777) == 0o600
