@@ -135,7 +135,7 @@ async def main() -> None:
             for k in range(args.rounds):
                 secs, job, growth, blob_s = await engine_round(client, machines[k % len(machines)].id, path, tmp, k)
                 r = job.results[0]
-                size, received = r.size, Path(r.file_path).stat().st_size
+                size = r.size
                 ours.append(secs)
                 blob.append(blob_s)
                 growths.append(growth)

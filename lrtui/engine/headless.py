@@ -154,7 +154,10 @@ def render_actions(rows: list[dict[str, Any]]) -> str:
 
 async def fetch_results(runtime_or_client: Any, action_id: str, out_dir: Path | str | None = None, *,
                         journal: Any = None, profile: str = "default") -> Job:
-    """Collect (again) one action's results into ``out_dir`` (default: the data folder) and journal them."""
+    """One action's results. Without ``out_dir``: download what is still missing into the data folder and
+    journal it. With ``out_dir``: download every result again into ``out_dir`` (the journalled evidence stays
+    where it is; the copy is noted in the journal)."""
+    from lrtui.engine.codec import result_to_dict
     from lrtui.engine.results import ResultCollector
     from lrtui.paths import data_dir
 
@@ -165,15 +168,22 @@ async def fetch_results(runtime_or_client: Any, action_id: str, out_dir: Path | 
     action = await client.get_action(action_id, fresh=True)
     found = journal.jobs_for_action(action.id)
     job = found[-1] if found else _job_from_action(action)
-    root = Path(out_dir) if out_dir else data_dir()
+    copy = out_dir is not None
+    root = Path(out_dir) if copy else data_dir()
     collector = ResultCollector(client, root / "evidence")
     job.action_status = action.status
+    if copy:
+        job.results = []
     job.results = collector.base_results(job, action)
     for cmd in action.commands:
         r = next(r for r in job.results if r.index == cmd.index)
-        r.downloaded = False if r.download_error else r.downloaded
+        if r.download_error and not copy:
+            r.downloaded = False  # try again what failed before
         if await collector.collect_one(job, action, cmd, r):
-            journal.record_result(job, r)
+            if copy or not found:
+                journal.record_note("refetch", {"job_id": job.id, "action_id": action.id, **result_to_dict(r)})
+            else:
+                journal.record_result(job, r)
     return job
 
 

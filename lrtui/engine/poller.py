@@ -80,12 +80,13 @@ class Poller:
         self.cycles = 0
         self.calls = 0
         self._stopping = False
+        self._slow = False  #: the current wait is the slow (all offline) one
 
     def follow(self, action_id: str, *, online: bool = True) -> None:
         if action_id not in self.followed:
             self.followed[action_id] = Followed(action_id, online, since=self.clock())
-            if len(self.followed) == 1:
-                self._wake.set()  # nothing was followed: the loop sleeps long, start a cycle now
+            if len(self.followed) == 1 or (online and self._slow):
+                self._wake.set()  # the loop sleeps long (nothing followed, or all offline): start a cycle now
 
     def unfollow(self, action_id: str) -> None:
         self.followed.pop(action_id, None)
@@ -145,10 +146,13 @@ class Poller:
                 continue
             started = self.clock()
             await self.poll_once()
-            left = self.interval() - (self.clock() - started)
+            interval = self.interval()
+            left = interval - (self.clock() - started)
             if left > 0:
                 self._wake.clear()
+                self._slow = interval >= self.settings.poll_slow_s
                 await self._wait(left)
+                self._slow = False
 
     async def _wait(self, timeout: float) -> None:
         try:

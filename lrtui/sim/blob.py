@@ -9,7 +9,6 @@ A request carrying ``Authorization`` is served but counted in ``state.auth_leaks
 
 from __future__ import annotations
 
-
 import hmac
 import json
 import logging

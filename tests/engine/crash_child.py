@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from lrtui.api.auth import BearerAuth, StaticToken  # noqa: E402
 from lrtui.api.client import MdeClient  # noqa: E402
-from lrtui.api.models import CommandType, Machine  # noqa: E402
+from lrtui.api.models import CommandType  # noqa: E402
 from lrtui.api.sequence import Sequence, make_command  # noqa: E402
 from lrtui.engine.budget import BudgetSettings  # noqa: E402
 from lrtui.engine.engine import Engine  # noqa: E402

@@ -6,8 +6,6 @@ import asyncio
 import json
 import stat
 
-import pytest
-
 from lrtui.api.models import CommandType
 from lrtui.api.sequence import Sequence, make_command
 from lrtui.engine.jobs import JobChanged, JobState, Outcome, Priority, RequestLogged
@@ -132,7 +130,6 @@ async def test_link_regenerated_after_expiry(engine_factory, tmp_path):
     [job] = await eng.submit(sequence(("GetFile", r"C:\Windows\System32\drivers\etc\hosts")), [m])
     await eng.wait_idle(timeout=20)
     assert job.outcome is Outcome.SUCCEEDED
-    before = sim.state.status_counts.get(403, 0)
     # fetch again with a link that has expired in the meantime
     collector = eng.collector
     url = await collector._link(job.action_id, 0)

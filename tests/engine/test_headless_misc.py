@@ -1,17 +1,15 @@
-"""Headless helpers (journal listing, one action's results), the inventory, and import hygiene."""
+"""Headless helpers (journal listing, one action's results) and import hygiene."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 from lrtui.api.models import CommandType
 from lrtui.api.sequence import Sequence, make_command
 from lrtui.engine.headless import fetch_results, list_actions_from_journal, render_actions
-from lrtui.engine.inventory import Inventory
 
-from .conftest import inproc_client, make_sim, usable
+from .conftest import make_sim, usable
 
 
 async def test_journal_listing_and_fetch_results(engine_factory, journal, tmp_path):
@@ -30,28 +28,6 @@ async def test_journal_listing_and_fetch_results(engine_factory, journal, tmp_pa
     assert again.results[1].sha256 == job.results[1].sha256
     assert again.results[1].file_path.startswith(str(tmp_path / "elsewhere"))
     assert again.results[0].script.exit_code == 0
-
-
-async def test_inventory_load_and_search():
-    sim = make_sim(machines=300)
-    client = inproc_client(sim)
-    inv = Inventory()
-    pages = []
-    await inv.load(client, on_page=lambda loaded, page: pages.append((loaded, page)))
-    await client.aclose()
-    assert len(inv) == 300 and pages and inv.generation == 1 and not inv.loading
-    first = inv[0]
-    assert inv.index_of(first.id) == 0 and inv.get(first.id) is first and inv.field(0, "id") == first.id
-    assert inv.find(first.computer_dns_name.upper()) is first
-    hits = inv.search("os:linux")
-    assert hits and all(inv[i].os_family == "linux" for i in hits)
-    assert inv.search("") == list(range(300))
-    name = first.computer_dns_name.split(".")[0]
-    assert 0 in inv.search(name)
-    t0 = time.perf_counter()
-    for _ in range(10):
-        inv.search("fin ws")
-    assert (time.perf_counter() - t0) / 10 < 0.05
 
 
 def test_engine_never_imports_textual():

@@ -3,6 +3,8 @@ GetFile, run (confirm), watch Activity reach a final state, read the script outp
 
 from __future__ import annotations
 
+import pytest
+
 import hashlib
 from pathlib import Path
 
@@ -13,6 +15,11 @@ from tests.tui.pane_helpers import add_getfile, mark_machines, pick_library, scr
 
 HOSTS = r"C:\Windows\System32\drivers\etc\hosts"
 
+
+
+@pytest.fixture(autouse=True)
+def _fast_poll(monkeypatch):
+    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
 
 async def test_search_mark_build_run_watch_read(make_demo_app):
     app = make_demo_app(frozen=False)

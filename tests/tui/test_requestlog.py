@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import time
 
 from lrtui.engine.jobs import RequestRecord
@@ -9,6 +11,11 @@ from lrtui.tui.widgets.requestlog.pane import MAX_LINES
 from tests.tui.conftest import wait_ready, wait_until
 from tests.tui.pane_helpers import screen_text
 
+
+
+@pytest.fixture(autouse=True)
+def _fast_poll(monkeypatch):
+    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
 
 async def test_calls_are_listed_newest_last_and_bounded(demo_app):
     async with demo_app.run_test(size=(120, 40)) as pilot:

@@ -39,6 +39,13 @@ COLUMNS: list[tuple[str, str, int]] = [
 FLEX = ("machine", "info")
 
 
+def short_name(name: str) -> str:
+    """The host part of a DNS name (the full name is in the detail line and the results)."""
+    name = clean_line(name)
+    host = name.split(".", 1)[0]
+    return host if host and not host.isdigit() else name
+
+
 def info_text(job: Job) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     if job.error_code or job.error_message:
@@ -46,6 +53,11 @@ def info_text(job: Job) -> Text:
             t.append(clean_line(job.error_code), style="bold red")
             t.append(": ")
         t.append(clean_line(job.error_message or ""))
+        return t
+    failed = next((r for r in job.results if r.errors or r.download_error), None)
+    if failed is not None:
+        t.append(f"{failed.type} {failed.index + 1}: ", style="bold red")
+        t.append(clean_line(failed.errors or failed.download_error or ""))
         return t
     if job.state is JobState.PENDING and not job.machine_online:
         t.append("device offline: the service queues it up to 3 days", style="yellow")
@@ -63,7 +75,7 @@ def row_cells(job: Job, now: float) -> dict[str, Text]:
         cmds.append(glyph, style=gstyle)
     left = timeout_left(job, now)
     return {
-        "machine": Text(clean_line(job.machine_name), no_wrap=True, overflow="ellipsis"),
+        "machine": Text(short_name(job.machine_name), no_wrap=True, overflow="ellipsis"),
         "state": Text(label, style=style, no_wrap=True),
         "cmds": cmds,
         "elapsed": Text(f"#{job.queue_position}" if job.queue_position and job.submitted_at is None

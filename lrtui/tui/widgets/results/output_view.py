@@ -104,7 +104,7 @@ class OutputView(ScrollView, can_focus=True):
         return "\n".join(self.lines)
 
     def _gutter_width(self) -> int:
-        return len(str(len(self.lines))) + 2 if self.lines else 0
+        return len(str(len(self.lines))) + 3 if self.lines else 0
 
     # ---------------------------------------------------------------- search
 
@@ -184,7 +184,8 @@ class OutputView(ScrollView, can_focus=True):
         style = self.line_styles[index]
         line_style = base + style if style else base
         gw = self._gutter_width()
-        segments = [Segment(f"{index + 1:>{gw - 2}} ", base + GUTTER), Segment("│", base + GUTTER)]
+        number = "" if style is not None and style.underline else str(index + 1)
+        segments = [Segment(f"{number:>{gw - 3}} ", base + GUTTER), Segment("│ ", base + GUTTER)]
         segments.extend(self._line_segments(index, line, line_style))
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, base)

@@ -95,7 +95,9 @@ def info_text(job: Job, index: int) -> Text:
             t.append(f"  ·  {clean_line(r.script.script_name or cmd.value)}")
             t.append(f"  ·  {len(r.script.script_output):,} chars stdout, {len(r.script.script_errors):,} stderr", style="dim")
     else:
-        if r is None or not r.file_path:
+        if r is not None and r.status == "Failed":
+            t.append("The service could not collect the file (see its errors above).", style="yellow")
+        elif r is None or not r.file_path:
             t.append(f"GetFile {cmd.value}: no file yet.", style="dim")
         else:
             t.append("Saved    ", style="bold")

@@ -45,11 +45,11 @@ def targets_text(machines: tuple["Machine", ...]) -> Text:
         fams[m.os_family] = fams.get(m.os_family, 0) + 1
     offline = sum(1 for m in machines if not m.is_online)
     t.append(f"{len(machines)} target{'s' if len(machines) != 1 else ''}", style="bold")
-    t.append(" (" + ", ".join(f"{n} {FAMILY_LABEL.get(f, f)}" for f, n in sorted(fams.items())) + ")")
+    t.append(" · " + ", ".join(f"{n} {FAMILY_LABEL.get(f, f)}" for f, n in sorted(fams.items())))
     if offline:
         t.append(f" · {offline} offline", style="yellow")
     t.append(": ")
-    t.append(", ".join(clean_line(m.name) for m in machines[:6]))
+    t.append(", ".join(clean_line(m.name).split(".", 1)[0] for m in machines[:6]))
     if len(machines) > 6:
         t.append(f" and {len(machines) - 6} more", style="dim")
     return t
