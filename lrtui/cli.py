@@ -173,10 +173,40 @@ def cmd_config(ns) -> int:
     return EXIT_OK
 
 
+def _tui_secret_prompt(settings):
+    """The TUI owns the terminal once it starts, so a client secret is asked for before it does (or refused)."""
+    import os
+
+    if settings.demo or settings.profile.auth != "client_secret" or os.environ.get("LRTUI_CLIENT_SECRET"):
+        return None
+    secret = None
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        secret = getpass.getpass(f"Client secret for profile {settings.profile.name!r} (not stored): ") or None
+
+    def prompt(_text: str) -> str:
+        if secret:
+            return secret
+        from lrtui.api.errors import AuthError
+
+        raise AuthError("No client secret: set LRTUI_CLIENT_SECRET (it is never read from the config file).")
+
+    return prompt
+
+
 def cmd_tui(settings) -> int:
     from lrtui.tui.app import make_app
 
-    app = make_app(settings)
+    secret_prompt = _tui_secret_prompt(settings)
+    factory = None
+    if secret_prompt is not None:
+        async def factory(on_device_code=None):
+            from lrtui.runtime import build_runtime
+
+            return await build_runtime(settings, on_device_code=on_device_code, secret_prompt=secret_prompt)
+
+    app = make_app(settings, runtime_factory=factory)
     app.run()
     return int(getattr(app, "return_code", 0) or 0)
 

@@ -66,7 +66,8 @@ def resolve_api_url(settings: Settings) -> str:
     return resolve_base_url(p.cloud, p.region, p.api_url)
 
 
-def build_auth(settings: Settings, *, on_device_code: DeviceCodePrompt | None = None):
+def build_auth(settings: Settings, *, on_device_code: DeviceCodePrompt | None = None,
+               secret_prompt: Callable[[str], str] | None = None):
     """The httpx.Auth for the active profile (msal is imported only by the providers that need it)."""
     from lrtui.api.auth import make_auth
 
@@ -82,6 +83,7 @@ def build_auth(settings: Settings, *, on_device_code: DeviceCodePrompt | None = 
         scope=p.scope,
         managed_identity_client_id=p.managed_identity_client_id,
         on_prompt=on_device_code,
+        secret_prompt=secret_prompt,
     )
 
 
@@ -105,6 +107,7 @@ async def build_runtime(
     *,
     demo: bool | None = None,
     on_device_code: DeviceCodePrompt | None = None,
+    secret_prompt: Callable[[str], str] | None = None,
     sim_config: Any = None,
     journal_path: Path | None = None,
     data_dir: Path | None = None,
@@ -143,7 +146,7 @@ async def build_runtime(
         data_dir = data_dir or paths.data_dir() / "demo"
     else:
         transport = blob_transport = None
-        auth = build_auth(settings, on_device_code=on_device_code)
+        auth = build_auth(settings, on_device_code=on_device_code, secret_prompt=secret_prompt)
         base_url = resolve_api_url(settings)
         journal_path = journal_path or paths.journal_file(settings.profile.name)
         data_dir = data_dir or paths.data_dir()

@@ -21,6 +21,7 @@ ALLOWED_ORDER_TEXT = "PutFile commands first, then RunScript, then GetFile"
 #: Characters the live response console refuses in script arguments (and the API likely mangles).
 FORBIDDEN_ARG_CHARS = ";&|!$"
 MAX_COMMENT = 1000
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 MAX_ARGS = 2000
 MAX_NAME = 255
 
@@ -59,8 +60,8 @@ def check_args(args: str) -> None:
             f"Script arguments may not contain {' '.join(bad)}: the service refuses ; & | ! $ in arguments.",
             hint="Pass the value another way (for example inside the script, or as a file put with PutFile).",
         )
-    if any(ord(c) < 32 for c in args):
-        raise SequenceError("Script arguments may not contain control characters or line breaks.")
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in BIDI_CONTROLS for c in args):
+        raise SequenceError("Script arguments may not contain control characters, bidi overrides or line breaks.")
     if len(args) > MAX_ARGS:
         raise SequenceError(f"Script arguments are {len(args)} characters long; the limit is {MAX_ARGS}.")
 

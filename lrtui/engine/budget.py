@@ -257,6 +257,20 @@ class Budget:
         waves = math.ceil(rest / self.settings.rate_calls) if rest > 0 else 0
         return first + waves * self.settings.rate_window_s
 
+    def snapshot(self, *, queued: int = 0, active: int = 0, paused: bool = False, now: float | None = None):
+        """Everything the UI shows about the budgets, at one instant (a ``BudgetSnapshot``)."""
+        from lrtui.engine.jobs import BudgetSnapshot
+
+        now = self.clock() if now is None else now
+        s = self.settings
+        gm, gh = self.general_used(now)
+        return BudgetSnapshot(
+            calls_used=self.rate_used(now), calls_limit=s.rate_calls, window_s=s.rate_window_s,
+            next_slot_in_s=self.next_slot_in(now), sessions_used=self.sessions_used, sessions_limit=s.max_sessions,
+            queued=queued, active=active, eta_drain_s=self.drain_estimate(queued, now), general_used_minute=gm,
+            general_limit_minute=s.general_per_minute, general_used_hour=gh, general_limit_hour=s.general_per_hour,
+            backoff_until_s=self.backoff_left(now), paused=paused)
+
     async def changed(self, timeout: float) -> None:
         """Wait until a booking is released (or ``timeout`` seconds pass)."""
         try:

@@ -147,8 +147,8 @@ def list_actions_from_journal(journal: Any = None, *, active_only: bool = False,
 def render_actions(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'ACTION':36}  {'MACHINE':28}  {'STATE':10}  {'OUTCOME':14}  COMMENT"]
     for r in rows:
-        lines.append(f"{(r['action_id'] or '-'):36}  {r['machine_name'][:28]:28}  {r['state']:10}  "
-                     f"{(r['outcome'] or '-'):14}  {(r['comment'] or '')[:60]}")
+        lines.append(f"{(r['action_id'] or '-'):36}  {printable(r['machine_name'])[:28]:28}  {r['state']:10}  "
+                     f"{(r['outcome'] or '-'):14}  {printable(r['comment'] or '')[:60]}")
     return "\n".join(lines)
 
 

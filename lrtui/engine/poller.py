@@ -139,6 +139,7 @@ class Poller:
         return cycle_interval(followed, n_calls, self.settings)
 
     async def run(self) -> None:
+        self._stopping = False  # a stopped engine can be started again
         while not self._stopping:
             if not self.followed:
                 self._wake.clear()

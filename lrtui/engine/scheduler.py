@@ -132,6 +132,7 @@ class Dispatcher:
         return job, 0.0
 
     async def run(self) -> None:
+        self._stopping = False  # a stopped engine can be started again
         while not self._stopping:
             job, wait = self.step()
             if job is None:

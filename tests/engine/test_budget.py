@@ -163,3 +163,15 @@ def test_drain_estimate_and_lower_bound():
     assert b.drain_estimate(40) == pytest.approx(180)
     s = BudgetSettings(rate_calls=10, rate_window_s=60, max_sessions=25)
     assert lower_bound_s(200, 30, s) == pytest.approx(19 * 60 + 30)
+
+
+def test_snapshot_reads_without_changing_anything():
+    clock = Clock()
+    b = Budget(BudgetSettings(rate_calls=2, rate_window_s=10, max_sessions=3), clock)
+    b.reserve("a", "m1")
+    b.reserve("b", "m2")
+    b.try_general()
+    snap = b.snapshot(queued=5, active=2)
+    assert (snap.calls_used, snap.calls_limit, snap.sessions_used, snap.general_used_minute) == (2, 2, 2, 1)
+    assert snap.next_slot_in_s == pytest.approx(10) and snap.eta_drain_s == pytest.approx(30)
+    assert b.snapshot(queued=5, active=2) == snap

@@ -174,3 +174,18 @@ async def test_unforeseen_429_backs_off(engine_factory):
     assert all(j.outcome is Outcome.SUCCEEDED for j in jobs)
     assert lr_actions_per_machine(sim) == {m.id: 1 for m in ms}
     assert eng.budget.unforeseen_429 >= 1
+
+
+async def test_stop_and_start_again_resumes(engine_factory):
+    sim = make_sim()
+    eng = await engine_factory(sim)
+    ms = usable(sim, 3)
+    jobs = await eng.submit(sequence(("GetFile", r"C:\Windows\System32\drivers\etc\hosts")), ms)
+    await asyncio.sleep(0.001)  # some POSTs in flight
+    await eng.stop()  # whatever was in flight stays consistent in the journal
+    assert any(j.state is not JobState.DONE for j in jobs)
+    await eng.start()
+    await eng.wait_idle(timeout=20)
+    assert all(j.outcome is Outcome.SUCCEEDED for j in eng.jobs)
+    assert len(eng.jobs) == len(jobs) and all(j.outcome is Outcome.SUCCEEDED for j in jobs)  # the same objects
+    assert lr_actions_per_machine(sim) == {m.id: 1 for m in ms}

@@ -23,7 +23,7 @@ def _fast_poll(monkeypatch):
 
 async def test_search_mark_build_run_watch_read(make_demo_app):
     app = make_demo_app(frozen=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         # 1. search and mark three machines
         await mark_machines(pilot, "eng-lt", 3)
@@ -32,7 +32,7 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         # 2. build the sequence (added out of order: each lands in its group)
         await pilot.press("2")
         await add_getfile(pilot, HOSTS)
-        await pick_library(pilot, "s", "Invoke-Triage", "-Quick")
+        await pick_library(pilot, "s", "Export-Ev", "-Hours 2")  # a script with a parameter: Args are asked
         await pick_library(pilot, "p", "rules.yar")
         seq = app.sequence_pane.sequence
         assert [c.type.value for c in seq.commands] == ["PutFile", "RunScript", "GetFile"]
@@ -60,7 +60,7 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         await wait_until(pilot, lambda: app.current_pane == "results")
         await app.workers.wait_for_complete()
         results = app.results_pane
-        await wait_until(pilot, lambda: any("Prefetch: 212 files" in line for line in results.output.lines))
+        await wait_until(pilot, lambda: any("transcript start" in line for line in results.output.lines))
         assert "Exit code 0" in screen_text(app)
         await pilot.press("down")  # to the GetFile
         await app.workers.wait_for_complete()

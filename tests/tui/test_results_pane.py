@@ -79,7 +79,7 @@ async def test_script_output_is_shown_and_searchable(make_demo_app):
 
 async def test_getfile_hashes_listing_copy_and_export(make_demo_app):
     app = make_demo_app(frozen=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         m = machine(app, "fin-ws-0002")
         host = m.name.split(".")[0].upper()

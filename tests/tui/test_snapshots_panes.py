@@ -14,6 +14,11 @@ from lrtui.api.sequence import Command, Sequence
 from tests.tui.conftest import build_demo_app, wait_ready, wait_until
 
 SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(autouse=True)
+def _fast_poll(monkeypatch):
+    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
 SEQ = Sequence((Command(CommandType.PUT_FILE, "rules.yar"),
                 Command(CommandType.RUN_SCRIPT, "yara_scan.ps1", r"-Rules rules.yar -Path C:\Users"),
                 Command(CommandType.GET_FILE, r"C:\Windows\Temp\yara-hits.txt")))  # fmt: skip
@@ -52,14 +57,15 @@ async def _results(pilot):
     seq = Sequence((Command(CommandType.RUN_SCRIPT, "Get-NetConnections.ps1"),
                     Command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts")), "analyst=demo case=SNAP-2")
     [job] = await app.runtime.engine.submit(seq, _machines(app, "fin-ws-0002"))
-    for _ in range(400):
-        if job.is_final:
-            break
-        app.clock.advance(5.0)
-        await pilot.pause(0.02)
+    await wait_until(pilot, lambda: job.action_id is not None)
+    app.clock.advance(3600.0)  # one jump: every simulated time in the output is the same on every run
     await wait_until(pilot, lambda: job.is_final, timeout=20)
     app.open_results(job.id)
     await app.workers.wait_for_complete()
+    view = app.results_pane.output
+    await wait_until(pilot, lambda: len(view.lines) > 10)
+    view.focus()
+    await pilot.press("slash", *"beacon", "enter")  # the planted "[red]beacon[/red]" is shown literally
     await pilot.pause(0.4)
 
 

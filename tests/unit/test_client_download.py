@@ -243,3 +243,43 @@ async def test_api_client_and_blob_client_are_separate(h):
     assert c._blob is not c._http
     assert c._blob.auth is None
     assert "authorization" not in {k.lower() for k in c._blob.headers.keys()}
+
+
+@pytest.mark.parametrize("offload", [True, False])
+async def test_both_processing_modes_give_the_same_result(tmp_path, offload):
+    from lrtui.api.download import download_to_file
+
+    data = gzip.compress(b"a" * 300_000) + gzip.compress(b"b" * 5)
+    transport = httpx.MockTransport(lambda r: stream(data, 4096))
+    async with httpx.AsyncClient(transport=transport) as c:
+        res = await download_to_file(c, SAS, tmp_path / "o", offload=offload, chunk=4096)
+        assert res.path.read_bytes() == b"a" * 300_000 + b"bbbbb"
+        assert (res.sha256_received, res.compression) == (sha(data), "gzip")
+        bomb = gzip.compress(b"\0" * (8 << 20))
+        c2 = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: stream(bomb)))
+        with pytest.raises(E.DecompressionLimit):
+            await download_to_file(c2, SAS, tmp_path / "b", offload=offload, max_decompressed=1 << 20)
+        await c2.aclose()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+async def test_event_loop_keeps_running_while_inflating(h, tmp_path):
+    import asyncio
+
+    turns = 0
+
+    async def other_task():
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    gz = gzip.compress(b"\0" * (64 << 20))  # one small chunk that inflates to 64 MiB
+    c = h.client(lambda r: httpx.Response(200), lambda r: stream(gz, 1 << 20))
+    t = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    start = turns
+    res = await c.download_result(SAS, tmp_path / "z")
+    t.cancel()
+    assert res.size == 64 << 20
+    assert turns - start >= 60  # the loop ran between inflate steps, not once per chunk

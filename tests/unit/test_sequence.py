@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from lrtui.api.models import CommandType
 from lrtui.api.paths import PathError
 from lrtui.api.sequence import (
+    BIDI_CONTROLS,
     FORBIDDEN_ARG_CHARS,
     GROUP_ORDER,
     Command,
@@ -185,7 +186,9 @@ def test_getfile_path_checked_per_os():
 # ------------------------------------------------------------------ properties
 
 _name = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,15}", fullmatch=True)
-_arg_chars = st.characters(blacklist_categories=("Cs",), min_codepoint=32).filter(lambda c: c not in FORBIDDEN_ARG_CHARS)
+_arg_chars = st.characters(blacklist_categories=("Cs", "Cc"), min_codepoint=32).filter(
+    lambda c: c not in FORBIDDEN_ARG_CHARS and c not in BIDI_CONTROLS
+)
 _args = st.text(_arg_chars, min_size=1, max_size=40)
 _seg_chars = st.characters(blacklist_categories=("Cs", "Cc", "Cf"), min_codepoint=32).filter(lambda c: c not in '<>"|?*\\/:')
 _segment = st.text(_seg_chars, min_size=1, max_size=12).filter(lambda s: s.strip() == s)
@@ -271,3 +274,10 @@ def test_escaping_round_trip_is_byte_identical(cmds, comment):
 def test_any_argument_with_a_forbidden_char_is_refused(pre, bad, post):
     with pytest.raises(SequenceError):
         make_command(RUN, "s.ps1", pre + bad + post)
+
+
+@pytest.mark.parametrize("ch", ["\x7f", "\x85", "\u202e", "\u2066", "\n"])
+def test_args_refuse_del_c1_bidi_and_newlines(ch):
+    with pytest.raises(SequenceError) as e:
+        make_command("RunScript", "a.ps1", f"-Name x{ch}y")
+    assert "control characters" in e.value.message

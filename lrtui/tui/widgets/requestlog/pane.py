@@ -37,7 +37,7 @@ def status_style(rec: RequestRecord) -> str:
 
 
 def record_line(rec: RequestRecord) -> Text:
-    t = Text(no_wrap=True, overflow="ellipsis")
+    t = Text(no_wrap=True)
     when = datetime.fromtimestamp(rec.at, timezone.utc).strftime("%H:%M:%S") if rec.at > 1e9 else f"{rec.at:9.1f}"
     t.append(f"{when} ", style="dim")
     t.append(f"{rec.method:<6} ", style="bold")
