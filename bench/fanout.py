@@ -93,8 +93,10 @@ async def fanout(api_url: str, sim, n: int, scale: float, tmp: Path, script_s: f
     waves = math.ceil(n / settings.rate_calls)
     k = n - settings.rate_calls * (waves - 1)
     rate_lb = (waves - 1) * w + sorted(durations)[k - 1]
-    # work conservation: session-seconds / sessions; and no session can hold two actions at once
-    session_lb = max(sum(durations) / settings.max_sessions,
+    # work conservation: the sessions must carry every action's seconds; the j-th session to be used cannot start
+    # before the j-th submission, which the rate allows no earlier than floor(j / rate) windows in (ramp-up)
+    ramp = sum((j // settings.rate_calls) * w for j in range(min(n, settings.max_sessions)))
+    session_lb = max((sum(durations) + ramp) / settings.max_sessions,
                      math.ceil(n / settings.max_sessions) * min(durations))
     lb = max(rate_lb, session_lb)
     ok = sum(1 for j in jobs if j.outcome is Outcome.SUCCEEDED)

@@ -202,6 +202,9 @@ class Engine(JobFlow):
         if needs_library:
             try:
                 library = await self.library()
+                names = {f.file_name for f in library}
+                if any(c.value not in names for c in sequence.commands if c.type is not CommandType.GET_FILE):
+                    library = await self.library(refresh=True)  # uploaded since we last looked?
             except E.LrtuiError as e:
                 self._notice("warning", f"Could not read the library, so file names were not checked: "
                                         f"{e.user_message()}")

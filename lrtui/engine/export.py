@@ -17,6 +17,7 @@ import csv
 import getpass
 import hashlib
 import json
+import re
 import shutil
 import time
 from datetime import datetime, timezone
@@ -37,8 +38,10 @@ def iso(ts: float | None) -> str:
 
 
 def case_jobs(jobs: Iterable[Job], case_id: str) -> list[Job]:
-    """Jobs of a case: the case id appears in the Comment, or equals the batch id."""
-    return [j for j in jobs if case_id in (j.sequence.comment or "") or j.batch_id == case_id]
+    """Jobs of a case: the case id appears in the Comment as a whole word (``case-4`` does not match
+    ``case-42``), or equals the batch id."""
+    word = re.compile(rf"(?<![\w-]){re.escape(case_id)}(?![\w-])")
+    return [j for j in jobs if word.search(j.sequence.comment or "") or j.batch_id == case_id]
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -22,9 +22,11 @@ MAX_ATTEMPTS = 3  #: submissions of one job that certainly did not reach the ser
 class JobFlow:
     """Submission, reconciliation, following and collecting (mixed into ``Engine``)."""
 
-    # provided by Engine
+    # provided by Engine: client, journal, settings, budget, queue, dispatcher, poller, collector, wall, and the
+    # helpers _changed_job, _budget_changed, _notice, _spawn
     client: Any
     journal: Any
+
     # ------------------------------------------------------------ submission
 
     def _body(self, job: Job) -> dict[str, Any]:

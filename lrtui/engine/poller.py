@@ -16,24 +16,25 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from lrtui.api.errors import LrtuiError, RateLimited
+from lrtui.api.errors import LrtuiError, NotFound, ODataError, RateLimited
 from lrtui.api.models import MachineAction
 from lrtui.engine.budget import GENERAL, Budget, BudgetSettings
 
 log = logging.getLogger(__name__)
 
 
-def _q(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
+#: how followed ids are put into the list call's $filter. ``in`` is what the brief asks for but is UNCONFIRMED
+#: on the service; when it answers 400 ODataError the poller falls back to ``or`` of ``eq``, then to one GET per
+#: action (still inside the general budget, at a longer interval).
+FILTER_MODES = ("in", "or", "get")
 
 
-def ids_filter(ids: list[str]) -> str:
-    try:
-        from lrtui.api import odata
+def ids_filter(ids: list[str], mode: str = "in") -> str:
+    from lrtui.api import odata
 
-        return odata.in_("id", ids)
-    except Exception:  # noqa: BLE001
-        return f"id in ({','.join(_q(i) for i in ids)})"
+    if mode == "or":
+        return odata.or_(*(odata.eq("id", i) for i in ids))
+    return odata.in_("id", ids)
 
 
 @dataclass(slots=True)
@@ -81,6 +82,7 @@ class Poller:
         self.calls = 0
         self._stopping = False
         self._slow = False  #: the current wait is the slow (all offline) one
+        self.mode = "in"  #: see FILTER_MODES
 
     def follow(self, action_id: str, *, online: bool = True) -> None:
         if action_id not in self.followed:
@@ -98,10 +100,16 @@ class Poller:
         """One cycle: a list call per chunk of followed ids; every action seen goes to ``on_action``."""
         ids = sorted(self.followed)
         seen: list[MachineAction] = []
-        for chunk in chunks(ids, self.settings.poll_chunk):
+        for chunk in chunks(ids, self.chunk_size()):
             try:
-                self.calls += 1
-                actions = await self.client.list_actions(filter=ids_filter(chunk), top=len(chunk))
+                self.calls += len(chunk) if self.mode == "get" else 1
+                actions = await self._fetch(chunk)
+            except ODataError as e:
+                if self.mode == "get":
+                    raise
+                self.mode = FILTER_MODES[FILTER_MODES.index(self.mode) + 1]
+                log.warning("the service refused the poll filter (%s); polling with %r from now on", e.code, self.mode)
+                break
             except RateLimited as e:
                 self.budget.back_off(GENERAL, e.retry_after)
                 break
@@ -133,9 +141,25 @@ class Poller:
                 f.since, f.last_seen = now, None
                 self.on_missing(f.action_id)
 
+    def chunk_size(self) -> int:
+        # an or-chain makes long URLs: keep it shorter than an in-list
+        return self.settings.poll_chunk if self.mode == "in" else max(1, min(self.settings.poll_chunk, 15))
+
+    async def _fetch(self, chunk: list[str]) -> list[MachineAction]:
+        if self.mode != "get":
+            return await self.client.list_actions(filter=ids_filter(chunk, self.mode), top=len(chunk))
+        out = []
+        for action_id in chunk:
+            try:
+                out.append(await self.client.get_action(action_id))
+            except NotFound:
+                continue  # not visible yet (or gone): the missing-action check decides
+        return out
+
     def interval(self) -> float:
         followed = list(self.followed.values())
-        n_calls = math.ceil(len(followed) / max(1, self.settings.poll_chunk)) or 1
+        per_call = 1 if self.mode == "get" else max(1, self.chunk_size())
+        n_calls = math.ceil(len(followed) / per_call) or 1
         return cycle_interval(followed, n_calls, self.settings)
 
     async def run(self) -> None:

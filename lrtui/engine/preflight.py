@@ -17,6 +17,8 @@ from lrtui.api.sequence import MAX_COMMENT, Sequence, check_args, check_name, or
 from lrtui.engine.jobs import PreflightIssue
 
 MB = 1024 * 1024
+#: room for the analyst's comment once the job marker `` [lrtui-job:<32 hex>]`` is appended
+COMMENT_ROOM = MAX_COMMENT - len(" [lrtui-job:]") - 32
 PUTFILE_LIMIT = {"windows": 300 * MB}
 PUTFILE_LIMIT_OTHER = 10 * MB
 STALE_DAYS = 7
@@ -138,8 +140,9 @@ def sequence_problems(seq: Sequence) -> list[str]:
         out.append("The sequence is empty: add at least one command.")
     if not seq.comment.strip():
         out.append("A comment is required: say who runs this and why (for example the case id).")
-    elif len(seq.comment) > MAX_COMMENT:
-        out.append(f"The comment is {len(seq.comment)} characters; the limit is {MAX_COMMENT}.")
+    elif len(seq.comment) > COMMENT_ROOM:
+        out.append(f"The comment is {len(seq.comment)} characters; the limit is {COMMENT_ROOM} (lrtui adds its "
+                   f"job marker to the service's {MAX_COMMENT}).")
     problem = order_problem([c.type.value for c in seq.commands])
     if problem:
         out.append(problem)

@@ -189,3 +189,14 @@ async def test_stop_and_start_again_resumes(engine_factory):
     assert all(j.outcome is Outcome.SUCCEEDED for j in eng.jobs)
     assert len(eng.jobs) == len(jobs) and all(j.outcome is Outcome.SUCCEEDED for j in jobs)  # the same objects
     assert lr_actions_per_machine(sim) == {m.id: 1 for m in ms}
+
+
+async def test_library_uploaded_after_first_look_is_seen(engine_factory):
+    sim = make_sim()
+    eng = await engine_factory(sim)
+    [m] = usable(sim, 1)
+    await eng.library()  # cached
+    await eng.client.upload_library("fresh.ps1", b"# sim: duration=1\nWrite-Output hi\n")
+    [job] = await eng.submit(sequence(("RunScript", "fresh.ps1")), [m])
+    await eng.wait_idle(timeout=20)
+    assert job.outcome is Outcome.SUCCEEDED, job.error_message

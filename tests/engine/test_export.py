@@ -75,3 +75,13 @@ def test_texts():
     snap = BudgetSnapshot(3, 10, 60, 12, 2, 25, 1, 2, 30, 5, 100, 40, 1500)
     line = progress_line(snap, jobs)
     assert "2/3 done" in line and "rate 3/10 next 12s" in line and "sessions 2/25" in line
+
+
+def test_case_match_is_a_whole_word():
+    from lrtui.engine.export import case_jobs
+
+    a, b, c = job("m1"), job("m2"), job("m3")
+    b.sequence = b.sequence.with_comment("case-4 other")
+    c.sequence = c.sequence.with_comment("analyst=bob case=case-42.")
+    assert [j.machine_id for j in case_jobs([a, b, c], "case-42")] == ["m1", "m3"]
+    assert [j.machine_id for j in case_jobs([a, b, c], "case-4")] == ["m2"]

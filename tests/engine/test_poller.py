@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from lrtui.api.models import CommandType
 from lrtui.api.sequence import Sequence, make_command
 from lrtui.engine.budget import BudgetSettings
@@ -53,3 +55,20 @@ def test_interval_rules():
     # many chunks: never more than the poller's share of the general budget (750 calls an hour here)
     assert cycle_interval(online, 10, s) == 48
     assert [len(c) for c in chunks([str(i) for i in range(95)], 40)] == [40, 40, 15]
+
+
+@pytest.mark.parametrize("mode", ["or", "get"])
+async def test_fallback_poll_modes_work_on_the_simulator(engine_factory, mode):
+    """``id in (...)`` is UNCONFIRMED on the real service; on a 400 ODataError the poller switches to ``or`` of
+    ``eq``, then to one GET per action. Both fallbacks, driven against the simulator."""
+    sim = make_sim()
+    eng = await engine_factory(sim)
+    eng.poller.mode = mode
+    seq = Sequence(comment="case-or").add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts",
+                                                       os_family="windows"))
+    jobs = await eng.submit(seq, usable(sim, 3))
+    await eng.wait_idle(timeout=20)
+    assert all(j.outcome.value == "succeeded" for j in jobs)
+    assert eng.poller.mode == mode
+    if mode == "get":
+        assert sum(sim.state.calls_per_minute.get("machineaction", {}).values()) >= 3

@@ -74,3 +74,14 @@ def test_argument_characters_refused():
     s = Sequence((Command(CommandType.RUN_SCRIPT, "collect.ps1", "-x a;b"),), "case-1")
     issues = preflight(s, [machine()], [LibraryFile(file_name="collect.ps1")], now=NOW)
     assert any(";" in i.message and i.level == "error" for i in issues)
+
+
+def test_comment_leaves_room_for_the_marker():
+    from lrtui.engine.preflight import COMMENT_ROOM
+    from lrtui.engine.reconcile import comment_with_marker
+
+    s = seq(("GetFile", r"C:\Temp\x.txt"), comment="c" * (COMMENT_ROOM + 1))
+    assert refused_ids(preflight(s, [machine()], [], now=NOW))
+    ok = seq(("GetFile", r"C:\Temp\x.txt"), comment="c" * COMMENT_ROOM)
+    assert not refused_ids(preflight(ok, [machine()], [], now=NOW))
+    assert len(comment_with_marker(ok.comment, "f" * 32)) == 1000

@@ -6,6 +6,8 @@ import html
 import re
 from typing import Any
 
+import pytest
+
 from tests.tui.conftest import wait_until
 
 
@@ -74,3 +76,10 @@ async def add_getfile(pilot: Any, path: str) -> None:
     await press_text(pilot, path)
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(app.screen, GetFileScreen))
+
+
+@pytest.fixture
+def fast_poll(monkeypatch):
+    """The engine's documented knobs (``BudgetSettings.from_env``): poll running actions often in tests."""
+    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.3")
+    monkeypatch.setenv("LRTUI_POLL_SHARE", "1")

@@ -13,7 +13,7 @@ from lrtui.engine.jobs import JobChanged, JobState, Outcome
 from lrtui.tui.widgets.activity.pane import ActivityPane
 from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
 from tests.tui.conftest import wait_ready, wait_until
-from tests.tui.pane_helpers import screen_text
+from tests.tui.pane_helpers import fast_poll, screen_text  # noqa: F401 (fixture)
 
 NETCONNS = Sequence((Command(CommandType.RUN_SCRIPT, "Get-NetConnections.ps1"),), "analyst=t case=ACT-1: test")
 TRIAGE = Sequence((Command(CommandType.RUN_SCRIPT, "Invoke-Triage.ps1", "-Quick"),), "analyst=t case=ACT-2: test")
@@ -27,9 +27,7 @@ def machines(app, *prefixes):
     return out
 
 
-@pytest.fixture(autouse=True)
-def _fast_poll(monkeypatch):
-    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
+pytestmark = pytest.mark.usefixtures("fast_poll")
 
 
 def cell(pane: ActivityPane, job_id: str, column: str) -> str:

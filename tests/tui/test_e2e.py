@@ -11,15 +11,13 @@ from pathlib import Path
 from lrtui.engine.jobs import Outcome
 from lrtui.tui.screens.run_confirm import RunConfirmScreen
 from tests.tui.conftest import wait_ready, wait_until
-from tests.tui.pane_helpers import add_getfile, mark_machines, pick_library, screen_text
+from tests.tui.pane_helpers import add_getfile, fast_poll, mark_machines, pick_library, screen_text  # noqa: F401 (fixture)
 
-HOSTS = r"C:\Windows\System32\drivers\etc\hosts"
+HOSTS = r"C:\Temp\notes.txt"  # any file with an extension under C:\Temp exists on the demo devices
 
 
 
-@pytest.fixture(autouse=True)
-def _fast_poll(monkeypatch):
-    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
+pytestmark = pytest.mark.usefixtures("fast_poll")
 
 async def test_search_mark_build_run_watch_read(make_demo_app):
     app = make_demo_app(frozen=False)
@@ -32,7 +30,7 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         # 2. build the sequence (added out of order: each lands in its group)
         await pilot.press("2")
         await add_getfile(pilot, HOSTS)
-        await pick_library(pilot, "s", "Export-Ev", "-Hours 2")  # a script with a parameter: Args are asked
+        await pick_library(pilot, "s", "minid", "-ProcessName lsass")  # a script with parameters: Args are asked
         await pick_library(pilot, "p", "rules.yar")
         seq = app.sequence_pane.sequence
         assert [c.type.value for c in seq.commands] == ["PutFile", "RunScript", "GetFile"]
@@ -60,7 +58,7 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         await wait_until(pilot, lambda: app.current_pane == "results")
         await app.workers.wait_for_complete()
         results = app.results_pane
-        await wait_until(pilot, lambda: any("transcript start" in line for line in results.output.lines))
+        await wait_until(pilot, lambda: any("Dumping lsass" in line for line in results.output.lines))
         assert "Exit code 0" in screen_text(app)
         await pilot.press("down")  # to the GetFile
         await app.workers.wait_for_complete()

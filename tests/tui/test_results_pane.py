@@ -13,14 +13,12 @@ from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence
 from lrtui.tui.widgets.results.output_view import OutputView, Section, prepare
 from tests.tui.conftest import wait_ready, wait_until
-from tests.tui.pane_helpers import press_text, screen_text
+from tests.tui.pane_helpers import fast_poll, press_text, screen_text  # noqa: F401 (fixture)
 
 COMMENT = "analyst=t case=RES-1: results test"
 
 
-@pytest.fixture(autouse=True)
-def _fast_poll(monkeypatch):
-    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
+pytestmark = pytest.mark.usefixtures("fast_poll")
 
 
 def machine(app, prefix):
@@ -107,6 +105,11 @@ async def test_getfile_hashes_listing_copy_and_export(make_demo_app):
         await wait_until(pilot, lambda: "Exported" in screen_text(app), timeout=10)
         exports = list((Path(app.runtime.data_dir) / "exports").glob("RES-1-*/manifest.json"))
         assert exports
+        # the request log shows the calls, with the result links' signatures redacted
+        log = app.request_log_pane.lines
+        assert any("POST" in line and "runliveresponse" in line for line in log)
+        blob = [line for line in log if "blob" in line]
+        assert blob and all("sig=" not in line or "sig=REDACTED" in line for line in blob)
 
 
 async def test_megabytes_of_output_stay_fast(demo_app):

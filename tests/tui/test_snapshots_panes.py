@@ -11,14 +11,13 @@ import pytest
 
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence
+from tests.tui.pane_helpers import fast_poll  # noqa: F401 (fixture)
 from tests.tui.conftest import build_demo_app, wait_ready, wait_until
 
 SIZES = [(80, 24), (120, 40)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_poll(monkeypatch):
-    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
+pytestmark = pytest.mark.usefixtures("fast_poll")
 SEQ = Sequence((Command(CommandType.PUT_FILE, "rules.yar"),
                 Command(CommandType.RUN_SCRIPT, "yara_scan.ps1", r"-Rules rules.yar -Path C:\Users"),
                 Command(CommandType.GET_FILE, r"C:\Windows\Temp\yara-hits.txt")))  # fmt: skip

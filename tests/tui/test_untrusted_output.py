@@ -7,13 +7,11 @@ import pytest
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence
 from tests.tui.conftest import wait_ready, wait_until
-from tests.tui.pane_helpers import press_text, screen_text, svg_text
+from tests.tui.pane_helpers import fast_poll, press_text, screen_text, svg_text  # noqa: F401 (fixture)
 
 
 
-@pytest.fixture(autouse=True)
-def _fast_poll(monkeypatch):
-    monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.5")  # the engine's documented knob: poll running actions often
+pytestmark = pytest.mark.usefixtures("fast_poll")
 
 async def test_escapes_stripped_and_brackets_literal(make_demo_app):
     app = make_demo_app(frozen=False)

@@ -6,7 +6,7 @@ written in one batch per flush. URLs come already redacted from the client (no S
 
 from __future__ import annotations
 
-import time
+from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -64,6 +64,7 @@ class RequestLogPane(Vertical):
         self.runtime: Any = None
         self._unsubscribe: Callable[[], None] | None = None
         self._pending: list[RequestRecord] = []
+        self._texts: deque[Text] = deque(maxlen=MAX_LINES)  #: what the log shows, also while it is hidden
         self.count = 0
         self.errors = 0
         self.throttled = 0
@@ -98,8 +99,8 @@ class RequestLogPane(Vertical):
 
     @property
     def lines(self) -> list[str]:
-        """The log's text, oldest first (for tests)."""
-        return [strip.text for strip in self.query_one(RichLog).lines]
+        """The log's lines as plain text, oldest first."""
+        return [t.plain for t in self._texts]
 
     def _flush(self) -> None:
         if not self._pending:
@@ -112,7 +113,9 @@ class RequestLogPane(Vertical):
             self.count += 1
             self.errors += rec.status is None or rec.status >= 500
             self.throttled += rec.status == 429
-            log.write(record_line(rec))
+            text = record_line(rec)
+            self._texts.append(text)
+            log.write(text)
         self._summary()
 
     def _summary(self) -> None:
