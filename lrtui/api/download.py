@@ -37,6 +37,8 @@ INFLATE_STEP = 1 << 20
 AUTO = "auto"
 #: chunks queued for the writer thread at most (memory: about this many chunks)
 PIPELINE_DEPTH = 3
+#: "auto" offloads to threads when the announced size is at least this (small results stay inline: cheaper)
+OFFLOAD_MIN_BYTES = 8 << 20
 #: how much of an error body is read
 ERROR_BODY_LIMIT = 64 * 1024
 
@@ -79,8 +81,10 @@ def check_download_url(url: str) -> httpx.URL:
 class _Sink:
     """Synchronous part of the download: hash, detect, inflate, cap and write. One instance per download."""
 
-    def __init__(self, part: Path, max_received: int | None, max_decompressed: int | None) -> None:
+    def __init__(self, part: Path, max_received: int | None, max_decompressed: int | None,
+                 *, hash_received: bool = True) -> None:
         self.part = part
+        self.hash_received = hash_received  # False: the caller hashes the received bytes in parallel
         self.max_received = max_received
         self.max_decompressed = max_decompressed
         self.h_recv = hashlib.sha256()
@@ -119,7 +123,8 @@ class _Sink:
             raise E.DownloadTooLarge(
                 f"The result is larger than the {self.max_received:,}-byte download cap; stopped and removed it."
             )
-        self.h_recv.update(data)
+        if self.hash_received:
+            self.h_recv.update(data)
         if self.compression is None:
             self._head += data
             if len(self._head) < 2:
@@ -148,10 +153,10 @@ class _Sink:
     def _inflate(self, data: bytes) -> Iterator[None]:
         while data:
             if self._trailer:
-                if data.count(0) == len(data):  # zero padding after the last member
-                    return
-                pad = len(data) - len(data.lstrip(b"\0"))
-                data = data[pad:]
+                if data[:1] == b"\0":  # zero padding after a member (only then scan for it)
+                    data = data.lstrip(b"\0")
+                    if not data:
+                        return
                 self._trailer = False
                 # another member may follow after padding; check its magic below
             if self._inflater is None:
@@ -258,9 +263,17 @@ async def download_to_file(
             # machines. offload=True: one worker thread does it, in order, while the loop reads the socket; at
             # most PIPELINE_DEPTH chunks wait. Either way memory stays flat.
             loop = asyncio.get_running_loop()
-            pool: ThreadPoolExecutor | None = None
+            if offload == AUTO:
+                # threads pay off only with spare cores: on 2 cores (measured) the hand-off costs more CPU than
+                # it hides, so small machines stay inline
+                offload = (os.cpu_count() or 1) >= 4 and (announced is None or announced >= OFFLOAD_MIN_BYTES)
+            pool = hpool = None
             if offload is True:
+                # two threads in parallel: one hashes the received bytes, one inflates, hashes and writes; both
+                # spend their time in C code that releases the GIL (hashlib, zlib, write)
+                sink.hash_received = False
                 pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrtui-dl")
+                hpool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrtui-dl-hash")
             inflight: deque[asyncio.Future] = deque()
             try:
                 async for data in _raw_chunks(resp, chunk):
@@ -269,8 +282,9 @@ async def download_to_file(
                             await asyncio.sleep(0)
                         await asyncio.sleep(0)
                         continue
-                    if len(inflight) >= PIPELINE_DEPTH:
+                    while len(inflight) >= 2 * PIPELINE_DEPTH:
                         await inflight.popleft()
+                    inflight.append(loop.run_in_executor(hpool, sink.h_recv.update, data))
                     inflight.append(loop.run_in_executor(pool, sink.feed, data))
                 while inflight:
                     await inflight.popleft()
@@ -290,8 +304,9 @@ async def download_to_file(
                 sink.abort()
                 raise
             finally:
-                if pool is not None:
-                    pool.shutdown(wait=False)
+                for p in (pool, hpool):
+                    if p is not None:
+                        p.shutdown(wait=False)
             await asyncio.to_thread(os.replace, part, dest)
     except E.LrtuiError as e:
         _rec(getattr(e, "code", "") or type(e).__name__)

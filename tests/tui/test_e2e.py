@@ -13,7 +13,7 @@ from lrtui.tui.screens.run_confirm import RunConfirmScreen
 from tests.tui.conftest import wait_ready, wait_until
 from tests.tui.pane_helpers import add_getfile, fast_poll, mark_machines, pick_library, screen_text  # noqa: F401 (fixture)
 
-HOSTS = r"C:\Temp\notes.txt"  # any file with an extension under C:\Temp exists on the demo devices
+HOSTS = r"C:\Temp\a.txt"  # any file with an extension under C:\Temp exists on the demo devices
 
 
 
@@ -30,8 +30,8 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         # 2. build the sequence (added out of order: each lands in its group)
         await pilot.press("2")
         await add_getfile(pilot, HOSTS)
-        await pick_library(pilot, "s", "minid", "-ProcessName lsass")  # a script with parameters: Args are asked
-        await pick_library(pilot, "p", "rules.yar")
+        await pick_library(pilot, "s", "minid", "lsass")  # a script with parameters: its Args are asked for
+        await pick_library(pilot, "p", "rules")
         seq = app.sequence_pane.sequence
         assert [c.type.value for c in seq.commands] == ["PutFile", "RunScript", "GetFile"]
         # 3. run: confirm shows the targets, the estimate and the body; y submits

@@ -59,7 +59,7 @@ async def test_script_output_is_shown_and_searchable(make_demo_app):
         assert err and err == script.script_errors.rstrip("\n").split("\n")
         view.focus()
         await pilot.press("slash")
-        await press_text(pilot, "microsoft")
+        await press_text(pilot, "micro")
         await pilot.press("enter")
         await pilot.pause()
         assert view.matches, "expected matches"

@@ -34,7 +34,7 @@ async def test_escapes_stripped_and_brackets_literal(make_demo_app):
         assert "--color RED" in joined
         view.focus()
         await pilot.press("slash")
-        await press_text(pilot, "notmalware")
+        await press_text(pilot, "notmal")
         await pilot.press("enter")
         await pilot.pause()
         line = next(x for x in view.lines if "notmalware" in x)

@@ -43,7 +43,7 @@ class DeviceCodeScreen(ModalScreen[None]):
             yield Static("Sign in to Microsoft Entra ID", id="device-title", markup=False)
             yield Static(Text.assemble(("1. Open  ", "dim"), self.url), id="device-url", markup=False)
             yield Static(Text("2. Enter this code:", style="dim"), markup=False)
-            yield Static(Text("  ".join(self.code) if len(self.code) <= 12 else self.code), id="device-code", markup=False)
+            yield Static(Text(self.code), id="device-code", markup=False)
             if self.message:
                 yield Static(self.message, id="device-message", markup=False)
             yield Static("lrtui continues by itself once you have signed in.   c copy code · u copy URL · "
