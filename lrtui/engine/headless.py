@@ -230,7 +230,8 @@ def estimate_text(n: int, n_offline: int, settings: BudgetSettings) -> str:
     seconds = math.ceil(n / settings.rate_calls) * settings.rate_window_s if n else 0.0
     per = settings.rate_calls * 60.0 / settings.rate_window_s
     rate = f"{per:g} calls a minute" if settings.rate_window_s >= 1 else f"{settings.rate_calls} calls per {settings.rate_window_s:g} s"
-    text = f"{n} machine{'s' if n != 1 else ''}: about {fmt_duration(seconds)} at {rate}"
+    when = "submitted right away" if n <= settings.rate_calls else f"about {fmt_duration(seconds)}"
+    text = f"{n} machine{'s' if n != 1 else ''}: {when} at {rate}"
     if n > settings.max_sessions:
         text += f", at most {settings.max_sessions} at once (the rest wait for sessions to free)"
     if n_offline:

@@ -66,7 +66,8 @@ async def test_bundle_and_tampering(tmp_path):
 def test_texts():
     s = BudgetSettings()
     assert estimate_text(40, 3, s) == "40 machines: about 4 minutes at 10 calls a minute, at most 25 at once (the rest wait for sessions to free), 3 will queue offline (up to 3 days)"
-    assert estimate_text(5, 0, s).startswith("5 machines: about 60 seconds")
+    assert estimate_text(5, 0, s) == "5 machines: submitted right away at 10 calls a minute"
+    assert estimate_text(11, 0, s).startswith("11 machines: about 2 minutes")
     jobs = [_done(job("m1")), _done(job("m2"), outcome=Outcome.BLOCKED), job("m3")]
     jobs[1].error_message = "busy \x1b[31mportal\u202e"
     text = render_summary(jobs)
