@@ -169,16 +169,14 @@ async def results_cli(runtime, action_id: str, *, out_dir: Path | None, as_json:
 
 
 async def export_cli(runtime, case_id: str, out_dir: Path, *, stdout: TextIO) -> int:
-    manifest = await headless.export_case(case_id, out_dir, journal=runtime.journal)
-    problems = getattr(manifest, "problems", None) or (manifest.get("problems") if isinstance(manifest, dict) else None)
-    entries = manifest.get("entries") if isinstance(manifest, dict) else None
-    stdout.write(f"Wrote the evidence bundle for case {headless.printable(case_id)} to {out_dir}\n")
-    if isinstance(manifest, dict) and "items" in manifest:
-        stdout.write(f"{len(manifest['items'])} item(s) in the manifest.\n")
-    if entries is not None:
-        stdout.write(f"{entries} journal entries, hash-chained.\n")
-    if problems:
-        for p in problems:
-            stdout.write(f"problem: {headless.printable(str(p))}\n")
+    m = await headless.export_case(case_id, out_dir, journal=runtime.journal)
+    p = headless.printable
+    if not m["jobs"]:
+        stdout.write(f"No job in the journal mentions case {p(case_id)} (matched as a word in the comment).\n")
         return EXIT_FAILED
-    return EXIT_OK
+    stdout.write(f"Wrote the evidence bundle for case {p(case_id)} to {out_dir}: {m['jobs']} job(s), "
+                 f"{len(m['files'])} file(s), {m['chain']['entries']} hash-chained journal entries "
+                 f"(chain {'intact' if m['chain']['ok'] else 'BROKEN: ' + p(m['chain']['reason'] or '')}).\n")
+    for problem in m["problems"]:
+        stdout.write(f"problem: {p(str(problem))}\n")
+    return EXIT_OK if m["chain"]["ok"] and not m["problems"] else EXIT_FAILED

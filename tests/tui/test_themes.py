@@ -1,0 +1,149 @@
+"""Themes: bundled and user TOML files, validation, fallback, persistence, NO_COLOR and 16 colours."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from lrtui import paths
+from lrtui.tui.themes import BUILTIN_NAMES, bundled_dir, load_themes, quick_theme
+from tests.tui.conftest import wait_ready
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _user_theme(name: str, body: str) -> Path:
+    folder = paths.ensure_dir(paths.user_themes_dir())
+    path = folder / name
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def test_bundled_themes_load_and_validate():
+    ok, failed = load_themes()
+    assert failed == []
+    names = {t.name for t in ok}
+    assert set(BUILTIN_NAMES) <= names
+    assert bundled_dir() == REPO / "themes"
+    for path in bundled_dir().glob("*.toml"):  # the fast pre-first-frame path agrees with the full model
+        quick = quick_theme(tomllib.loads(path.read_text()))
+        full = next(t for t in ok if t.name == quick.name)
+        assert quick == full
+
+
+def test_broken_user_themes_are_named_and_skipped():
+    _user_theme("good.toml", 'name = "mine"\nprimary = "#ff8800"\nbackground = "ansi_black"\n')
+    _user_theme("badcolour.toml", 'name = "bad"\nprimary = "not-a-colour"\n')
+    _user_theme("nope.toml", 'name = "broken\nprimary = \n')
+    _user_theme("noprimary.toml", 'name = "noprimary"\n')
+    _user_theme("extra.toml", 'name = "extra"\nprimary = "red"\nsparkles = true\n')
+    _user_theme("badvar.toml", 'name = "badvar"\nprimary = "red"\n[variables]\nfooter-key-foreground = "zzz"\n')
+    ok, failed = load_themes()
+    assert "mine" in {t.name for t in ok}
+    reasons = {p.name: r for p, r in failed}
+    assert set(reasons) == {"badcolour.toml", "nope.toml", "noprimary.toml", "extra.toml", "badvar.toml"}
+    assert "not-a-colour" in reasons["badcolour.toml"] and "not a colour" in reasons["badcolour.toml"]
+    assert "primary" in reasons["noprimary.toml"]
+    assert "sparkles" in reasons["extra.toml"]
+    assert "footer-key-foreground" in reasons["badvar.toml"]
+
+
+async def test_app_falls_back_and_names_each_broken_file_in_one_message(make_demo_app):
+    import dataclasses
+
+    from lrtui.config import load_settings
+
+    _user_theme("badcolour.toml", 'name = "bad"\nprimary = "not-a-colour"\n')
+    _user_theme("nope.toml", "name = [\n")
+    settings = load_settings(demo=True)
+    settings = dataclasses.replace(settings, ui=dataclasses.replace(settings.ui, theme="bad"))
+    app = make_demo_app(settings=settings)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_ready(pilot)
+        assert app.theme == "lrtui-dark"
+        notes = [str(n.message) for n in app._notifications if n.title == "Themes"]
+        assert len(notes) == 1
+        assert "badcolour.toml" in notes[0] and "nope.toml" in notes[0]
+        assert any("'bad' is not available" in str(n.message) for n in app._notifications)
+
+
+async def test_a_user_theme_is_used_and_the_choice_persists(make_demo_app):
+    import dataclasses
+
+    from lrtui.config import load_settings
+
+    _user_theme("sunset.toml", 'name = "sunset"\nprimary = "#ff6600"\ndark = true\nbackground = "#201010"\n')
+    settings = load_settings(demo=True)
+    settings = dataclasses.replace(settings, ui=dataclasses.replace(settings.ui, theme="sunset"))
+    app = make_demo_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.theme == "sunset"
+        assert not paths.config_file().exists()  # selecting the configured theme writes nothing
+        app.theme = "lrtui-projector"
+        await pilot.pause()
+    saved = tomllib.loads(paths.config_file().read_text())
+    assert saved["ui"]["theme"] == "lrtui-projector"
+
+
+async def test_theme_commands_in_the_palette_switch_and_persist(demo_app):
+    from textual.command import CommandPalette
+
+    from tests.tui.conftest import wait_until
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, CommandPalette))
+        await pilot.press(*"Theme: lrtui-light")
+        await pilot.pause(0.4)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: demo_app.theme == "lrtui-light")
+    assert tomllib.loads(paths.config_file().read_text())["ui"]["theme"] == "lrtui-light"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"NO_COLOR": "1"}, {"TEXTUAL_COLOR_SYSTEM": "standard"}, {"TEXTUAL_COLOR_SYSTEM": "standard", "LRTUI_THEME": "lrtui-terminal"}],
+    ids=["no-color", "16-colours", "16-colours-terminal-theme"],
+)
+def test_no_color_and_16_colour_terminals(env, tmp_path):
+    """The app starts, loads the tenant and renders its list under NO_COLOR and a 16-colour terminal."""
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        sys.path.insert(0, %r)
+        from tests.tui.conftest import build_demo_app, wait_ready
+        import lrtui.api.auth as auth, httpx
+        if not issubclass(auth.StaticToken, httpx.Auth):
+            _o = auth.StaticToken
+            auth.StaticToken = lambda t=None: auth.BearerAuth(_o(t))
+
+        async def main():
+            from lrtui.config import load_settings
+            app = build_demo_app(settings=load_settings(demo=True))
+            async with app.run_test(size=(80, 24)) as pilot:
+                await wait_ready(pilot)
+                svg = app.export_screenshot()
+                print(app.theme, app.no_color, app.console.color_system)
+                assert "machines" in svg
+                colours = {c for c in __import__("re").findall(r"fill: (#[0-9a-f]{6})", svg)}
+                print(len(colours))
+        asyncio.run(main())
+        """
+        % str(REPO)
+    )
+    full_env = {"PATH": os.environ.get("PATH", ""), "LRTUI_HOME": str(tmp_path), "TEXTUAL_ANIMATIONS": "none", **env}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=full_env, timeout=90, cwd=REPO)
+    assert out.returncode == 0, out.stderr[-3000:]
+    theme, no_color, system, *_ = out.stdout.split()
+    if "NO_COLOR" in env:
+        assert no_color == "True"
+    if env.get("LRTUI_THEME"):
+        assert theme == env["LRTUI_THEME"]
