@@ -26,11 +26,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.widget import Widget
-from textual.widgets import Footer, Static, Tab, Tabs
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from lrtui.tui.commands import COMMAND_PROVIDERS
-from lrtui.tui.header import AppHeader
+from lrtui.tui.header import AppHeader, PaneStrip
 from lrtui.tui.messages import RuntimeReady, ShowError, error_text
 from lrtui.tui.widgets.machines.pane import MachinesPane
 
@@ -65,10 +65,6 @@ def _is_editing(widget: Widget | None) -> bool:
 
 def _ui(settings: Any, name: str, default: Any) -> Any:
     return getattr(getattr(settings, "ui", None), name, default) if settings is not None else default
-
-
-class PaneTabs(Tabs, can_focus=False):
-    """The tab strip; not focusable so that tab/shift+tab move between the panes' widgets."""
 
 
 class PaneSlot(Container):
@@ -127,6 +123,8 @@ class LrtuiApp(App[None]):
         keymap = _ui(settings, "keymap", {}) or {}
         if keymap:
             self.set_keymap(dict(keymap))
+        # Before the stylesheet is first parsed: a theme set later (on_mount) costs a full CSS reparse.
+        self._apply_theme_early()
 
     # ------------------------------------------------------------ layout
 
@@ -135,7 +133,7 @@ class LrtuiApp(App[None]):
         tenant = getattr(getattr(self.settings, "profile", None), "tenant_label", None) or "(tenant not set)"
         self._header = AppHeader(profile, tenant, demo=self.demo)
         yield self._header
-        self._tabs = PaneTabs(*(Tab(label, id=f"tab-{name}") for name, (label, _, _) in PANES.items()), id="pane-tabs")
+        self._tabs = PaneStrip(((name, label) for name, (label, _, _) in PANES.items()), active=self._current)
         yield self._tabs
         self._machines_pane = MachinesPane(clock=self.clock, classes="pane -current")
         self._slots = {
@@ -150,7 +148,6 @@ class LrtuiApp(App[None]):
     def on_mount(self) -> None:
         self._loop_thread = threading.get_ident()
         self._panes["machines"] = self.machines_pane
-        self._apply_theme_early()
         self.machines_pane.machine_list.focus()
         self.call_after_refresh(self._after_first_frame)
 
@@ -213,9 +210,7 @@ class LrtuiApp(App[None]):
             slot.set_class(pane_name == self._right, "-right")
             slot.set_class(pane_name == name, "-current")
         self.machines_pane.set_class(name == "machines", "-current")
-        tabs = self._tabs
-        if tabs.active != f"tab-{name}":
-            tabs.active = f"tab-{name}"
+        self._tabs.set_active(name)
         if focus:
             self.call_after_refresh(self._focus_pane, name)
 
@@ -238,15 +233,9 @@ class LrtuiApp(App[None]):
                 widget.focus()
                 return
 
-    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        """A click on a tab (the strip also announces tabs while it is torn down at exit: ignore those)."""
+    def on_pane_strip_selected(self, event: PaneStrip.Selected) -> None:
         event.stop()
-        name = (event.tab.id or "").removeprefix("tab-")
-        if name and name != self._current and event.tab.is_attached and event.tab.parent is not None:
-            try:
-                self.action_show_pane(name)
-            except ValueError:
-                pass
+        self.action_show_pane(event.name)
 
     #: Plain-key app bindings that must yield to a text field (typing "q" or "1" into a search box).
     _PLAIN_KEY_ACTIONS = frozenset({"show_pane", "help", "quit"})

@@ -1,52 +1,121 @@
-"""The always-visible header: app name, profile, tenant, DEMO badge and the connection state."""
+"""The two top lines: the header (app, profile, tenant, DEMO badge, connection state) and the pane strip.
+
+Each is one light widget that renders a single line (cheaper at startup than a row of Statics or ``Tabs``).
+"""
 
 from __future__ import annotations
 
+from typing import Iterable
+
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Static
+from textual import events
+from textual.message import Message
+from textual.widget import Widget
 
 from lrtui.tui.safe_text import clean_line
 
 
-class AppHeader(Horizontal):
+class AppHeader(Widget):
+    """``lrtui  profile NAME  tenant TENANT ....  DEMO  state``: always visible."""
+
     DEFAULT_CSS = """
     AppHeader { height: 1; background: $panel; color: $foreground; }
-    AppHeader #header-title { width: auto; padding: 0 1; background: $primary; color: $text; text-style: bold; }
-    AppHeader #header-profile { width: 1fr; padding: 0 1; }
-    AppHeader #header-demo { width: auto; padding: 0 1; background: $warning; color: $background;
-                             text-style: bold; display: none; }
-    AppHeader.-demo #header-demo { display: block; }
-    AppHeader #header-state { width: auto; padding: 0 1; color: $text-muted; }
-    AppHeader #header-state.-error { color: $error; text-style: bold; }
+    AppHeader > .app-header--title { background: $primary; color: $text; text-style: bold; }
+    AppHeader > .app-header--label { color: $text-muted; }
+    AppHeader > .app-header--value { text-style: bold; }
+    AppHeader > .app-header--demo { background: $warning; color: $background; text-style: bold; }
+    AppHeader > .app-header--state { color: $text-muted; }
+    AppHeader > .app-header--error { color: $error; text-style: bold; }
     """
+    COMPONENT_CLASSES = {
+        "app-header--title", "app-header--label", "app-header--value", "app-header--demo", "app-header--state",
+        "app-header--error",
+    }  # fmt: skip
 
     def __init__(self, profile: str, tenant: str, *, demo: bool) -> None:
-        super().__init__(id="header", classes="-demo" if demo else "")
-        self._profile = profile
-        self._tenant = tenant
-
-    def compose(self) -> ComposeResult:
-        yield Static("lrtui", id="header-title", markup=False)
-        yield Static(self._profile_text(), id="header-profile", markup=False)
-        yield Static("DEMO", id="header-demo", markup=False)
-        yield Static("connecting…", id="header-state", markup=False)
-
-    def _profile_text(self) -> Text:
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append("profile ", style="dim")
-        t.append(clean_line(self._profile), style="bold")
-        t.append("  tenant ", style="dim")
-        t.append(clean_line(self._tenant))
-        return t
+        super().__init__(id="header")
+        self.profile = clean_line(profile)
+        self.tenant = clean_line(tenant)
+        self.demo = demo
+        self.state = "connecting…"
+        self.state_is_error = False
 
     def set_identity(self, profile: str, tenant: str, *, demo: bool) -> None:
-        self._profile, self._tenant = profile, tenant
-        self.set_class(demo, "-demo")
-        self.query_one("#header-profile", Static).update(self._profile_text())
+        self.profile, self.tenant, self.demo = clean_line(profile), clean_line(tenant), demo
+        self.refresh()
 
     def set_state(self, text: str, *, error: bool = False) -> None:
-        state = self.query_one("#header-state", Static)
-        state.set_class(error, "-error")
-        state.update(Text(clean_line(text)))
+        self.state, self.state_is_error = clean_line(text), error
+        self.refresh()
+
+    def render(self) -> Text:
+        s = self.get_component_rich_style
+        left = Text(no_wrap=True, overflow="ellipsis")
+        left.append(" lrtui ", s("app-header--title"))
+        left.append(" profile ", s("app-header--label"))
+        left.append(self.profile, s("app-header--value"))
+        left.append("  tenant ", s("app-header--label"))
+        left.append(self.tenant)
+        right = Text(no_wrap=True)
+        if self.demo:
+            right.append(" DEMO ", s("app-header--demo"))
+            right.append(" ")
+        right.append(self.state + " ", s("app-header--error" if self.state_is_error else "app-header--state"))
+        width = self.size.width or 80
+        room = max(0, width - right.cell_len)
+        left.truncate(room, overflow="ellipsis")
+        return Text.assemble(left, " " * max(0, room - left.cell_len), right)
+
+
+class PaneStrip(Widget):
+    """``1 Machines  2 Sequence ...``: the active pane highlighted; a click switches pane."""
+
+    DEFAULT_CSS = """
+    PaneStrip { height: 1; background: $panel; }
+    PaneStrip > .pane-strip--active { background: $primary; color: $text; text-style: bold; }
+    PaneStrip > .pane-strip--inactive { color: $text-muted; }
+    PaneStrip > .pane-strip--key { text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"pane-strip--active", "pane-strip--inactive", "pane-strip--key"}
+
+    class Selected(Message):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def __init__(self, panes: Iterable[tuple[str, str]], *, active: str) -> None:
+        super().__init__(id="pane-tabs")
+        self.panes = list(panes)  #: (name, label) with the label's first word the key
+        self.active = active
+        self._spans: list[tuple[int, int, str]] = []
+
+    def set_active(self, name: str) -> None:
+        if name != self.active:
+            self.active = name
+            self.refresh()
+
+    def render(self) -> Text:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        self._spans = []
+        for name, label in self.panes:
+            style: Style = self.get_component_rich_style(
+                "pane-strip--active" if name == self.active else "pane-strip--inactive"
+            )
+            key, _, title = label.partition(" ")
+            start = out.cell_len
+            out.append(" ", style)
+            out.append(key, style + self.get_component_rich_style("pane-strip--key", partial=True))
+            out.append(f" {title} ", style)
+            self._spans.append((start, out.cell_len, name))
+        return out
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, name in self._spans:
+            if start <= event.x < end:
+                self.post_message(self.Selected(name))
+                return
+
+    @property
+    def plain(self) -> str:
+        return " ".join(f"[{label}]" if name == self.active else label for name, label in self.panes)

@@ -39,7 +39,7 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         await wait_until(pilot, lambda: isinstance(app.screen, RunConfirmScreen))
         await wait_until(pilot, lambda: app.screen.issues is not None)
         text = screen_text(app)
-        assert "3 machines: about" in text and "Pre-flight: no issues" in text
+        assert "3 machines:" in text and "calls a minute" in text and "Pre-flight: no issues" in text
         assert "eng-lt-0001" in text
         await pilot.press("y")
         await wait_until(pilot, lambda: app.current_pane == "activity")
@@ -48,7 +48,7 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         # 4. activity reaches a final state
         pane = app.activity_pane
         await wait_until(pilot, lambda: all(j.is_final for j in engine.jobs), timeout=40)
-        await wait_until(pilot, lambda: all(pane.table.get_cell(j.id, "state").plain == "✓ done" for j in engine.jobs))
+        await wait_until(pilot, lambda: all(pane.table.get_cell(j.id, "state").plain.strip() == "✓ done" for j in engine.jobs))
         assert all(j.outcome is Outcome.SUCCEEDED for j in engine.jobs)
         assert "3 jobs: 3 succeeded" in screen_text(app)
         # 5. open the first job's results: the script output, then the saved file's hash

@@ -159,7 +159,7 @@ async def test_bulk_run_asks_to_type_the_count(make_demo_app):
         await wait_until(pilot, lambda: isinstance(app.screen, RunConfirmScreen))
         screen = app.screen
         await wait_until(pilot, lambda: screen.issues is not None)
-        assert f"{threshold + 1} machines: about" in screen_text(app)
+        assert f"{threshold + 1} machines:" in screen_text(app)
         assert "calls a minute" in screen_text(app)
         await pilot.press("D")  # leave out the machines with pre-flight errors
         await pilot.pause()
@@ -214,3 +214,39 @@ def test_saved_sequences_names_are_checked(tmp_path):
             saved_sequences.save(bad, seq)
     saved_sequences.delete("linux basics")
     assert saved_sequences.list_saved() == []
+
+
+async def test_library_upload_checks_size_asks_overwrite_and_deletes(demo_app, tmp_path):
+    from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
+    from lrtui.tui.widgets.sequence.library_manage import LibraryManageScreen, UploadScreen
+
+    big = tmp_path / "big.ps1"
+    big.write_bytes(b"x" * (20 * 1024 * 1024 + 1))
+    script = tmp_path / "rules.yar"  # the demo library already has a rules.yar
+    script.write_text("rule x { condition: true }\n")
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("2", "m")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, LibraryManageScreen))
+        manage = demo_app.screen
+        await wait_until(pilot, lambda: bool(manage.files))
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, UploadScreen))
+        demo_app.screen.query_one("#upload-path").value = str(big)  # a path, as pasted
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, UploadScreen)  # refused before any call: too big
+        assert "up to 20 MB" in screen_text(demo_app)
+        demo_app.screen.query_one("#upload-path").value = str(script)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, ConfirmScreen))
+        assert "already in the library. Overwrite it?" in screen_text(demo_app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Uploaded rules.yar" in screen_text(demo_app), timeout=10)
+        await wait_until(pilot, lambda: "rules.yar" in [f.file_name for f in manage.files])
+        i = [f.file_name for f in manage.files].index("rules.yar")
+        manage.query_one("#manage-list").highlighted = i
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "rules.yar" not in [f.file_name for f in manage.files], timeout=10)

@@ -20,7 +20,7 @@ class DeviceCodeScreen(ModalScreen[None]):
     DeviceCodeScreen > Vertical { width: 72; max-width: 98%; height: auto; border: thick $primary;
                                   background: $surface; padding: 1 2; }
     DeviceCodeScreen #device-title { text-style: bold; margin-bottom: 1; }
-    DeviceCodeScreen #device-url { text-style: bold underline; color: $accent; margin-bottom: 1; }
+    DeviceCodeScreen #device-url { text-style: bold underline; color: $accent; margin-bottom: 1; padding-left: 3; }
     DeviceCodeScreen #device-code { text-style: bold; background: $boost; color: $text; content-align: center middle;
                                     height: 3; border: round $accent; margin-bottom: 1; }
     DeviceCodeScreen #device-message { color: $text-muted; }
@@ -41,7 +41,8 @@ class DeviceCodeScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Sign in to Microsoft Entra ID", id="device-title", markup=False)
-            yield Static(Text.assemble(("1. Open  ", "dim"), self.url), id="device-url", markup=False)
+            yield Static(Text("1. Open this page in a browser (on any device):", style="dim"), markup=False)
+            yield Static(Text(self.url), id="device-url", markup=False)
             yield Static(Text("2. Enter this code:", style="dim"), markup=False)
             yield Static(Text(self.code), id="device-code", markup=False)
             if self.message:

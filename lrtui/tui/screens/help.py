@@ -15,9 +15,8 @@ from textual.widgets import Static
 from lrtui.tui.safe_text import clean_line
 
 EXTRA = [
-    ("ctrl+p", "Command palette: machines, library scripts, saved sequences, results, themes"),
-    ("tab / shift+tab", "Move focus"),
-    ("ctrl+c", "Copy selected text (hold shift to select with the mouse)"),
+    ("^p", "Command palette: jump to or mark a machine, add a library script, load a saved sequence, "
+           "open a job's results, switch theme"),
 ]
 
 
@@ -45,15 +44,18 @@ def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tup
 def _title(node: Any, app: Any) -> str:
     if node is app:
         return "App"
+    if node is getattr(app, "screen", None) or type(node).__name__ == "Screen":
+        return "Focus and selection"
     return type(node).__name__
 
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 90; max-width: 100%; height: 90%; border: thick $primary; background: $surface; }
-    HelpScreen #help-title { padding: 0 1; text-style: bold; background: $primary; color: $text; }
-    HelpScreen VerticalScroll { padding: 0 1; }
+    HelpScreen > Vertical { width: 84; max-width: 100%; height: 90%; border: round $primary; background: $surface;
+                            border-title-style: bold; border-title-color: $text; }
+    HelpScreen VerticalScroll { padding: 0 1; scrollbar-size-vertical: 1; }
+    HelpScreen .help-group { margin-bottom: 1; }
     HelpScreen #help-foot { padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
@@ -67,13 +69,13 @@ class HelpScreen(ModalScreen[None]):
         self._active = active_bindings
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Keys", id="help-title", markup=False)
+        with Vertical() as box:
+            box.border_title = "Keys: the focused pane first, then the app"
             with VerticalScroll(id="help-body"):
                 self.groups = binding_groups(self.app, self._active)
                 for title, entries in self.groups:
                     yield Static(_table(title, entries), markup=False, classes="help-group")
-                yield Static(_table("Everywhere", EXTRA), markup=False, classes="help-group")
+                yield Static(_table("Palette", EXTRA), markup=False, classes="help-group")
             yield Static("escape closes · keys are rebindable in config.toml [ui.keymap] by binding id",
                          id="help-foot", markup=False)  # fmt: skip
 
@@ -86,10 +88,10 @@ class HelpScreen(ModalScreen[None]):
 
 
 def _table(title: str, entries: list[tuple[str, str]]) -> Table:
-    table = Table(title=Text(clean_line(title), style="bold"), title_justify="left", show_header=False,
-                  box=None, expand=True, padding=(0, 1))  # fmt: skip
-    table.add_column("keys", style="bold", width=22, no_wrap=True)
-    table.add_column("what")
+    table = Table(title=Text(clean_line(title), style="bold underline"), title_justify="left", show_header=False,
+                  box=None, expand=True, padding=(0, 1, 0, 0))  # fmt: skip
+    table.add_column("keys", style="bold", width=20, no_wrap=True)
+    table.add_column("what", ratio=1)
     for keys, what in entries:
         table.add_row(Text(keys), Text(clean_line(what)))
     return table

@@ -28,15 +28,26 @@ from lrtui.tui.widgets.activity.gauges import Gauges
 
 FLUSH_S = 0.15
 TICK_S = 1.0
+#: key, label, width. Cells carry their own one-space left gap (the table's cell padding is 0), so that
+#: a 55-column pane (120x40, beside the machine list) still shows every column.
 COLUMNS: list[tuple[str, str, int]] = [
     ("machine", "Machine", 20),
-    ("state", "State", 10),
-    ("cmds", "Cmds", 4),
-    ("elapsed", "Time", 5),  #: elapsed since sent, or the queue position (#3) while waiting
-    ("left", "Left", 5),  #: time before the running RunScript's 10-minute timeout
+    ("state", "State", 11),
+    ("cmds", "Cmds", 5),
+    ("elapsed", "Time", 7),  #: elapsed since sent, or the queue position (#3) while waiting
+    ("left", "Left", 6),  #: time before the running RunScript's 10-minute timeout
     ("info", "Info", 30),
 ]
 FLEX = ("machine", "info")
+
+
+def _cell(text: str | Text, style: str = "", *, right: bool = False) -> Text:
+    t = text if isinstance(text, Text) else Text(text, style=style)
+    t = Text(" ", no_wrap=True, overflow="ellipsis").append_text(t) if not right else t
+    t.no_wrap, t.overflow = True, "ellipsis"
+    if right:
+        t.justify = "right"
+    return t
 
 
 def short_name(name: str) -> str:
@@ -49,7 +60,7 @@ def short_name(name: str) -> str:
 def info_text(job: Job) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     if job.error_code or job.error_message:
-        if job.error_code:
+        if job.error_code and not (job.error_message or "").startswith(job.error_code):
             t.append(clean_line(job.error_code), style="bold red")
             t.append(": ")
         t.append(clean_line(job.error_message or ""))
@@ -59,8 +70,8 @@ def info_text(job: Job) -> Text:
         t.append(f"{failed.type} {failed.index + 1}: ", style="bold red")
         t.append(clean_line(failed.errors or failed.download_error or ""))
         return t
-    if job.state is JobState.PENDING and not job.machine_online:
-        t.append("device offline: the service queues it up to 3 days", style="yellow")
+    if job.state is JobState.OFFLINE or (job.state is JobState.PENDING and not job.machine_online):
+        t.append("device offline: the service keeps it queued up to 3 days", style="yellow")
     elif job.action_status:
         t.append(clean_line(job.action_status), style="dim")
         if job.action_id:
@@ -74,15 +85,15 @@ def row_cells(job: Job, now: float) -> dict[str, Text]:
     for glyph, gstyle in command_glyphs(job):
         cmds.append(glyph, style=gstyle)
     left = timeout_left(job, now)
+    waiting = job.queue_position and job.submitted_at is None
     return {
-        "machine": Text(short_name(job.machine_name), no_wrap=True, overflow="ellipsis"),
-        "state": Text(label, style=style, no_wrap=True),
-        "cmds": cmds,
-        "elapsed": Text(f"#{job.queue_position}" if job.queue_position and job.submitted_at is None
-                        else clock(elapsed(job, now)), justify="right"),
-        "left": Text(clock(left) if left is not None else "", style="bold red" if left is not None and left < 60 else "",
-                     justify="right"),
-        "info": info_text(job),
+        "machine": _cell(short_name(job.machine_name)),
+        "state": _cell(label, style),
+        "cmds": _cell(cmds),
+        "elapsed": _cell(f"#{job.queue_position}" if waiting else clock(elapsed(job, now)), right=True),
+        "left": _cell(clock(left) if left is not None else "", "bold red" if left is not None and left < 60 else "",
+                      right=True),
+        "info": _cell(info_text(job)),
     }
 
 
@@ -115,7 +126,7 @@ class ActivityPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Gauges(id="activity-gauges")
-        table: DataTable = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
         table.border_title = "Jobs"
         yield table
         yield Static(Text("connecting...", style="dim"), markup=False, id="activity-detail")
@@ -123,7 +134,8 @@ class ActivityPane(Vertical):
     def on_mount(self) -> None:
         table = self.table
         for key, label, width in COLUMNS:
-            table.add_column(Text(label, style="bold"), key=key, width=width)
+            label_text = Text(label, style="bold", justify="right") if key in ("elapsed", "left") else Text(f" {label}", style="bold")
+            table.add_column(label_text, key=key, width=width)
         self.set_interval(FLUSH_S, self._flush, name="activity-flush")
         self.set_interval(TICK_S, self._tick, name="activity-tick")
 
@@ -132,8 +144,8 @@ class ActivityPane(Vertical):
         table = self.table
         fixed = sum(w for k, _, w in COLUMNS if k not in FLEX) + 2 * table.cell_padding * len(COLUMNS)
         rest = table.scrollable_content_region.width - fixed - 1
-        machine = max(12, min(30, rest * 2 // 5))
-        widths = {"machine": machine, "info": max(16, rest - machine)}
+        machine = max(13, min(31, rest * 2 // 5))
+        widths = {"machine": machine, "info": max(11, rest - machine)}
         changed = False
         for key, width in widths.items():
             column = table.columns.get(ColumnKey(key))
@@ -262,11 +274,10 @@ class ActivityPane(Vertical):
             t.append(f"{len(self._jobs)} jobs: ", style="bold")
             t.append(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
         job = self.highlighted_job()
-        if job is not None and (job.error_code or job.error_message):
+        if job is not None and (job.error_code or job.error_message or any(r.errors or r.download_error for r in job.results)):
             t.append("\n")
             t.append(clean_line(job.machine_name) + ": ", style="bold")
-            t.append(clean_line(job.error_code or "") + " ", style="bold red")
-            t.append(clean_line(job.error_message or ""))
+            t.append_text(info_text(job))
         elif self._notice is not None:
             t.append("\n")
             t.append_text(self._notice)

@@ -64,10 +64,12 @@ def detail_items(machine: "Machine", now: float) -> list[tuple[str, str]]:
 def details_text(machine: "Machine", now: float, *, width: int = 80, warning: str = "bold") -> Text:
     """The details as a ``Text``: labels dim, values plain and cleaned, packed into lines of ``width``."""
     out = Text(no_wrap=False, overflow="fold")
-    out.append(clean_line(machine.name), style="bold")
+    name = clean_line(machine.name)
+    out.append(name, style="bold")
     if not machine.is_online:
-        out.append("  ")
-        out.append(f"⚠ {OFFLINE_NOTE}", style=warning)
+        note = f"⚠ {OFFLINE_NOTE}"
+        out.append("\n" if len(name) + 2 + len(note) > width else "  ")
+        out.append(note, style=warning)
     used = width  # force a new line before the first item
     gap = "   "
     for label, value in detail_items(machine, now):
@@ -95,13 +97,14 @@ class MachineDetails(Static):
         self.set_class(machine is not None and not machine.is_online, "-offline")
         if machine is None:
             self._machine = None
-            self.update(Text("No machine highlighted.", style="dim"))
+            self.update(Text("No machine highlighted.", style="dim"), layout=False)
             return
         now = self._clock() if self._clock else 0.0
         colour = self.app.theme_variables.get("warning") if not self.app.no_color else None
         self._machine = machine
         width = max(20, self.content_region.width or self.app.size.width - 2)
-        self.update(details_text(machine, now, width=width, warning=f"bold {colour}" if colour else "bold reverse"))
+        text = details_text(machine, now, width=width, warning=f"bold {colour}" if colour else "bold reverse")
+        self.update(text, layout=False)  # fixed height (see pane.tcss): no layout pass per keystroke
 
     def on_resize(self) -> None:
         if getattr(self, "_machine", None) is not None:
@@ -110,4 +113,4 @@ class MachineDetails(Static):
     def show_message(self, message: str) -> None:
         self._machine = None
         self.set_class(False, "-offline")
-        self.update(Text(message, style="dim"))
+        self.update(Text(message, style="dim"), layout=False)

@@ -67,6 +67,13 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.index = index
 
+    class Resized(Message):
+        """The list's content width changed (the pane lays out its column titles to match)."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
+
     class MarksChanged(Message):
         def __init__(self, count: int) -> None:
             super().__init__()
@@ -204,6 +211,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.rows))
         self._scroll_cursor_into_view()
+        self.post_message(self.Resized(self.scrollable_content_region.width))
 
     def on_focus(self) -> None:
         self.refresh()
@@ -239,11 +247,11 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         online = get("health_status") == OFFLINE_HEALTH
         row_style = base
         if not online:
-            row_style += self.get_component_rich_style("machine-list--offline", partial=True)
+            row_style += self.get_component_rich_style("machine-list--offline")
         if marked:
-            row_style += self.get_component_rich_style("machine-list--marked", partial=True)
+            row_style += self.get_component_rich_style("machine-list--marked")
         if is_cursor:
-            row_style += self.get_component_rich_style("machine-list--cursor", partial=True)
+            row_style += self.get_component_rich_style("machine-list--cursor")
         segments: list[Segment] = []
         for col in layout(width):
             segments.append(self._cell(col, get, index, now, marked, online, row_style, is_cursor))

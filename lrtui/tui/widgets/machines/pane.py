@@ -204,11 +204,12 @@ class MachinesPane(Vertical):
 
     # ------------------------------------------------------------ status
 
-    def on_resize(self) -> None:
-        self.query_one("#machine-header", Static).update(Text(header_text(self.machine_list.size.width or self.size.width), style="bold"))
+    def on_machine_list_resized(self, event: MachineList.Resized) -> None:
+        event.stop()
+        self.query_one("#machine-header", Static).update(Text(header_text(event.width), style="bold"), layout=False)
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#machine-status", Static).update(Text(text))
+        self.query_one("#machine-status", Static).update(Text(text), layout=False)
 
     def _update_status(self) -> None:
         inv = self.runtime.inventory
@@ -224,4 +225,4 @@ class MachinesPane(Vertical):
             out.append("  ·  loading…")
         elif not marked:
             out.append("  ·  space marks, a marks all, c clears", style="dim")
-        self.query_one("#machine-status", Static).update(out)
+        self.query_one("#machine-status", Static).update(out, layout=False)

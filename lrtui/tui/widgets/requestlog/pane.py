@@ -36,7 +36,21 @@ def status_style(rec: RequestRecord) -> str:
     return "green"
 
 
-def record_line(rec: RequestRecord) -> Text:
+def short_url(url: str, api_host: str | None = None) -> str:
+    """Path and query (decoded for reading) for the API host; the host too for anything else (result links)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    tail = unquote(parts.path + (f"?{parts.query}" if parts.query else ""))
+    if api_host is not None and parts.netloc == api_host:
+        return tail
+    return f"{parts.netloc}{tail}" if parts.netloc else tail
+
+
+def record_line(rec: RequestRecord, api_host: str | None = None) -> Text:
     t = Text(no_wrap=True)
     when = datetime.fromtimestamp(rec.at, timezone.utc).strftime("%H:%M:%S") if rec.at > 1e9 else f"{rec.at:9.1f}"
     t.append(f"{when} ", style="dim")
@@ -45,7 +59,7 @@ def record_line(rec: RequestRecord) -> Text:
     t.append(f"{rec.elapsed_ms:>6.0f} ms ", style="dim")
     if rec.attempt > 1:
         t.append(f"try {rec.attempt} ", style="yellow")
-    t.append(clean_line(rec.url))
+    t.append(clean_line(short_url(rec.url, api_host)))
     if rec.error:
         t.append(f"  {clean_line(rec.error)}", style=status_style(rec))
     return t
@@ -64,6 +78,7 @@ class RequestLogPane(Vertical):
         self.runtime: Any = None
         self._unsubscribe: Callable[[], None] | None = None
         self._pending: list[RequestRecord] = []
+        self._api_host: str | None = None
         self._texts: deque[Text] = deque(maxlen=MAX_LINES)  #: what the log shows, also while it is hidden
         self.count = 0
         self.errors = 0
@@ -84,6 +99,12 @@ class RequestLogPane(Vertical):
 
     def bind_runtime(self, runtime: Any) -> None:
         self.runtime = runtime
+        from urllib.parse import urlsplit
+
+        base = str(getattr(runtime.client, "base_url", "") or "")
+        self._api_host = urlsplit(base).netloc or None
+        if self._api_host:
+            self.query_one(RichLog).border_title = f"API calls to {clean_line(self._api_host)} (newest at the bottom)"
         self._pending.extend(list(runtime.request_log)[-MAX_LINES:])
         if self._unsubscribe:
             self._unsubscribe()
@@ -113,7 +134,7 @@ class RequestLogPane(Vertical):
             self.count += 1
             self.errors += rec.status is None or rec.status >= 500
             self.throttled += rec.status == 429
-            text = record_line(rec)
+            text = record_line(rec, self._api_host)
             self._texts.append(text)
             log.write(text)
         self._summary()

@@ -36,8 +36,10 @@ def command_prompt(index: int, cmd: Command) -> Text:
 class CommandList(OptionList):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [
-        Binding("alt+up,K", "move(-1)", "Move up", id="sequence-move-up", tooltip="Move the command up within its group"),
-        Binding("alt+down,J", "move(1)", "Move down", id="sequence-move-down", tooltip="Move the command down within its group"),
+        Binding("alt+up,K", "move(-1)", "Move up", id="sequence-move-up", show=False,
+                tooltip="Move the command up within its group"),
+        Binding("alt+down,J", "move(1)", "Move down", id="sequence-move-down", show=False,
+                tooltip="Move the command down within its group"),
         Binding("d,delete", "remove", "Remove", id="sequence-remove", tooltip="Remove the highlighted command"),
         Binding("e", "edit", "Edit", id="sequence-edit", tooltip="Edit the script arguments or the path"),
     ]
@@ -62,6 +64,7 @@ class CommandList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._sequence = Sequence()
+        self.border_subtitle = "empty: p, s or g adds a command"
 
     @property
     def sequence(self) -> Sequence:
@@ -121,7 +124,8 @@ class CommandList(OptionList):
         self.add_options([Option(command_prompt(i, c), id=f"cmd-{i}") for i, c in enumerate(self.commands)])
         if self.commands:
             self.highlighted = max(0, min(highlight if highlight is not None else 0, len(self.commands) - 1))
-        self.border_subtitle = f"{len(self.commands)} command{'s' if len(self.commands) != 1 else ''}"
+        n = len(self.commands)
+        self.border_subtitle = f"{n} command{'s' if n != 1 else ''}" if n else "empty: p, s or g adds a command"
 
 
 def _index_of_added(before: tuple[Command, ...], after: tuple[Command, ...]) -> int:

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, OptionList, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lrtui.tui.safe_text import clean_line
@@ -30,7 +30,10 @@ LibraryManageScreen, UploadScreen { align: center middle; }
     border: round $accent; background: $surface; padding: 0 1;
 }
 #manage-list { height: auto; max-height: 14; min-height: 3; border: none; }
-.library-manage-dialog Input { height: 3; }
+.library-manage-dialog Input { height: 1; border: none; padding: 0 1; background: $boost; margin: 0 0 1 0; }
+.library-manage-dialog Input:focus { background: $accent 30%; }
+.library-manage-dialog Checkbox { border: none; padding: 0; height: 1; margin: 0 0 1 0; }
+.library-manage-dialog Label { color: $text-muted; }
 #upload-message, #manage-message { height: auto; }
 """
 
@@ -57,18 +60,22 @@ def upload_problem(path_text: str, name: str) -> str | None:
 
 class UploadScreen(ModalScreen[dict | None]):
     DEFAULT_CSS = CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="upload-cancel"), Binding("ctrl+u", "submit", "Upload", id="upload-go")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="upload-cancel"), Binding("ctrl+s", "submit", "Upload", id="upload-go")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="library-manage-dialog") as v:
             v.border_title = "Upload a file to the library"
-            yield Input(placeholder="Local file path, e.g. ~/scripts/collect.ps1", id="upload-path")
-            yield Input(placeholder="Library name (default: the file's name)", id="upload-name")
-            yield Input(placeholder="Description", id="upload-description")
+            yield Label("Local file (20 MB at most)")
+            yield Input(placeholder="e.g. ~/scripts/collect.ps1", id="upload-path")
+            yield Label("Library name (letters, digits, - _ .)")
+            yield Input(placeholder="default: the file's name", id="upload-name")
+            yield Label("Description")
+            yield Input(placeholder="what it does", id="upload-description")
             yield Checkbox("Takes parameters", id="upload-has-params")
-            yield Input(placeholder="Parameters description (the hint shown when adding it)", id="upload-params")
+            yield Label("Parameters description (the hint shown when adding it)")
+            yield Input(placeholder="e.g. -OutDir <folder>", id="upload-params")
             yield Static(Text(""), markup=False, id="upload-message")
-            yield Static(Text("enter on the last field or ctrl+u upload · tab next field · esc cancel", style="dim"), markup=False)
+            yield Static(Text("enter next field · ctrl+s upload · esc cancel", style="dim"), markup=False)
 
     def _values(self) -> dict:
         path = self.query_one("#upload-path", Input).value.strip()
@@ -137,7 +144,7 @@ class LibraryManageScreen(ModalScreen[None]):
         self.query_one("#manage-message", Static).update(Text(text, style=style))
 
     @work(exclusive=True, group="library-manage", exit_on_error=False)
-    async def _load(self, refresh: bool) -> None:
+    async def _load(self, refresh: bool, note: str = "") -> None:
         try:
             self.files = sorted(await self.runtime.engine.library(refresh=refresh), key=lambda f: f.file_name.lower())
         except Exception as e:  # noqa: BLE001
@@ -148,7 +155,7 @@ class LibraryManageScreen(ModalScreen[None]):
         ol.add_options([Option(library_prompt(f)) for f in self.files])
         if self.files:
             ol.highlighted = 0
-        self._message(f"{len(self.files)} files.", "dim")
+        self._message(f"{note} {len(self.files)} files in the library.".strip(), "green" if note else "dim")
 
     def _current(self):
         i = self.query_one("#manage-list", OptionList).highlighted
@@ -180,8 +187,7 @@ class LibraryManageScreen(ModalScreen[None]):
         except Exception as e:  # noqa: BLE001 - shown; nothing is lost, the dialog stays
             self._message(f"Upload failed: {_msg(e)}", "bold red")
             return
-        self._message(f"Uploaded {v['name']}.", "green")
-        self._load(True)
+        self._load(True, f"Uploaded {v['name']}.")
 
     def action_delete(self) -> None:
         f = self._current()
@@ -197,8 +203,7 @@ class LibraryManageScreen(ModalScreen[None]):
         except Exception as e:  # noqa: BLE001
             self._message(f"Delete failed: {_msg(e)}", "bold red")
             return
-        self._message(f"Deleted {name}.", "green")
-        self._load(True)
+        self._load(True, f"Deleted {name}.")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -106,7 +106,10 @@ class LibraryPicker(ModalScreen[Command | None]):
 
     def _apply_filter(self, query: str) -> None:
         ol = self.query_one("#library-list", OptionList)
-        self._shown = [f for f in self._files if library_matches(f, query)]
+        q = query.strip().lower()
+        shown = [f for f in self._files if library_matches(f, query)]
+        # names that start with the query first, then names that contain it, then other fields
+        self._shown = sorted(shown, key=lambda f: (not f.file_name.lower().startswith(q), q not in f.file_name.lower()))
         ol.clear_options()
         ol.add_options([Option(library_prompt(f)) for f in self._shown])
         if self._shown:

@@ -185,11 +185,26 @@ class SequencePane(Vertical):
             status.update(Text(HINT, style="dim"))
         elif problems:
             status.update(Text(problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""), style="yellow"))
+        elif self._script_mismatch():
+            status.update(Text(self._script_mismatch() or "", style="yellow"))
         elif not self._targets:
             status.update(Text("Ready to run once machines are marked (1 Machines, space).", style="dim"))
         else:
             n = len(self._targets)
             status.update(Text(f"Ready: ctrl+r runs it on {n} machine{'s' if n != 1 else ''}.", style="green"))
+
+    def _script_mismatch(self) -> str | None:
+        """A warning when a PowerShell script goes to Linux/macOS targets or a shell script to Windows ones."""
+        fams = self.families()
+        for c in self.command_list.commands:
+            if c.type is not CommandType.RUN_SCRIPT:
+                continue
+            name = c.value.lower()
+            if name.endswith(".ps1") and fams & {"linux", "macos"}:
+                return f"Warning: {c.value} is a PowerShell script, but some targets run Linux or macOS (they run Bash)."
+            if name.endswith(".sh") and "windows" in fams:
+                return f"Warning: {c.value} is a shell script, but some targets run Windows (they run PowerShell)."
+        return None
 
     def refuse(self, reason: str) -> None:
         """Show why something was refused (until the next change) and ring the bell."""
