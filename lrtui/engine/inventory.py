@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from array import array
 import itertools
 import operator
 import re
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Protocol
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Protocol, Sequence
 
 from lrtui.api.models import IpAddress, Machine, os_family
 
@@ -41,6 +42,7 @@ _INTERN_IDX = tuple(_F[n] for n in _INTERNED)
 _IP_IDX = _F["ip_addresses"]
 _TAG_IDX = _F["machine_tags"]
 _NAME_IDX = _F["computer_dns_name"]
+_IP_FIELDS = (_F["last_ip_address"], _F["last_external_ip_address"])
 
 SUBSTRING, PREFIX, LINE_PREFIX = "substring", "prefix", "line-prefix"
 #: query field -> (key column, how a value matches)
@@ -58,11 +60,13 @@ SEARCH_FIELDS: dict[str, tuple[str, str]] = {
     "onboarding": ("onboarding", PREFIX),
 }
 #: Columns with few distinct values: a term is matched against the distinct values, then by set membership.
-LOW_CARDINALITY = frozenset({"os", "group", "health", "risk", "exposure", "value", "onboarding"})
-_KEY_COLUMNS = ("all", "name", "tags", "os", "group", "ip", "id", "health", "risk", "exposure", "value", "onboarding")
+LOW_CARDINALITY = frozenset({"os", "group", "health", "risk", "exposure", "value", "onboarding", "low"})
+_KEY_COLUMNS = ("all", "low", "name", "tags", "os", "group", "ip", "id", "health", "risk", "exposure", "value", "onboarding")
 _ALIASES = {"tags": "tag", "host": "name", "computer": "name", "platform": "os", "rbac": "group"}
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):("[^"]*"?|\S*)|("[^"]*"?|\S+))')
-_CACHE_SIZE = 16
+_CACHE_SIZE = 8
+#: Narrowing filters the previous result in Python; past this share of the tenant a C-level rescan is faster.
+_NARROW_MAX_SHARE = 0.3
 
 
 class MachinePager(Protocol):
@@ -119,10 +123,16 @@ def _lower(value: Any) -> str:
     return sys.intern(str(value).lower()) if value is not None else ""
 
 
+def _lower_same(value: str) -> str:
+    """``value.lower()``, reusing ``value`` itself when it is already lowercase (saves a copy)."""
+    low = value.lower()
+    return value if low == value else low
+
+
 def _keys_of(row: tuple[Any, ...]) -> dict[str, str]:
     g = row.__getitem__
-    name = (g(_NAME_IDX) or g(0)).lower()
-    ips = [ip[0] for ip in g(_IP_IDX) if ip[0]]
+    name = _lower_same(g(_NAME_IDX) or g(0))
+    ips = [ip[0] for ip in _ips_of(g(_IP_IDX)) if ip[0]]
     for extra in (g(_F["last_ip_address"]), g(_F["last_external_ip_address"])):
         if extra and extra not in ips:
             ips.append(extra)
@@ -133,13 +143,14 @@ def _keys_of(row: tuple[Any, ...]) -> dict[str, str]:
     health, risk, exposure = _lower(g(_F["health_status"])), _lower(g(_F["risk_score"])), _lower(g(_F["exposure_level"]))
     ip_key = "\n" + "\n".join(ips).lower() if ips else ""
     return {
-        "all": "\n".join((name, ip_key, tags, os_key, health, risk, exposure, group)),
+        "all": "\n".join((name, ip_key, tags)),  # free text also matches "low" (see _scan_free)
+        "low": sys.intern("\n".join((os_key, health, risk, exposure, group))),
         "name": name,
         "tags": tags,
         "os": os_key,
         "group": group,
         "ip": ip_key,
-        "id": str(g(0)).lower(),
+        "id": _lower_same(str(g(0))),
         "health": health,
         "risk": risk,
         "exposure": exposure,
@@ -153,11 +164,20 @@ def _row_of(m: Machine) -> tuple[Any, ...]:
     values = [d.get(name) for name in FIELDS]
     for i in _INTERN_IDX:
         values[i] = _intern(values[i])
-    values[_IP_IDX] = tuple(
-        (ip.ip_address, ip.mac_address, _intern(ip.type), _intern(ip.operational_status)) for ip in (m.ip_addresses or ())
+    # IP entries as one string ("ip\tmac\ttype\tstatus" lines): a tuple per IP costs ~200 bytes.
+    values[_IP_IDX] = "\n".join(
+        "\t".join(x or "" for x in (ip.ip_address, ip.mac_address, ip.type, ip.operational_status))
+        for ip in (m.ip_addresses or ())
     )
+    for i in _IP_FIELDS:
+        values[i] = _intern(values[i])  # the same address often appears twice
     values[_TAG_IDX] = tuple(_intern(t) for t in (m.machine_tags or ()))
+    values[_F["vm_metadata"]] = None  # not shown or used; can be large
     return tuple(values)
+
+
+def _ips_of(packed: str) -> list[tuple[str | None, ...]]:
+    return [tuple(x or None for x in line.split("\t")) for line in packed.split("\n")] if packed else []
 
 
 class _Store:
@@ -219,7 +239,7 @@ def _scan_set(keys: list[str], distinct: set[str], term: Term, candidates: list[
     mode, value = term.mode, term.value
     wanted = {k for k in distinct if (value in k if mode == SUBSTRING else k.startswith(value)) != term.negate}
     if candidates is None:
-        return list(itertools.compress(range(len(keys)), map(wanted.__contains__, keys)))
+        return _indices(itertools.compress(range(len(keys)), map(wanted.__contains__, keys)))
     return [i for i in candidates if keys[i] in wanted]
 
 
@@ -232,7 +252,7 @@ def _scan(keys: list[str], term: Term, candidates: list[int] | None) -> list[int
         hits: Iterator[bool] = map(test, keys, itertools.repeat(value))
         if term.negate:
             hits = map(operator.not_, hits)
-        return list(itertools.compress(range(len(keys)), hits))
+        return _indices(itertools.compress(range(len(keys)), hits))
     if mode == SUBSTRING:
         if term.negate:
             return [i for i in candidates if value not in keys[i]]
@@ -240,6 +260,28 @@ def _scan(keys: list[str], term: Term, candidates: list[int] | None) -> list[int
     if term.negate:
         return [i for i in candidates if not keys[i].startswith(value)]
     return [i for i in candidates if keys[i].startswith(value)]
+
+
+def _scan_free(store: "_Store", term: Term, candidates: list[int] | None) -> list[int]:
+    """Free text: name, IPs and tags (``all``), or the low-cardinality fields (``low``, by distinct value)."""
+    value = term.value
+    wanted = {k for k in store.distinct("low") if value in k}
+    if not wanted:
+        return _scan(store.keys["all"], term, candidates)
+    keys, low = store.keys["all"], store.keys["low"]
+    neg = term.negate
+    if candidates is None:
+        hits: Iterator[bool] = map(operator.or_, map(operator.contains, keys, itertools.repeat(value)),
+                                   map(wanted.__contains__, low))  # fmt: skip
+        if neg:
+            hits = map(operator.not_, hits)
+        return _indices(itertools.compress(range(len(keys)), hits))
+    return [i for i in candidates if ((value in keys[i]) or (low[i] in wanted)) != neg]
+
+
+def _indices(found: Iterable[int]) -> "array[int]":
+    """A compact result (4 bytes an entry, not a list of int objects): full scans can match the whole tenant."""
+    return array("i", found)
 
 
 def _arity(fn: Callable[..., Any] | None) -> int:
@@ -257,14 +299,16 @@ def _arity(fn: Callable[..., Any] | None) -> int:
 class Inventory:
     """The tenant's machines (see the module docstring). No Textual here: the TUI reads it."""
 
+    field_index: dict[str, int] = _F  #: field name -> position in ``row(i)``
+
     def __init__(self, machines: Iterable[Machine] = ()) -> None:
         self._store = _Store()
         self.generation = 0  #: bumps whenever the contents change
         self.loading = False
         self.loaded = False  #: a full load has completed at least once
         self._built: OrderedDict[int, Machine] = OrderedDict()
-        self._cache: OrderedDict[str, list[int]] = OrderedDict()
-        self._last: tuple[tuple[Term, ...], list[int]] | None = None
+        self._cache: OrderedDict[str, Sequence[int]] = OrderedDict()
+        self._last: tuple[tuple[Term, ...], Sequence[int]] | None = None
         self._template = Machine(id="")
         self._ip_template = IpAddress()
         if machines:
@@ -294,6 +338,10 @@ class Inventory:
 
     def name(self, index: int) -> str:
         return self._store.names[index]
+
+    def row(self, index: int) -> tuple[Any, ...]:
+        """The raw values of machine ``index`` in ``FIELDS`` order (read-only; for fast list rendering)."""
+        return self._store.rows[index]
 
     def field(self, index: int, name: str) -> Any:
         """One raw field of machine ``index`` without building a ``Machine`` (for list rendering)."""
@@ -347,8 +395,8 @@ class Inventory:
     def _build(self, row: tuple[Any, ...]) -> Machine:
         values = dict(zip(FIELDS, row))
         values["ip_addresses"] = [
-            self._ip_template.model_copy(update={"ip_address": a, "mac_address": mac, "type": t, "operational_status": s})
-            for a, mac, t, s in row[_IP_IDX]
+            self._ip_template.model_copy(update=dict(zip(("ip_address", "mac_address", "type", "operational_status"), ip)))
+            for ip in _ips_of(row[_IP_IDX])
         ]
         values["machine_tags"] = list(row[_TAG_IDX])
         return self._template.model_copy(update=values)
@@ -384,8 +432,9 @@ class Inventory:
 
     # ------------------------------------------------------------ search
 
-    def search(self, query: str) -> list[int]:
-        """Indices of the machines matching ``query``, ascending (= name order). Do not mutate the result."""
+    def search(self, query: str) -> Sequence[int]:
+        """Indices of the machines matching ``query``, ascending (= name order): a list, an ``array('i')`` or
+        a ``range`` (read-only; index, slice, ``len`` and ``bisect`` work on all three)."""
         terms = parse_query(query)
         key = "\x00".join(f"{t.negate}{t.field}:{t.value}" for t in terms)
         hit = self._cache.get(key)
@@ -393,7 +442,7 @@ class Inventory:
             self._cache.move_to_end(key)
             self._last = (terms, hit)
             return hit
-        result = list(range(len(self._store))) if not terms else self._run(terms, self._narrowing_base(terms))
+        result = range(len(self._store)) if not terms else self._run(terms, self._narrowing_base(terms))
         self._cache[key] = result
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -407,16 +456,20 @@ class Inventory:
         old_terms, old_result = self._last
         if not old_terms or len(terms) < len(old_terms):
             return None
+        if len(old_result) > _NARROW_MAX_SHARE * len(self._store):
+            return None
         if all(new.narrows(old) for new, old in zip(terms, old_terms)):
-            return old_result
+            return old_result  # type: ignore[return-value]
         return None
 
-    def _run(self, terms: tuple[Term, ...], candidates: list[int] | None) -> list[int]:
+    def _run(self, terms: tuple[Term, ...], candidates: list[int] | None) -> Sequence[int]:
         store = self._store
         # Positive terms first (they shrink the set), field terms before free text (shorter keys).
         for term in sorted(terms, key=lambda t: (t.negate, t.field is None)):
             column = "all" if term.field is None else SEARCH_FIELDS[term.field][0]
-            if column in LOW_CARDINALITY:
+            if column == "all":
+                candidates = _scan_free(store, term, candidates)
+            elif column in LOW_CARDINALITY:
                 candidates = _scan_set(store.keys[column], store.distinct(column), term, candidates)
             else:
                 candidates = _scan(store.keys[column], term, candidates)

@@ -50,6 +50,20 @@ RIGHT_PANES = ("sequence", "activity", "results", "requestlog")
 DEFAULT_THEME = "lrtui-dark"
 
 
+def _settle_memory() -> None:
+    """After a (re)load: return freed page buffers to the OS and keep the collector off the inventory."""
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere this is a no-op
+    except (OSError, AttributeError):
+        pass
+    gc.freeze()  # the inventory is long-lived: the collector need not rescan it on every pause
+
+
 def _is_editing(widget: Widget | None) -> bool:
     """True when ``widget`` takes typed characters (an Input, or a TextArea that is not read-only)."""
     if widget is None:
@@ -324,9 +338,7 @@ class LrtuiApp(App[None]):
     def on_machines_pane_loaded(self, message: MachinesPane.Loaded) -> None:
         self.close_device_code()
         self._header.set_state(f"{message.count:,} machines")
-        import gc
-
-        gc.freeze()  # the inventory is long-lived: keep the collector from rescanning it on every pause
+        _settle_memory()
 
     async def on_unmount(self) -> None:
         await self._close_runtime()

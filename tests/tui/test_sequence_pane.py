@@ -158,6 +158,9 @@ async def test_bulk_run_asks_to_type_the_count(make_demo_app):
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: isinstance(app.screen, RunConfirmScreen))
         screen = app.screen
+        await pilot.press("ctrl+r")  # again: no second confirmation on top of the first
+        await pilot.pause()
+        assert app.screen is screen and len(app.screen_stack) == 2
         await wait_until(pilot, lambda: screen.issues is not None)
         assert f"{threshold + 1} machines:" in screen_text(app)
         assert "calls a minute" in screen_text(app)

@@ -61,13 +61,14 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
     ]
 
     def __init__(self, sequence: Sequence, machines: "tuple[Machine, ...] | list[Machine]", engine: Any, *,
-                 threshold: int = 20, problems: list[str] | None = None) -> None:
+                 threshold: int = 20, problems: list[str] | None = None, comment_prefix: str = "") -> None:
         super().__init__()
         self.sequence = sequence
         self.machines = list(machines)
         self.engine = engine
         self.threshold = threshold
         self.problems = list(problems or [])
+        self.comment_prefix = comment_prefix
         self.issues: list["PreflightIssue"] | None = None
         self.preflight_failed: str | None = None
 
@@ -105,6 +106,8 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
             t.append(f" and {n - 12} more", style="dim")
         t.append("\nComment: ", style="bold")
         t.append(clean_line(self.sequence.comment) or "(none: required)", style="" if self.sequence.comment.strip() else "bold red")
+        if self.comment_prefix.strip() and self.sequence.comment.strip() == self.comment_prefix.strip():
+            t.append("  (only the profile's prefix: say why, if you can)", style="yellow")
         self.query_one("#run-targets", Static).update(t)
         self.query_one("#run-estimate", Static).update(Text(self.estimate(), style="cyan"))
 

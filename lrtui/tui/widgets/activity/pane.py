@@ -23,78 +23,11 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 from lrtui.engine.jobs import FAILED_OUTCOMES, BudgetChanged, EngineNotice, Job, JobChanged, JobState, summarize
 from lrtui.tui.messages import ShowError
 from lrtui.tui.safe_text import clean_line
-from lrtui.tui.widgets.activity.format import clock, command_glyphs, elapsed, state_label, timeout_left
 from lrtui.tui.widgets.activity.gauges import Gauges
+from lrtui.tui.widgets.activity.rows import COLUMNS, FLEX, info_text, row_cells
 
 FLUSH_S = 0.15
 TICK_S = 1.0
-#: key, label, width. Cells carry their own one-space left gap (the table's cell padding is 0), so that
-#: a 55-column pane (120x40, beside the machine list) still shows every column.
-COLUMNS: list[tuple[str, str, int]] = [
-    ("machine", "Machine", 20),
-    ("state", "State", 11),
-    ("cmds", "Cmds", 5),
-    ("elapsed", "Time", 7),  #: elapsed since sent, or the queue position (#3) while waiting
-    ("left", "Left", 6),  #: time before the running RunScript's 10-minute timeout
-    ("info", "Info", 30),
-]
-FLEX = ("machine", "info")
-
-
-def _cell(text: str | Text, style: str = "", *, right: bool = False) -> Text:
-    t = text if isinstance(text, Text) else Text(text, style=style)
-    t = Text(" ", no_wrap=True, overflow="ellipsis").append_text(t) if not right else t
-    t.no_wrap, t.overflow = True, "ellipsis"
-    if right:
-        t.justify = "right"
-    return t
-
-
-def short_name(name: str) -> str:
-    """The host part of a DNS name (the full name is in the detail line and the results)."""
-    name = clean_line(name)
-    host = name.split(".", 1)[0]
-    return host if host and not host.isdigit() else name
-
-
-def info_text(job: Job) -> Text:
-    t = Text(no_wrap=True, overflow="ellipsis")
-    if job.error_code or job.error_message:
-        if job.error_code and not (job.error_message or "").startswith(job.error_code):
-            t.append(clean_line(job.error_code), style="bold red")
-            t.append(": ")
-        t.append(clean_line(job.error_message or ""))
-        return t
-    failed = next((r for r in job.results if r.errors or r.download_error), None)
-    if failed is not None:
-        t.append(f"{failed.type} {failed.index + 1}: ", style="bold red")
-        t.append(clean_line(failed.errors or failed.download_error or ""))
-        return t
-    if job.state is JobState.OFFLINE or (job.state is JobState.PENDING and not job.machine_online):
-        t.append("device offline: the service keeps it queued up to 3 days", style="yellow")
-    elif job.action_status:
-        t.append(clean_line(job.action_status), style="dim")
-        if job.action_id:
-            t.append(f" {job.action_id[:8]}", style="dim")
-    return t
-
-
-def row_cells(job: Job, now: float) -> dict[str, Text]:
-    label, style = state_label(job)
-    cmds = Text(no_wrap=True)
-    for glyph, gstyle in command_glyphs(job):
-        cmds.append(glyph, style=gstyle)
-    left = timeout_left(job, now)
-    waiting = job.queue_position and job.submitted_at is None
-    return {
-        "machine": _cell(short_name(job.machine_name)),
-        "state": _cell(label, style),
-        "cmds": _cell(cmds),
-        "elapsed": _cell(f"#{job.queue_position}" if waiting else clock(elapsed(job, now)), right=True),
-        "left": _cell(clock(left) if left is not None else "", "bold red" if left is not None and left < 60 else "",
-                      right=True),
-        "info": _cell(info_text(job)),
-    }
 
 
 class ActivityPane(Vertical):

@@ -28,6 +28,7 @@ OS_SHORT = {
 RISK_SHORT = {"Informational": "Info"}
 
 
+
 def fit(text: str, width: int) -> str:
     """``text`` in exactly ``width`` cells with one trailing space; cut with an ellipsis when too long."""
     if width <= 1:
@@ -79,6 +80,11 @@ def relative_age(when: datetime | None, now: float) -> str:
     if delta < 86400:
         return f"{int(delta // 3600)}h"
     return f"{int(delta // 86400)}d"
+
+
+def cell_of_row(key: str, row: tuple[Any, ...], index: dict[str, int], now: float) -> str:
+    """The text of column ``key`` for one inventory row (``Inventory.row(i)``, ``Inventory.field_index``)."""
+    return cell(key, lambda name: row[index[name]], now)
 
 
 def cell(key: str, get: Any, now: float) -> str:

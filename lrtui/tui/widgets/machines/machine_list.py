@@ -15,20 +15,21 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from lrtui.tui.safe_text import clean_line
-from lrtui.tui.widgets.machines.columns import Column, cell, fit, layout
+from lrtui.tui.widgets.machines.columns import cell_of_row, fit, layout
 
 if TYPE_CHECKING:
     from lrtui.engine.inventory import Inventory
 
 MARK_GLYPH = "● "
-OFFLINE_HEALTH = "Active"
+ONLINE = "Active"
 
 
 class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -94,19 +95,54 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         """Show ``rows``; keep the highlighted machine when it is still listed."""
         previous = self.highlighted_index
         same_source = inventory is self.inventory
+        before = self._line_keys() if same_source else None
         self.inventory = inventory
         self.rows = rows
         if not same_source or len(self._names) > 5000:
             self._names.clear()
-        self.virtual_size = Size(self.size.width, len(rows))
+        self._set_virtual_height(len(rows))
         if previous is not None and same_source and rows:
             pos = bisect.bisect_left(rows, previous)
             self.set_reactive(MachineList.cursor, min(pos, len(rows) - 1))
         else:
             self.set_reactive(MachineList.cursor, 0)
         self._scroll_cursor_into_view()
-        self.refresh()
+        self._refresh_changed(before)
         self._post_highlight()
+
+    def _line_keys(self) -> tuple[int, list[tuple[int | None, bool]]]:
+        """(top, [(row index or None, is cursor)]) of what is on screen now."""
+        top = int(self.scroll_offset.y)
+        rows, cursor = self.rows, self.cursor
+        height = self.scrollable_content_region.height
+        return top, [(rows[r] if r < len(rows) else None, r == cursor) for r in range(top, top + height)]
+
+    def _refresh_changed(self, before: tuple[int, list[tuple[int | None, bool]]] | None) -> None:
+        """Repaint only the lines whose machine or cursor changed (typing often keeps the top rows)."""
+        after = self._line_keys()
+        if before is None or before[0] != after[0] or len(before[1]) != len(after[1]):
+            self.refresh()
+            return
+        top = after[0]
+        for y, (old, new) in enumerate(zip(before[1], after[1])):
+            if old != new:
+                self.refresh_lines(top + y)
+
+    def _set_virtual_height(self, rows: int) -> None:
+        """A new row count without a screen-wide layout pass (``virtual_size`` is a layout reactive).
+
+        The vertical scrollbar is always shown (``overflow-y: scroll`` in the CSS), so only its thumb changes;
+        ``_scroll_update`` (Textual 8.2.8, pinned) updates it and clamps the scroll offset.
+        """
+        size = Size(self.size.width, rows)
+        if size == self.virtual_size:
+            return
+        if not self.size.width:  # not laid out yet: the normal path is cheap now
+            self.virtual_size = size
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def invalidate(self) -> None:
         """The inventory changed under us (new generation): forget cached names."""
@@ -226,54 +262,57 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
             name = self._names[index] = clean_line(self.inventory.name(index))
         return name
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are looked up once per frame, not once per line (rich_style walks the ancestors).
+        self._frame_styles = {
+            "base": self.rich_style,
+            **{name: self.get_component_rich_style(f"machine-list--{name}") for name in ("offline", "marked", "cursor")},
+            **{name: self.get_component_rich_style(f"machine-list--{name}", partial=True)
+               for name in ("online", "risk-high", "risk-medium")},
+        }  # fmt: skip
+        self._frame_now = self._clock() if self._clock else 0.0
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         row = int(self.scroll_offset.y) + y
-        base = self.rich_style
-        if row >= len(self.rows) or self.inventory is None:
-            return Strip.blank(width, base)
-        index = self.rows[row]
-        return Strip(self._row_segments(index, width, row == self.cursor, base), width)
+        styles = getattr(self, "_frame_styles", None) or {"base": self.rich_style}
+        if row >= len(self.rows) or self.inventory is None or len(styles) == 1:
+            return Strip.blank(width, styles["base"])
+        return Strip(self._row_segments(self.rows[row], width, row == self.cursor, styles), width)
 
-    def _row_segments(self, index: int, width: int, is_cursor: bool, base: Style) -> list[Segment]:
+    def _row_segments(self, index: int, width: int, is_cursor: bool, styles: dict[str, Style]) -> list[Segment]:
         inv = self.inventory
         assert inv is not None
-        now = self._clock() if self._clock else 0.0
-
-        def get(name: str) -> Any:
-            return inv.field(index, name)
-
-        marked = get("id") in self.marked
-        online = get("health_status") == OFFLINE_HEALTH
-        row_style = base
+        row = inv.row(index)
+        fields = inv.field_index
+        marked = row[0] in self.marked
+        online = row[fields["health_status"]] == ONLINE
+        style = styles["base"]
         if not online:
-            row_style += self.get_component_rich_style("machine-list--offline")
+            style += styles["offline"]
         if marked:
-            row_style += self.get_component_rich_style("machine-list--marked")
+            style += styles["marked"]
         if is_cursor:
-            row_style += self.get_component_rich_style("machine-list--cursor")
+            style += styles["cursor"]
+        now = self._frame_now
         segments: list[Segment] = []
         for col in layout(width):
-            segments.append(self._cell(col, get, index, now, marked, online, row_style, is_cursor))
+            if col.key == "mark":
+                segments.append(Segment(MARK_GLYPH if marked else "  ", style))
+                continue
+            text = self._display_name(index) if col.key == "name" else clean_line(cell_of_row(col.key, row, fields, now))
+            extra = None if is_cursor else _accent(col.key, text, online)
+            segments.append(Segment(fit(text, col.width), style + styles[extra] if extra else style))
         return segments
 
-    def _cell(
-        self, col: Column, get: Any, index: int, now: float, marked: bool, online: bool, style: Style, is_cursor: bool
-    ) -> Segment:
-        if col.key == "mark":
-            return Segment(MARK_GLYPH if marked else "  ", style)
-        text = self._display_name(index) if col.key == "name" else clean_line(cell(col.key, get, now))
-        extra = None
-        if not is_cursor:
-            if col.key == "health" and online:
-                extra = "machine-list--online"
-            elif col.key == "risk" and text == "High":
-                extra = "machine-list--risk-high"
-            elif col.key == "risk" and text == "Medium":
-                extra = "machine-list--risk-medium"
-        if extra:
-            style = style + self.get_component_rich_style(extra, partial=True)
-        return Segment(fit(text, col.width), style)
+
+def _accent(key: str, text: str, online: bool) -> str | None:
+    if key == "health" and online:
+        return "online"
+    if key == "risk":
+        return {"High": "risk-high", "Medium": "risk-medium"}.get(text)
+    return None
 
 
 def header_text(width: int) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 PLACEHOLDER = '/ search: name, IP, tag:x os:linux risk:high health:offline group:"..."'
@@ -20,12 +22,23 @@ class SearchInput(Input):
         Binding("down,enter", "leave", "To list", id="search-to-list", tooltip="Go to the machine list"),
     ]
 
+    #: Input sets its virtual size from the text's width on every keystroke, and the base reactive asks for a
+    #: screen-wide layout pass each time; this box has fixed dimensions, so a repaint is enough (the list it
+    #: filters then paints in the same frame).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False, repaint=True)
+
     class Leave(Message):
         """The user wants to go back to the list."""
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(self, *, on_change: Callable[[str], None] | None = None, **kw: Any) -> None:
         kw.setdefault("placeholder", PLACEHOLDER)
         super().__init__(**kw)
+        self.on_change = on_change
+
+    def watch_value(self, value: str) -> None:
+        """Filter in the same handler as the keystroke, so the echo and the new list share one frame."""
+        if self.on_change is not None:
+            self.on_change(value)
 
     def action_clear_or_leave(self) -> None:
         if self.value:

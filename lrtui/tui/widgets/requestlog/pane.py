@@ -104,7 +104,7 @@ class RequestLogPane(Vertical):
         base = str(getattr(runtime.client, "base_url", "") or "")
         self._api_host = urlsplit(base).netloc or None
         if self._api_host:
-            self.query_one(RichLog).border_title = f"API calls to {clean_line(self._api_host)} (newest at the bottom)"
+            self.query_one(RichLog).border_title = Text(f"API calls to {clean_line(self._api_host)} (newest at the bottom)")
         self._pending.extend(list(runtime.request_log)[-MAX_LINES:])
         if self._unsubscribe:
             self._unsubscribe()

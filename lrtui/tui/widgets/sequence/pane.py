@@ -22,37 +22,16 @@ from lrtui.api.enums import CommandType
 from lrtui.api.errors import ValidationError
 from lrtui.api.sequence import Command, Sequence, make_command
 from lrtui.tui.messages import ShowError
-from lrtui.tui.safe_text import clean_line
 from lrtui.tui.widgets.sequence.body_preview import BodyPreview
 from lrtui.tui.widgets.sequence.command_list import CommandList
 from lrtui.tui.widgets.sequence.comment_input import CommentInput
 from lrtui.tui.widgets.sequence.getfile_input import FAMILY_LABEL, GetFileScreen, check_families
+from lrtui.tui.widgets.sequence.targets import script_mismatch, targets_text
 
 if TYPE_CHECKING:
     from lrtui.api.models import LibraryFile, Machine
 
 HINT = "p PutFile · s RunScript · g GetFile · e edit · d del · K/J move · ^r run"
-
-
-def targets_text(machines: tuple["Machine", ...]) -> Text:
-    t = Text(no_wrap=True, overflow="ellipsis")
-    if not machines:
-        t.append("No targets: ", style="bold yellow")
-        t.append("mark machines in Machines (1, then space).", style="yellow")
-        return t
-    fams: dict[str, int] = {}
-    for m in machines:
-        fams[m.os_family] = fams.get(m.os_family, 0) + 1
-    offline = sum(1 for m in machines if not m.is_online)
-    t.append(f"{len(machines)} target{'s' if len(machines) != 1 else ''}", style="bold")
-    t.append(" · " + ", ".join(f"{n} {FAMILY_LABEL.get(f, f)}" for f, n in sorted(fams.items())))
-    if offline:
-        t.append(f" · {offline} offline", style="yellow")
-    t.append(": ")
-    t.append(", ".join(clean_line(m.name).split(".", 1)[0] for m in machines[:6]))
-    if len(machines) > 6:
-        t.append(f" and {len(machines) - 6} more", style="dim")
-    return t
 
 
 class SequencePane(Vertical):
@@ -194,17 +173,7 @@ class SequencePane(Vertical):
             status.update(Text(f"Ready: ctrl+r runs it on {n} machine{'s' if n != 1 else ''}.", style="green"))
 
     def _script_mismatch(self) -> str | None:
-        """A warning when a PowerShell script goes to Linux/macOS targets or a shell script to Windows ones."""
-        fams = self.families()
-        for c in self.command_list.commands:
-            if c.type is not CommandType.RUN_SCRIPT:
-                continue
-            name = c.value.lower()
-            if name.endswith(".ps1") and fams & {"linux", "macos"}:
-                return f"Warning: {c.value} is a PowerShell script, but some targets run Linux or macOS (they run Bash)."
-            if name.endswith(".sh") and "windows" in fams:
-                return f"Warning: {c.value} is a shell script, but some targets run Windows (they run PowerShell)."
-        return None
+        return script_mismatch(self.command_list.commands, self.families())
 
     def refuse(self, reason: str) -> None:
         """Show why something was refused (until the next change) and ring the bell."""
@@ -339,6 +308,9 @@ class SequencePane(Vertical):
 
     def action_run(self) -> None:
         """Confirm, then submit the sequence to the marked machines (also the app's ctrl+r)."""
+        if self.app.screen is not self.screen:
+            self.app.bell()  # a dialog is open (perhaps the confirmation itself): finish it first
+            return
         if self._submitting:
             self.refuse("A submission is already in progress.")
             return
@@ -355,7 +327,8 @@ class SequencePane(Vertical):
 
         seq, machines = self.sequence, self._targets
         threshold = getattr(getattr(self.runtime.settings, "ui", None), "bulk_confirm_threshold", 20)
-        screen = RunConfirmScreen(seq, machines, self.runtime.engine, threshold=threshold, problems=self.problems())
+        screen = RunConfirmScreen(seq, machines, self.runtime.engine, threshold=threshold, problems=self.problems(),
+                                  comment_prefix=self._comment_prefix())
         self.app.push_screen(screen, lambda chosen: chosen and self._submit(seq, tuple(chosen)))
 
     @work(exclusive=True, group="sequence-submit", exit_on_error=False)

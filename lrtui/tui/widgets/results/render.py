@@ -1,0 +1,97 @@
+"""What the Results pane shows about a job's commands, as plain ``Text`` (device text cleaned)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from lrtui.api.enums import CommandType
+from lrtui.engine.jobs import CommandResult, Job
+from lrtui.tui.safe_text import clean_line
+from lrtui.tui.widgets.activity.format import state_label
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    return f"{n:,} bytes" if n < 1024 else f"{n:,} bytes ({n / 1024 / 1024:.2f} MB)" if n >= 1024 * 1024 else f"{n:,} bytes ({n / 1024:.1f} KB)"
+
+
+def result_for(job: Job, index: int) -> CommandResult | None:
+    for r in job.results:
+        if r.index == index:
+            return r
+    return None
+
+
+def header_text(job: Job) -> Text:
+    label, style = state_label(job)
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(clean_line(job.machine_name), style="bold")
+    t.append("  ")
+    t.append(label, style=style)
+    if job.action_id:
+        t.append(f"  action {job.action_id}", style="dim")
+    if job.action_status:
+        t.append(f"  {clean_line(job.action_status)}", style="dim")
+    return t
+
+
+def command_row(job: Job, index: int) -> Text:
+    cmd = job.sequence.commands[index]
+    r = result_for(job, index)
+    status = (r.status if r and r.status else None) or (job.command_status[index] if index < len(job.command_status) else None)
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(f"{index + 1} {cmd.type.value:<9} ", style="bold")
+    t.append(cmd.value)
+    t.append(f"  {clean_line(status or 'waiting')}", style="green" if status == "Completed" else ("bold red" if status == "Failed" else "dim"))
+    if r and r.script and r.script.exit_code is not None:
+        t.append(f"  exit {r.script.exit_code}", style="green" if r.script.exit_code == 0 else "bold red")
+    if r and r.file_path:
+        t.append(f"  {_size(r.size).split(' (')[0]}", style="dim")
+    if r and (r.download_error or r.errors):
+        t.append("  !", style="bold red")
+    return t
+
+
+def info_text(job: Job, index: int) -> Text:
+    cmd = job.sequence.commands[index]
+    r = result_for(job, index)
+    t = Text()
+    if r and r.errors:
+        t.append("Service errors: ", style="bold red")
+        t.append(clean_line(r.errors) + "\n")
+    if r and r.download_error:
+        t.append("Download failed: ", style="bold red")
+        t.append(clean_line(r.download_error) + "\n")
+    if cmd.type is CommandType.PUT_FILE:
+        t.append(f"PutFile copies {cmd.value} from the library to the device; it produces no result.", style="dim")
+    elif cmd.type is CommandType.RUN_SCRIPT:
+        if r is None or r.script is None:
+            t.append("No output yet: it appears when the action has finished and the result is downloaded.", style="dim")
+        else:
+            code = r.script.exit_code
+            t.append("Exit code ", style="bold")
+            t.append(str(code) if code is not None else "?", style="bold green" if code == 0 else "bold red")
+            t.append(f"  ·  {clean_line(r.script.script_name or cmd.value)}")
+            t.append(f"  ·  {len(r.script.script_output):,} chars stdout, {len(r.script.script_errors):,} stderr", style="dim")
+    else:
+        if r is not None and r.status == "Failed":
+            t.append("The service could not collect the file (see its errors above).", style="yellow")
+        elif r is None or not r.file_path:
+            t.append(f"GetFile {cmd.value}: no file yet.", style="dim")
+        else:
+            t.append("Saved    ", style="bold")
+            t.append(clean_line(r.file_path) + "\n")
+            t.append("Size     ", style="bold")
+            t.append(_size(r.size) + "\n")
+            t.append("SHA-256  ", style="bold")
+            t.append((r.sha256 or "?") + "\n")
+            t.append("received ", style="bold")
+            t.append(r.sha256_received or "?", style="dim")
+            t.append("  (hash of the bytes as downloaded)", style="dim")
+    return t.rstrip() or t
+
+
+def _signature(job: Job) -> tuple:
+    return (job.state, job.outcome, job.action_status, tuple(job.command_status),
+            tuple((r.index, r.status, r.downloaded, r.file_path, r.download_error, r.script is not None) for r in job.results))
