@@ -34,13 +34,13 @@ def validate_windows(path: str) -> None:
         raise PathError("The path contains control or bidi characters; type it again without them.")
     if "/" in path and "\\" not in path:
         raise PathError(
-            f"{path!r} looks like a POSIX path, but the device runs Windows.",
+            f"'{path}' looks like a POSIX path, but the device runs Windows.",
             hint=r"Use a drive-letter path such as C:\Windows\Temp\file.txt, or a UNC path \\server\share\file.",
         )
     long_form = bool(_LONG.match(path))
     if not (_DRIVE.match(path) or _UNC.match(path) or long_form):
         raise PathError(
-            f"{path!r} is not a full Windows path.",
+            f"'{path}' is not a full Windows path.",
             hint=r"Start with a drive letter (C:\...) or a UNC share (\\server\share\...).",
         )
     rest = path[4:] if long_form else path
@@ -63,8 +63,8 @@ def validate_posix(path: str) -> None:
         raise PathError("The path contains control or bidi characters; type it again without them.")
     if not path.startswith("/"):
         if _DRIVE.match(path) or path.startswith("\\\\"):
-            raise PathError(f"{path!r} is a Windows path, but the device runs Linux or macOS.", hint="Use /path/to/file.")
-        raise PathError(f"{path!r} is not an absolute path.", hint="Start the path with / (for example /var/log/syslog).")
+            raise PathError(f"'{path}' is a Windows path, but the device runs Linux or macOS.", hint="Use /path/to/file.")
+        raise PathError(f"'{path}' is not an absolute path.", hint="Start the path with / (for example /var/log/syslog).")
     if path.endswith("/"):
         raise PathError("The path names a folder; GetFile collects a file. Add the file name.")
     if len(path.encode()) > POSIX_MAX_PATH:

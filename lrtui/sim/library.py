@@ -288,10 +288,12 @@ def _events(m: MachineRec, rng: random.Random, hours: int) -> str:
 def _split_args(args: str | None) -> list[str]:
     if not args:
         return []
+    # posix=False keeps backslashes (C:\Windows\Temp); quotes around a value are then removed by hand
     try:
-        return shlex.split(args, posix=True)
+        parts = shlex.split(args, posix=False)
     except ValueError:
-        return args.split()
+        parts = args.split()
+    return [p[1:-1] if len(p) >= 2 and p[0] == p[-1] and p[0] in "\"'" else p for p in parts]
 
 
 def _opt(argv: list[str], name: str, default: str | None = None) -> str | None:
@@ -371,8 +373,10 @@ def plan_script(item: LibraryItem, m: MachineRec, args: str | None, seed: object
         body = (f"[+] Collecting event logs{' (skipped: -Quick)' if quick else ''}\n[+] Prefetch: 212 files\n"
                 "[+] Amcache.hve, SRUM, browser history (Edge, Chrome)\n[+] netstat, arp, dns cache, logged-on users\n"
                 f"[+] Archive written: {path}\n")
+        # about a third of the machines have a locked hive: the script still succeeds but writes to stderr
+        warn = "WARNING: C:\\Users\\svc_backup\\NTUSER.DAT is in use; copied with VSS.\n" if rng.random() < 0.34 else ""
         return ScriptPlan(name, (40 if quick else 90) + rng.random() * 20, creates={path: ("triage", m.id, path)},
-                          render=wrap(lambda: (body, "WARNING: C:\\Users\\svc_backup\\NTUSER.DAT is in use; copied with VSS.\n")))
+                          render=wrap(lambda: (body, warn)))
     if lname == "triage.sh":
         outdir = (_opt(argv, "o") or "/tmp").rstrip("/") or "/tmp"
         path = f"{outdir}/triage-{m.name.split('.')[0]}.tar.gz"

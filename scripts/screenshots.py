@@ -1,0 +1,157 @@
+"""Regenerate ``screenshots/*.svg`` from the demo tenant (``make screenshots``).
+
+Drives the real app by keys, as a user would, on the in-process demo tenant (seeded, 500 machines):
+
+- ``main-80x24.svg``: the main view at 80x24
+- ``machines-120x40.svg``, ``sequence-120x40.svg``, ``run-confirm-120x40.svg``, ``activity-120x40.svg``,
+  ``results-120x40.svg``, ``requestlog-120x40.svg``, ``help-80x24.svg``: each pane at 120x40 along one session
+  (search, mark three machines, PutFile + RunScript + GetFile, run, watch, read the output)
+- ``theme-<name>.svg``: the 120x40 main view in each bundled theme
+
+The palette's "Screenshot" command also saves into ``screenshots/`` here (``make_app(screenshot_dir=...)``).
+A step that cannot be reached (a pane changed its keys) is reported and skipped; the others still run.
+
+    python scripts/screenshots.py [--out screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PUT_FILE = "rules.yar"
+RUN_SCRIPT = "Get-NetConnections.ps1"
+GET_FILE = r"C:\Windows\System32\drivers\etc\hosts"
+THEMES = ("lrtui-dark", "lrtui-light", "lrtui-projector", "lrtui-terminal")
+
+
+async def until(pilot: Any, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            print(f"  ! gave up waiting for {what or predicate}", file=sys.stderr)
+            return False
+        await pilot.pause(0.05)
+    return True
+
+
+def new_app(out: Path) -> Any:
+    from lrtui.config import load_settings
+    from lrtui.tui.app import make_app
+
+    return make_app(load_settings(demo=True), demo=True, cursor_blink=False, screenshot_dir=str(out))
+
+
+async def ready(pilot: Any) -> None:
+    app = pilot.app
+    await until(pilot, lambda: bool(app.runtime and app.runtime.inventory.loaded), 30, "the demo tenant")
+    await pilot.pause(0.3)
+
+
+def save(app: Any, out: Path, name: str) -> None:
+    app.save_screenshot(filename=f"{name}.svg", path=str(out))
+    print(f"  saved {name}.svg")
+
+
+async def palette(pilot: Any, text: str) -> bool:
+    from textual.command import CommandPalette
+
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    if not await until(pilot, lambda: isinstance(app.screen, CommandPalette), 5, "the palette"):
+        return False
+    await pilot.press(*text)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+    return await until(pilot, lambda: not isinstance(app.screen, CommandPalette), 5, f"palette command {text!r}")
+
+
+async def main_view(out: Path) -> None:
+    app = new_app(out)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        save(app, out, "main-80x24")
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+        save(app, out, "help-80x24")
+
+
+async def session(out: Path) -> None:
+    app = new_app(out)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"tag:vip os:windows", "enter", "space", "space", "space", "up")
+        await pilot.pause(0.3)
+        save(app, out, "machines-120x40")
+
+        await pilot.press("2")
+        await palette(pilot, f"Add PutFile: {PUT_FILE}")
+        await palette(pilot, f"Add RunScript: {RUN_SCRIPT}")
+        await pilot.pause(0.2)
+        await pilot.press("2", "g")
+        await pilot.pause(0.3)
+        await pilot.press(*GET_FILE, "enter")
+        await pilot.pause(0.5)
+        save(app, out, "sequence-120x40")
+
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.8)
+        save(app, out, "run-confirm-120x40")
+        await pilot.press("y")
+        engine = app.runtime.engine
+        await until(pilot, lambda: bool(engine.jobs), 10, "jobs")
+        await pilot.pause(1.5)
+        save(app, out, "activity-running-120x40")
+        await until(pilot, lambda: bool(engine.jobs) and all(j.is_final for j in engine.jobs), 90, "jobs to finish")
+        await pilot.pause(0.8)
+        save(app, out, "activity-120x40")
+
+        await pilot.press("3", "enter")
+        await pilot.pause(1.0)
+        save(app, out, "results-120x40")
+        await pilot.press("5")
+        await pilot.pause(0.5)
+        save(app, out, "requestlog-120x40")
+
+
+async def themes(out: Path) -> None:
+    app = new_app(out)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("space", "down", "space")
+        for name in THEMES:
+            if name not in app.available_themes:
+                print(f"  ! theme {name} is missing", file=sys.stderr)
+                continue
+            app.theme = name
+            await pilot.pause(0.3)
+            save(app, out, f"theme-{name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(REPO / "screenshots"))
+    ns = parser.parse_args(argv)
+    out = Path(ns.out)
+    out.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lrtui-shots-") as home:
+        os.environ["LRTUI_HOME"] = home  # no developer config, and theme changes are not saved anywhere real
+        os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+        for step in (main_view, session, themes):
+            print(f"{step.__name__}:")
+            asyncio.run(step(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
