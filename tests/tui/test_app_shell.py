@@ -21,7 +21,7 @@ def _shown(app: LrtuiApp) -> set[str]:
 
 
 def _help_text(screen) -> str:
-    return "\n".join(f"{title}: " + "; ".join(f"{k} {d}" for k, d in entries) for title, entries in screen.groups)
+    return "\n".join(f"{title}: " + "; ".join(f"{k} {d} {i}" for k, d, i in entries) for title, entries in screen.groups)
 
 
 def _notes(app: LrtuiApp) -> list[str]:

@@ -16,16 +16,17 @@ from lrtui.tui.safe_text import clean_line
 
 EXTRA = [
     ("^p", "Command palette: jump to or mark a machine, add a library script, load a saved sequence, "
-           "open a job's results, switch theme"),
+           "open a job's results, switch theme", ""),
 ]
 
 
-def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(group title, [(keys, description)]) per node of the focus chain, from ``screen.active_bindings``.
+def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(group title, [(keys, description, binding id)]) per node of the focus chain, from
+    ``screen.active_bindings``.
 
     Keys that do the same action on the same node are joined (``up / k``); the keymap is already applied.
     """
-    groups: dict[int, tuple[str, dict[str, tuple[list[str], str]]]] = {}
+    groups: dict[int, tuple[str, dict[str, tuple[list[str], str, str]]]] = {}
     for _key, active_binding in active.items():
         node, binding = active_binding.node, active_binding.binding
         if binding.system:
@@ -33,12 +34,12 @@ def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tup
         title = getattr(node, "BINDING_GROUP_TITLE", None) or _title(node, app)
         _, actions = groups.setdefault(id(node), (title, {}))
         desc = binding.description or binding.tooltip or binding.action.replace("_", " ")
-        keys, _ = actions.setdefault(binding.action, ([], desc))
+        keys, _, _ = actions.setdefault(binding.action, ([], desc, binding.id or ""))
         display = app.get_key_display(binding)
         if display not in keys:
             keys.append(display)
     ordered = sorted(groups.values(), key=lambda g: g[0] == "App")  # the app's keys last
-    return [(title, [(" / ".join(keys), desc) for keys, desc in actions.values()]) for title, actions in ordered]
+    return [(title, [(" / ".join(keys), desc, bid) for keys, desc, bid in actions.values()]) for title, actions in ordered]
 
 
 def _title(node: Any, app: Any) -> str:
@@ -76,7 +77,7 @@ class HelpScreen(ModalScreen[None]):
                 for title, entries in self.groups:
                     yield Static(_table(title, entries), markup=False, classes="help-group")
                 yield Static(_table("Palette", EXTRA), markup=False, classes="help-group")
-            yield Static("escape closes · keys are rebindable in config.toml [ui.keymap] by binding id",
+            yield Static("escape closes · rebind in config.toml: [ui.keymap] <id> = \"keys\" (ids on the right)",
                          id="help-foot", markup=False)  # fmt: skip
 
     def action_close(self) -> None:
@@ -87,11 +88,12 @@ class HelpScreen(ModalScreen[None]):
         body.scroll_down() if direction == "down" else body.scroll_up()
 
 
-def _table(title: str, entries: list[tuple[str, str]]) -> Table:
+def _table(title: str, entries: list[tuple[str, str, str]]) -> Table:
     table = Table(title=Text(clean_line(title), style="bold underline"), title_justify="left", show_header=False,
                   box=None, expand=True, padding=(0, 1, 0, 0))  # fmt: skip
     table.add_column("keys", style="bold", width=20, no_wrap=True)
     table.add_column("what", ratio=1)
-    for keys, what in entries:
-        table.add_row(Text(keys), Text(clean_line(what)))
+    table.add_column("id", style="dim", no_wrap=True, justify="right")
+    for keys, what, binding_id in entries:
+        table.add_row(Text(keys), Text(clean_line(what)), Text(binding_id))
     return table

@@ -68,7 +68,7 @@ class MachinesPane(Vertical):
         self._searched_at = 0.0
 
     def compose(self) -> ComposeResult:
-        yield SearchInput(id="machine-search", on_change=self._search_changed)
+        yield SearchInput(id="machine-search", on_change=self._search_changed, on_leave=self._focus_list)
         yield Static("", id="machine-header", markup=False)
         yield MachineList(clock=self._clock, id="machine-list")
         yield Static(CONNECTING, id="machine-status", markup=False)
@@ -166,7 +166,10 @@ class MachinesPane(Vertical):
 
     def on_search_input_leave(self, event: SearchInput.Leave) -> None:
         event.stop()
-        self.machine_list.focus()
+        self._focus_list()
+
+    def _focus_list(self) -> None:
+        self.app.set_focus(self.machine_list)
 
     def action_focus_search(self) -> None:
         self.search_input.focus()

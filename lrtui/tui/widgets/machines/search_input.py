@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -30,10 +31,31 @@ class SearchInput(Input):
     class Leave(Message):
         """The user wants to go back to the list."""
 
-    def __init__(self, *, on_change: Callable[[str], None] | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *,
+        on_change: Callable[[str], None] | None = None,
+        on_leave: Callable[[], None] | None = None,
+        **kw: Any,
+    ) -> None:
         kw.setdefault("placeholder", PLACEHOLDER)
         super().__init__(**kw)
         self.on_change = on_change
+        self.on_leave = on_leave
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after enter/down (already queued here) belong to the list that now has focus."""
+        focused = self.screen.focused
+        if focused is not None and focused is not self:  # (has_focus is updated later, by the Blur event)
+            event.prevent_default()
+            event.stop()
+            focused.post_message(events.Key(event.key, event.character))
+        elif event.key in ("enter", "down"):
+            # Handled here rather than by the binding (which runs once the key has bubbled to the app): keys
+            # already queued behind this one must see the new focus.
+            event.prevent_default()
+            event.stop()
+            self.action_leave()
 
     def watch_value(self, value: str) -> None:
         """Filter in the same handler as the keystroke, so the echo and the new list share one frame."""
@@ -44,7 +66,11 @@ class SearchInput(Input):
         if self.value:
             self.value = ""
         else:
-            self.post_message(self.Leave())
+            self.action_leave()
 
     def action_leave(self) -> None:
-        self.post_message(self.Leave())
+        """Focus moves at once (not via a message), so keys typed right after land in the list."""
+        if self.on_leave is not None:
+            self.on_leave()
+        else:
+            self.post_message(self.Leave())
