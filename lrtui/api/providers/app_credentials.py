@@ -1,0 +1,125 @@
+"""App-only (client credentials) sign-in: ``ClientSecret`` and ``Certificate``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from lrtui.api.errors import AuthError, ConfigError
+from lrtui.api.providers.base import AccessToken
+from lrtui.api.providers.msal_base import _MsalProvider
+
+ENV_SECRET = "LRTUI_CLIENT_SECRET"
+ENV_CERT_PASSPHRASE = "LRTUI_CERT_PASSPHRASE"
+
+
+class ClientSecret(_MsalProvider):
+    """App-only client credentials with a secret from ``LRTUI_CLIENT_SECRET`` or a prompt."""
+
+    name = "client_secret"
+
+    def __init__(self, *, secret: str | None = None, prompt: Callable[[str], str] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._secret = secret
+        self._prompt = prompt
+
+    def describe(self) -> str:
+        return f"client secret for app {self.client_id} in tenant {self.tenant_id}"
+
+    def _get_secret(self) -> str:
+        if self._secret:
+            return self._secret
+        env = os.environ.get(ENV_SECRET, "")
+        if env:
+            return env
+        prompt = self._prompt
+        if prompt is None and sys.stdin is not None and sys.stdin.isatty():
+            import getpass
+
+            prompt = getpass.getpass
+        if prompt is None:
+            raise AuthError(
+                f"No client secret: set {ENV_SECRET} (it is never read from the config file).",
+            )
+        secret = prompt(f"Client secret for app {self.client_id}: ")
+        if not secret:
+            raise AuthError("No client secret was entered.")
+        self._secret = secret
+        return secret
+
+    def _construct(self) -> Any:
+        import msal
+
+        return msal.ConfidentialClientApplication(self.client_id, client_credential=self._get_secret(), **self._app_kwargs())
+
+    def _acquire_sync(self, force_refresh: bool) -> AccessToken:
+        app = self._ensure_app()
+        if force_refresh:
+            app.remove_tokens_for_client()
+        result = self._guard(app.acquire_token_for_client, scopes=[self.scope])
+        self.cache.save()
+        return self._to_token(result, "Client-secret sign-in")
+
+
+class Certificate(_MsalProvider):
+    """App-only client credentials with a certificate: a PEM holding the private key (and the certificate)."""
+
+    name = "certificate"
+
+    def __init__(self, *, cert_path: str | Path | None, cert_thumbprint: str | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        if not cert_path:
+            raise ConfigError("The certificate sign-in needs cert_path (a PEM file with the private key).")
+        self.cert_path = Path(cert_path).expanduser()
+        self.cert_thumbprint = cert_thumbprint.replace(":", "").replace(" ", "").upper() if cert_thumbprint else None
+
+    def describe(self) -> str:
+        return f"certificate {self.cert_path} for app {self.client_id} in tenant {self.tenant_id}"
+
+    def _credential(self) -> dict[str, Any]:
+        try:
+            pem = self.cert_path.read_bytes()
+        except OSError as e:
+            raise AuthError(f"Cannot read the certificate file {self.cert_path}: {e.strerror or e}.") from None
+        if b"PRIVATE KEY" not in pem:
+            raise AuthError(f"{self.cert_path} holds no PEM private key.")
+        thumb = self.cert_thumbprint or _pem_thumbprint(pem)
+        if not thumb:
+            raise AuthError(
+                f"No thumbprint for {self.cert_path}.", hint="Set cert_thumbprint, or put the certificate in the PEM too."
+            )
+        cred: dict[str, Any] = {"private_key": pem.decode("ascii", "replace"), "thumbprint": thumb}
+        passphrase = os.environ.get(ENV_CERT_PASSPHRASE)
+        if passphrase:
+            cred["passphrase"] = passphrase
+        return cred
+
+    def _construct(self) -> Any:
+        import msal
+
+        return msal.ConfidentialClientApplication(self.client_id, client_credential=self._credential(), **self._app_kwargs())
+
+    def _acquire_sync(self, force_refresh: bool) -> AccessToken:
+        app = self._ensure_app()
+        if force_refresh:
+            app.remove_tokens_for_client()
+        result = self._guard(app.acquire_token_for_client, scopes=[self.scope])
+        self.cache.save()
+        return self._to_token(result, "Certificate sign-in")
+
+
+def _pem_thumbprint(pem: bytes) -> str | None:
+    """SHA-1 thumbprint (hex, upper case) of the first certificate in a PEM, or None."""
+    if b"BEGIN CERTIFICATE" not in pem:
+        return None
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+
+        start = pem.index(b"-----BEGIN CERTIFICATE-----")
+        cert = x509.load_pem_x509_certificate(pem[start:])
+        return cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - the thumbprint Entra uses
+    except Exception:
+        return None
