@@ -71,7 +71,7 @@ LOW_CARDINALITY = frozenset({"os", "group", "health", "risk", "exposure", "value
 _KEY_COLUMNS = ("all", "low", "name", "tags", "os", "group", "ip", "id", "health", "risk", "exposure", "value", "onboarding")
 _ALIASES = {"tags": "tag", "host": "name", "computer": "name", "platform": "os", "rbac": "group"}
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):("[^"]*"?|\S*)|("[^"]*"?|\S+))')
-_CACHE_SIZE = 8
+_CACHE_SIZE = 6
 #: Narrowing filters the previous result in Python; past this share of the tenant a C-level rescan is faster.
 _NARROW_MAX_SHARE = 0.3
 
@@ -354,7 +354,7 @@ class Inventory:
         if machine is None:
             machine = self._build(self._store.rows[index])
             self._built[index] = machine
-            if len(self._built) > 4096:
+            if len(self._built) > 512:
                 self._built.popitem(last=False)
         return machine
 

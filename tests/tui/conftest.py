@@ -88,16 +88,3 @@ async def wait_ready(pilot: Any, timeout: float = 10.0) -> None:
     await wait_until(pilot, ready, timeout)
     await pilot.pause()
 
-
-@pytest.fixture(autouse=True)
-def _demo_auth_adapter(monkeypatch):
-    """TEMPORARY (remove when lrtui.runtime wraps the demo token in BearerAuth): runtime.py passes a bare
-    StaticToken provider as httpx auth, which httpx refuses."""
-    import httpx
-
-    import lrtui.api.auth as auth
-
-    if not issubclass(auth.StaticToken, httpx.Auth):
-        original = auth.StaticToken
-        monkeypatch.setattr(auth, "StaticToken", lambda token=None: auth.BearerAuth(original(token)))
-    yield

@@ -19,7 +19,7 @@ def _keys(*keys: str):
         await _ready(pilot)
         for key in keys:
             await pilot.press(key)
-        await pilot.pause(0.1)
+        await pilot.pause(0.3)  # the details follow a typed search after a short pause (DETAILS_DELAY)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 

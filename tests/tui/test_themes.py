@@ -120,10 +120,6 @@ def test_no_color_and_16_colour_terminals(env, tmp_path):
         import asyncio, sys
         sys.path.insert(0, %r)
         from tests.tui.conftest import build_demo_app, wait_ready
-        import lrtui.api.auth as auth, httpx
-        if not issubclass(auth.StaticToken, httpx.Auth):
-            _o = auth.StaticToken
-            auth.StaticToken = lambda t=None: auth.BearerAuth(_o(t))
 
         async def main():
             from lrtui.config import load_settings

@@ -6,9 +6,8 @@ survive new searches and refreshes. It never calls the service; the pane feeds i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import bisect
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.segment import Segment

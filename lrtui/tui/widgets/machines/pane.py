@@ -6,9 +6,8 @@ The pane never calls the service itself: it reads ``runtime.inventory`` and asks
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.text import Text
@@ -148,7 +147,8 @@ class MachinesPane(Vertical):
             return
         inv = self.runtime.inventory
         t0 = time.perf_counter()
-        self._searched_at = time.monotonic()
+        if started is not None:  # typed: the details may lag the list (a page load shows them at once)
+            self._searched_at = time.monotonic()
         rows = inv.search(self.query_text)
         self.last_search_ms = (time.perf_counter() - t0) * 1000
         if inv.generation != self._generation:

@@ -1,0 +1,82 @@
+"""How the API answers: content types, :class:`HttpError`, error bodies, ``Retry-After`` and OData pages.
+
+:class:`Responder` is the base of the route classes (``routes_*.py``) that :class:`~.api.ApiApp` combines."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .budgets import retry_after_header
+from .odata import ODataError, Schema, make_skiptoken, parse_query_options, run_query, select_fields
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+__all__ = ["JSON_CT", "ERROR_CT", "HttpError", "Responder"]
+
+JSON_CT = "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"
+ERROR_CT = "application/json; charset=utf-8"
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class Responder:
+    """Response helpers shared by every route class."""
+
+    sim: "Simulator"
+
+    def error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+        rid = self.sim.request_id()
+        body = {"error": {"code": code, "message": message, "target": rid}}
+        h = {"request-id": rid.strip("|.")}
+        h.update(headers or {})
+        return Response(_dumps(body), status_code=status, media_type=None, headers={**h, "content-type": ERROR_CT})
+
+    def ok(self, body: Any, status: int = 200) -> Response:
+        return Response(_dumps(body), status_code=status, headers={"content-type": JSON_CT, "OData-Version": "4.0",
+                                                                   "request-id": self.sim.request_id().strip("|.")})
+
+    def retry_headers(self, wait: float, now: float) -> dict[str, str]:
+        """``Retry-After`` as configured: seconds (default), an HTTP date, or missing."""
+        style = self.sim.config.retry_after_style
+        if style == "missing":
+            return {}
+        if style == "http-date":
+            import email.utils
+
+            return {"Retry-After": email.utils.formatdate(math.ceil(now + wait), usegmt=True)}
+        return {"Retry-After": retry_after_header(wait)}
+
+    def base(self, request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    def ctx(self, request: Request, what: str) -> str:
+        return f"{self.base(request)}/api/$metadata#{what}"
+
+    def _page(self, request: Request, items: list[Any], schema: Schema, ctx: str, to_wire: Callable[[Any], dict]) -> Response:
+        try:
+            opts = parse_query_options(request.query_params.multi_items(), schema, max_top=self.sim.config.max_top)
+            res = run_query(items, opts, schema, page_size=self.sim.config.page_size)
+        except ODataError as e:
+            raise HttpError(400, "ODataError", str(e)) from None
+        body: dict[str, Any] = {"@odata.context": ctx}
+        if res.count is not None:
+            body["@odata.count"] = res.count
+        body["value"] = [select_fields(to_wire(x), opts.select) for x in res.items]
+        if res.next_skip is not None:
+            tok = make_skiptoken(opts, res.next_skip, res.remaining_top)
+            body["@odata.nextLink"] = f"{self.base(request)}{request.url.path}?$skiptoken={tok}"
+        return self.ok(body)
