@@ -253,3 +253,23 @@ async def test_library_upload_checks_size_asks_overwrite_and_deletes(demo_app, t
         await wait_until(pilot, lambda: isinstance(demo_app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_until(pilot, lambda: "rules.yar" not in [f.file_name for f in manage.files], timeout=10)
+
+
+async def test_escape_leaves_the_comment_and_keeps_it(demo_app):
+    """After typing the comment, escape goes back to the commands so plain keys act again; the text stays."""
+    app = demo_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        comment = app.query_one("#sequence-comment")
+        assert app.focused is comment
+        await pilot.press("ctrl+u", *"IR-99 check")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.query_one("#sequence-commands")
+        await pilot.press("k")  # a plain key acts on the list now, it does not type into the comment
+        await pilot.pause()
+        assert comment.value == "IR-99 check"

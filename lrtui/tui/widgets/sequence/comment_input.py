@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.binding import Binding
 from textual.widgets import Input
 
 from lrtui.api.sequence import MAX_COMMENT
@@ -19,6 +20,7 @@ def comment_problem(text: str) -> str | None:
 
 class CommentInput(Input):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    BINDINGS = [Binding("escape", "leave", "Done", id="comment-done", tooltip="Back to the command list")]
 
     def __init__(self, prefix: str = "", *, id: str | None = None) -> None:
         super().__init__(
@@ -43,6 +45,18 @@ class CommentInput(Input):
 
     def _refresh_state(self) -> None:
         self.set_class(self.problem is not None, "-missing")
+
+    def action_leave(self) -> None:
+        """Escape (or enter) keeps the text and goes back to the command list, so plain keys work again."""
+        target = self.screen.query("#sequence-commands")
+        if target:
+            target.first().focus()
+        else:
+            self.screen.focus_next()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is self:
+            self.action_leave()
 
     def watch_value(self, value: str) -> None:
         self._refresh_state()
