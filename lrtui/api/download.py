@@ -12,6 +12,7 @@ at most about two chunks are held at any time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import time
@@ -20,7 +21,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import AsyncIterator, Callable, Iterator, Literal
 
 import httpx
 
@@ -206,6 +207,35 @@ class _Sink:
             pass
 
 
+class _BlobCall:
+    """One GET of a result link: the URL checked first, recorded once (redacted), a non-200 made a typed error."""
+
+    def __init__(self, url: str, record: RecordFn | None) -> None:
+        self.target = check_download_url(url)
+        self.url = url
+        self.safe = redact_url(url)
+        self.record = record
+        self.t0 = time.monotonic()
+        self.status: int | None = None
+        self._recorded = False
+
+    def rec(self, error: str | None) -> None:
+        if self.record is not None and not self._recorded:
+            self._recorded = True
+            self.record("GET", self.safe, self.status, (time.monotonic() - self.t0) * 1000.0, error)
+
+    @contextlib.asynccontextmanager
+    async def open(self, client: httpx.AsyncClient) -> AsyncIterator[httpx.Response]:
+        async with client.stream("GET", self.target, headers={"Accept-Encoding": "identity"}) as resp:
+            self.status = resp.status_code
+            if self.status != 200:
+                body = await _read_capped(resp, ERROR_BODY_LIMIT)
+                err = error_from_response(self.status, body, resp.headers, "GET", self.url, blob=True)
+                self.rec(err.code)
+                raise err
+            yield resp
+
+
 def part_path(dest: Path) -> Path:
     return dest.with_suffix(dest.suffix + ".part")
 
@@ -227,33 +257,15 @@ async def download_to_file(
     them inline in bounded steps (the default; see the comment below)."""
     if offload not in (True, False, AUTO):
         raise ValueError("offload must be True, False or 'auto'")
-    u = check_download_url(url)
-    safe = redact_url(url)
+    call = _BlobCall(url, record)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     part = part_path(dest)
-    t0 = time.monotonic()
-    status: int | None = None
-
-    recorded = False
-
-    def _rec(error: str | None) -> None:
-        nonlocal recorded
-        if record is not None and not recorded:
-            recorded = True
-            record("GET", safe, status, (time.monotonic() - t0) * 1000.0, error)
-
     try:
-        async with client.stream("GET", u, headers={"Accept-Encoding": "identity"}) as resp:
-            status = resp.status_code
-            if status != 200:
-                body = await _read_capped(resp, ERROR_BODY_LIMIT)
-                err = error_from_response(status, body, resp.headers, "GET", url, blob=True)
-                _rec(err.code)
-                raise err
+        async with call.open(client) as resp:
             announced = _content_length(resp)
             if max_received is not None and announced is not None and announced > max_received:
-                _rec("DownloadTooLarge")
+                call.rec("DownloadTooLarge")
                 raise E.DownloadTooLarge(
                     f"The result is {announced:,} bytes, more than the {max_received:,}-byte download cap."
                 )
@@ -309,19 +321,19 @@ async def download_to_file(
                         p.shutdown(wait=False)
             await asyncio.to_thread(os.replace, part, dest)
     except E.LrtuiError as e:
-        _rec(getattr(e, "code", "") or type(e).__name__)
+        call.rec(getattr(e, "code", "") or type(e).__name__)
         raise
     except httpx.HTTPError as e:
-        _rec(type(e).__name__)
+        call.rec(type(e).__name__)
         try:
             part.unlink()
         except FileNotFoundError:
             pass
         raise E.TransportError(
-            f"Downloading the result from {url_origin(safe)} failed: {type(e).__name__}.",
+            f"Downloading the result from {url_origin(call.safe)} failed: {type(e).__name__}.",
             hint="The link stays valid for 30 minutes; lrtui can ask for a new one and try again.",
         ) from None
-    _rec(None)
+    call.rec(None)
     return DownloadResult(
         path=dest,
         size=sink.written,
@@ -340,37 +352,19 @@ async def fetch_bytes(
     record: RecordFn | None = None,
 ) -> tuple[bytes, Compression]:
     """A small result body in memory (a RunScript JSON), gunzipped when it is gzip, capped at ``limit``."""
-    u = check_download_url(url)
-    safe = redact_url(url)
-    t0 = time.monotonic()
-    status: int | None = None
-
-    recorded = False
-
-    def _rec(error: str | None) -> None:
-        nonlocal recorded
-        if record is not None and not recorded:
-            recorded = True
-            record("GET", safe, status, (time.monotonic() - t0) * 1000.0, error)
-
+    call = _BlobCall(url, record)
     try:
-        async with client.stream("GET", u, headers={"Accept-Encoding": "identity"}) as resp:
-            status = resp.status_code
-            if status != 200:
-                body = await _read_capped(resp, ERROR_BODY_LIMIT)
-                err = error_from_response(status, body, resp.headers, "GET", url, blob=True)
-                _rec(err.code)
-                raise err
+        async with call.open(client) as resp:
             buf = bytearray()
             async for data in _raw_chunks(resp, 1 << 16):
                 buf += data
                 if len(buf) > limit:
-                    _rec("DownloadTooLarge")
+                    call.rec("DownloadTooLarge")
                     raise E.DownloadTooLarge(f"The script result is larger than {limit:,} bytes.")
     except httpx.HTTPError as e:
-        _rec(type(e).__name__)
-        raise E.TransportError(f"Fetching the script result from {url_origin(safe)} failed: {type(e).__name__}.") from None
-    _rec(None)
+        call.rec(type(e).__name__)
+        raise E.TransportError(f"Fetching the script result from {url_origin(call.safe)} failed: {type(e).__name__}.") from None
+    call.rec(None)
     raw = bytes(buf)
     if raw[:2] != GZIP_MAGIC:
         return raw, ("zip" if raw[:2] == ZIP_MAGIC else "none")

@@ -15,10 +15,33 @@ ENV_SECRET = "LRTUI_CLIENT_SECRET"
 ENV_CERT_PASSPHRASE = "LRTUI_CERT_PASSPHRASE"
 
 
-class ClientSecret(_MsalProvider):
+class _AppCredentials(_MsalProvider):
+    """Client-credentials sign-in; subclasses say what the credential is (``_credential``)."""
+
+    label = "App sign-in"
+
+    def _credential(self) -> Any:
+        raise NotImplementedError
+
+    def _construct(self) -> Any:
+        import msal
+
+        return msal.ConfidentialClientApplication(self.client_id, client_credential=self._credential(), **self._app_kwargs())
+
+    def _acquire_sync(self, force_refresh: bool) -> AccessToken:
+        app = self._ensure_app()
+        if force_refresh:
+            app.remove_tokens_for_client()
+        result = self._guard(app.acquire_token_for_client, scopes=[self.scope])
+        self.cache.save()
+        return self._to_token(result, self.label)
+
+
+class ClientSecret(_AppCredentials):
     """App-only client credentials with a secret from ``LRTUI_CLIENT_SECRET`` or a prompt."""
 
     name = "client_secret"
+    label = "Client-secret sign-in"
 
     def __init__(self, *, secret: str | None = None, prompt: Callable[[str], str] | None = None, **kw: Any) -> None:
         super().__init__(**kw)
@@ -49,24 +72,15 @@ class ClientSecret(_MsalProvider):
         self._secret = secret
         return secret
 
-    def _construct(self) -> Any:
-        import msal
-
-        return msal.ConfidentialClientApplication(self.client_id, client_credential=self._get_secret(), **self._app_kwargs())
-
-    def _acquire_sync(self, force_refresh: bool) -> AccessToken:
-        app = self._ensure_app()
-        if force_refresh:
-            app.remove_tokens_for_client()
-        result = self._guard(app.acquire_token_for_client, scopes=[self.scope])
-        self.cache.save()
-        return self._to_token(result, "Client-secret sign-in")
+    def _credential(self) -> str:
+        return self._get_secret()
 
 
-class Certificate(_MsalProvider):
+class Certificate(_AppCredentials):
     """App-only client credentials with a certificate: a PEM holding the private key (and the certificate)."""
 
     name = "certificate"
+    label = "Certificate sign-in"
 
     def __init__(self, *, cert_path: str | Path | None, cert_thumbprint: str | None = None, **kw: Any) -> None:
         super().__init__(**kw)
@@ -95,19 +109,6 @@ class Certificate(_MsalProvider):
         if passphrase:
             cred["passphrase"] = passphrase
         return cred
-
-    def _construct(self) -> Any:
-        import msal
-
-        return msal.ConfidentialClientApplication(self.client_id, client_credential=self._credential(), **self._app_kwargs())
-
-    def _acquire_sync(self, force_refresh: bool) -> AccessToken:
-        app = self._ensure_app()
-        if force_refresh:
-            app.remove_tokens_for_client()
-        result = self._guard(app.acquire_token_for_client, scopes=[self.scope])
-        self.cache.save()
-        return self._to_token(result, "Certificate sign-in")
 
 
 def _pem_thumbprint(pem: bytes) -> str | None:
