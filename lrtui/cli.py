@@ -45,20 +45,23 @@ class _Ordered(argparse.Action):
         cmds.append(({"put_file": "PutFile", "run_script": "RunScript", "get_file": "GetFile"}[kind], values, None))
 
 
-def _connection_options(p: argparse.ArgumentParser) -> None:
+def _connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """The same options before or after the subcommand (``lrtui --demo run ...`` and ``lrtui run --demo ...``).
+    On subcommands they default to SUPPRESS so they never overwrite what was given before the subcommand."""
+    d = {} if top else {"default": argparse.SUPPRESS}
     g = p.add_argument_group("connection")
-    g.add_argument("--profile", metavar="NAME", help="profile from the config file (see: lrtui config path)")
-    g.add_argument("--api-url", metavar="URL", help="API base URL (overrides the profile's cloud and region)")
+    g.add_argument("--profile", metavar="NAME", help="profile from the config file (see: lrtui config path)", **d)
+    g.add_argument("--api-url", metavar="URL", help="API base URL (overrides the profile's cloud and region)", **d)
     g.add_argument("--auth", metavar="KIND", help="auth provider: client_secret, certificate, device_code, "
-                   "managed_identity, azure_cli, token (LRTUI_ACCESS_TOKEN)")
-    g.add_argument("--demo", action="store_true", help="use the in-process demo tenant")
+                   "managed_identity, azure_cli, token (LRTUI_ACCESS_TOKEN)", **d)
+    g.add_argument("--demo", action="store_true", help="use the in-process demo tenant", **d)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lrtui", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
-    _connection_options(parser)
+    _connection_options(parser, top=True)
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
 
     sub.add_parser("tui", help="open the app (the default)")

@@ -140,3 +140,17 @@ def test_config_import_stays_light():
         capture_output=True, text=True, check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--demo", "run", "-m", "x"], ["run", "--demo", "-m", "x"], ["--profile", "p", "actions"], ["actions", "--profile", "p"]],
+)
+def test_connection_options_work_before_and_after_the_subcommand(argv):
+    from lrtui.cli import build_parser
+
+    ns = build_parser().parse_args(argv)
+    if "--demo" in argv:
+        assert ns.demo is True
+    else:
+        assert ns.profile == "p" and ns.demo is False
