@@ -236,3 +236,117 @@ async def test_untrusted_machine_text_renders_literally(demo_app):
         assert "zz-evil-[bold]host[/bold]" in line and "\x1b" not in line
         svg = demo_app.export_screenshot()
         assert "[bold]host[/bold]" in svg.replace("&#160;", " ")
+
+
+# ---------------------------------------------------------------- the search index
+
+
+def _random_tenant(seed: int, n: int) -> list[Machine]:
+    """Machines with names over a small alphabet, so that 1-3 character strings are both common and rare."""
+    import random
+
+    from lrtui.api.models import IpAddress
+
+    rnd = random.Random(seed)
+
+    def word(alphabet: str, size: int) -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, size)))
+
+    out = []
+    for i in range(n):
+        ip = f"10.{rnd.randint(0, 12)}.{rnd.randint(0, 3)}.{rnd.randint(0, 30)}"
+        out.append(Machine(
+            id=f"{i:040x}",
+            computer_dns_name=rnd.choice([None, word("abAB-.10", 14), f"srv-{word('ab01', 5)}.corp"]),
+            machine_tags=rnd.sample(["Prod", "VIP", "lab", "pci x", "ab.1"], rnd.randint(0, 3)),
+            ip_addresses=[IpAddress(ip_address=ip, mac_address="00AB")] if rnd.random() < 0.8 else [],
+            last_ip_address=rnd.choice([ip, None, "fe80::1a"]),
+            os_platform=rnd.choice(["Windows11", "Linux", "macOS", None]),
+            health_status=rnd.choice(["Active", "Inactive", None]),
+            risk_score=rnd.choice(["High", "Low", "None"]),
+            rbac_group_name=rnd.choice(["Finance ab", "Web DMZ", None]),
+        ))  # fmt: skip
+    return out
+
+
+_INDEX_ALPHABET = "abAB-.10:x "
+
+
+@pytest.mark.parametrize("verify_max", [0, 40_000])
+def test_index_candidates_are_verified(verify_max):
+    """Machines holding every 3-character piece of a term but not the term itself are not listed."""
+    from lrtui.engine import search_index
+
+    tenant = [Machine(id=f"{i:040x}", computer_dns_name=f"aba-bab{i}" if i % 3 else f"xabab{i}.10.1.2") for i in range(90)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_index, "VERIFY_MAX", verify_max)
+        inv = Inventory(tenant)
+        for query in ("abab", "name:abab", "-abab", "aba-", "10.1", "ab ba"):
+            _check_index_against_scan(inv, query)
+        assert len(inv.search("abab")) == 30
+_INDEX_PREFIXES = ["", "", "", "tag:", "os:", "health:", "risk:", "group:", "ip:", "id:0", "-", "name:", "-tag:"]
+
+
+@pytest.mark.parametrize("verify_max", [0, 40_000])  # dense candidates: scanned in C, or verified one by one
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    size=st.sampled_from([1, 40, 300]),
+    words=st.lists(st.tuples(st.sampled_from(_INDEX_PREFIXES), st.text(_INDEX_ALPHABET, max_size=7)), min_size=1, max_size=3),
+)  # fmt: skip
+def test_index_search_equals_plain_scan(verify_max, seed, size, words):
+    """Every query the index answers gives exactly what scanning every machine gives."""
+    from lrtui.engine import search_index
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_index, "VERIFY_MAX", verify_max)
+        _check_index_against_scan(Inventory(_random_tenant(seed, size)), " ".join(p + w for p, w in words))
+
+
+def _check_index_against_scan(inv: Inventory, query: str) -> None:
+    assert inv._store.index is not None
+    plain = Inventory.__new__(Inventory)
+    plain.__dict__.update(inv.__dict__)
+    plain._store = type(inv._store)()
+    for slot in ("rows", "names", "keys", "by_id", "_distinct"):
+        setattr(plain._store, slot, getattr(inv._store, slot))
+    for k in range(1, len(query) + 1):  # keystroke by keystroke, as typed
+        plain._cache, plain._last = type(inv._cache)(), None  # a fresh scan every time
+        assert list(inv.search(query[:k])) == list(plain.search(query[:k])), query[:k]
+
+
+def test_selection_reads_like_a_sorted_list():
+    from bisect import bisect_left
+
+    from lrtui.engine.search_index import Selection, pack
+
+    n = 5000
+    members = [i for i in range(n) if i % 7 == 0 or 2100 <= i < 3300 or i == n - 1]
+    sel = Selection(pack(members, n), n)
+    assert len(sel) == len(members) and list(sel) == members
+    assert [sel[k] for k in (0, 5, -1, len(members) - 1)] == [members[k] for k in (0, 5, -1, len(members) - 1)]
+    assert sel[10:14] == members[10:14]
+    for x in (0, 1, 6, 7, 2100, 2099, 3300, n - 1, n):
+        assert sel.rank(x) == bisect_left(members, x) == bisect_left(sel, x)
+        assert (x in sel) == (x in members)
+    assert sel.index(2100) == members.index(2100)
+    with pytest.raises(ValueError):
+        sel.index(1)
+    with pytest.raises(IndexError):
+        sel[len(members)]
+
+
+async def test_list_scrollbar_follows_the_search(demo_app):
+    """The list skips repainting its scrollbar when the thumb would not move; what it shows stays right."""
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        pane = demo_app.machines_pane
+        lst = pane.machine_list
+        await pilot.press("slash", *"tag:vip", "backspace", "backspace", "l")
+        await pilot.pause()
+        assert lst.vertical_scrollbar.window_virtual_size == len(lst.rows)
+        shown = demo_app.export_screenshot()
+        lst._scroll_update(lst.virtual_size)  # what Textual itself would draw
+        lst.vertical_scrollbar.refresh()
+        await pilot.pause()
+        assert demo_app.export_screenshot() == shown

@@ -65,7 +65,10 @@ async def _results(pilot):
     await wait_until(pilot, lambda: len(view.lines) > 10)
     view.focus()
     await pilot.press("slash", *"beacon", "enter")  # the planted "[red]beacon[/red]" is shown literally
-    await pilot.pause(0.4)
+    # under load the search box and the scroll to the match can take more than a frame: wait for the state,
+    # not for a fixed time
+    await wait_until(pilot, lambda: view.matches and view.current >= 0 and view.scroll_y > 0, timeout=10)
+    await pilot.pause(0.2)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -65,6 +65,7 @@ class MachinesPane(Vertical):
         self._marks_pending = False
         self._details_timer: Timer | None = None
         self._searched_at = 0.0
+        self._status_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield SearchInput(id="machine-search", on_change=self._search_changed, on_leave=self._focus_list)
@@ -233,6 +234,7 @@ class MachinesPane(Vertical):
         self.query_one("#machine-header", Static).update(Text(header_text(event.width), style="bold"), layout=False)
 
     def _set_status(self, text: str) -> None:
+        self._status_shown = None
         self.query_one("#machine-status", Static).update(Text(text), layout=False)
 
     def _update_status(self) -> None:
@@ -249,4 +251,7 @@ class MachinesPane(Vertical):
             out.append("  ·  loading…")
         elif not marked:
             out.append("  ·  space marks, a marks all, c clears", style="dim")
+        if out == self._status_shown:  # typing often keeps the count: skip the repaint
+            return
+        self._status_shown = out
         self.query_one("#machine-status", Static).update(out, layout=False)
