@@ -68,7 +68,10 @@ async def _results(pilot):
     # under load the search box and the scroll to the match can take more than a frame: wait for the state,
     # not for a fixed time
     await wait_until(pilot, lambda: view.matches and view.current >= 0 and view.scroll_y > 0, timeout=10)
-    await pilot.pause(0.2)
+    await wait_until(pilot, lambda: app.focused is view, timeout=10)
+    await app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.3)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
