@@ -126,6 +126,7 @@ class LrtuiApp(App[None]):
         self.screenshot_dir = screenshot_dir
         self.runtime: Runtime | None = None
         self._runtime_factory = runtime_factory
+        self.machines_loaded = False  #: the machine list has shown a complete load at least once
         self._current = "machines"
         self._right = "sequence"
         self._panes: dict[str, Widget] = {}
@@ -336,6 +337,7 @@ class LrtuiApp(App[None]):
         self._deliver_targets()
 
     def on_machines_pane_loaded(self, message: MachinesPane.Loaded) -> None:
+        self.machines_loaded = True
         self.close_device_code()
         self._header.set_state(f"{message.count:,} machines")
         _settle_memory()

@@ -83,7 +83,8 @@ async def wait_ready(pilot: Any, timeout: float = 10.0) -> None:
 
     def ready() -> bool:
         inv = getattr(app.runtime, "inventory", None)
-        return inv is not None and inv.loaded and not inv.loading
+        # the app has handled the load too (the list shows it; a device-code modal is no longer closed by it)
+        return inv is not None and inv.loaded and not inv.loading and getattr(app, "machines_loaded", False)
 
     await wait_until(pilot, ready, timeout)
     await pilot.pause()
