@@ -343,8 +343,10 @@ async def test_list_scrollbar_follows_the_search(demo_app):
         pane = demo_app.machines_pane
         lst = pane.machine_list
         await pilot.press("slash", *"tag:vip", "backspace", "backspace", "l")
+        await wait_until(pilot, lambda: lst.vertical_scrollbar.window_virtual_size == len(lst.rows))
+        await pilot.pause(0.3)  # the details follow the typing after a short delay: let them settle first
+        await demo_app.workers.wait_for_complete()
         await pilot.pause()
-        assert lst.vertical_scrollbar.window_virtual_size == len(lst.rows)
         shown = demo_app.export_screenshot()
         lst._scroll_update(lst.virtual_size)  # what Textual itself would draw
         lst.vertical_scrollbar.refresh()
