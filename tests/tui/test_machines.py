@@ -352,3 +352,34 @@ async def test_list_scrollbar_follows_the_search(demo_app):
         lst.vertical_scrollbar.refresh()
         await pilot.pause()
         assert demo_app.export_screenshot() == shown
+
+
+async def test_list_repaints_every_line_when_the_inventory_is_republished(demo_app):
+    """A new generation reuses the same indices for other machines (the first load shows pages in service
+    order, then sorts by name): every line must be repainted, so the name on screen is the machine a mark
+    would take."""
+    import html
+    import re
+
+    def screen_text() -> str:
+        return html.unescape(re.sub(r"<[^>]+>", "", demo_app.export_screenshot())).replace("\xa0", " ")
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.pause()
+        pane = demo_app.machines_pane
+        lst = pane.machine_list
+        inv = demo_app.runtime.inventory
+        machines = [inv[i] for i in range(len(inv))]
+        first_before = inv[lst.rows[0]].name
+        assert first_before[:24] in screen_text()
+        # same machines, another order: index 0 is now another machine (as after the final sort of a load)
+        store = type(inv._store)()
+        store.extend(list(reversed(machines)))
+        inv._publish(store)
+        pane._apply_search(force=True)
+        await pilot.pause()
+        first_after = inv[lst.rows[0]].name
+        assert first_after != first_before
+        text = screen_text()
+        assert first_after[:24] in text

@@ -84,6 +84,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(**kw)
         self.inventory: Inventory | None = None
         self.rows: list[int] = []
+        self._stale = False  #: set by invalidate(): the same index may now be another machine
         self.marked: dict[str, None] = {}  #: machine ids in marking order
         self._clock = clock
         self._names: dict[int, str] = {}
@@ -94,7 +95,9 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
     def set_rows(self, inventory: "Inventory", rows: list[int]) -> None:
         """Show ``rows``; keep the highlighted machine when it is still listed."""
         previous = self.highlighted_index
-        same_source = inventory is self.inventory
+        same_source = inventory is self.inventory and not self._stale
+        self._stale = False
+        # a new generation reuses indices for other machines: then every line is repainted
         before = self._line_keys() if same_source else None
         self.inventory = inventory
         self.rows = rows
@@ -154,8 +157,10 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
     def invalidate(self) -> None:
-        """The inventory changed under us (new generation): forget cached names."""
+        """The inventory changed under us (new generation): forget cached names, repaint every line."""
         self._names.clear()
+        self._stale = True
+        self.refresh()
 
     @property
     def highlighted_index(self) -> int | None:
