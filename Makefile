@@ -23,8 +23,7 @@ sim: $(STAMP)
 
 ## The whole test suite.
 test: $(STAMP)
-	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n 2 -m "not serial" -p no:cacheprovider
-	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -m "serial" -p no:cacheprovider; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
+	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 
 ## Regenerate screenshots/*.svg from the demo tenant.
 screenshots: $(STAMP)
