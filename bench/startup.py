@@ -8,7 +8,7 @@ shows the app's marker text (the bare app's first table row, lrtui's tab strip).
 
 Prints each run, the medians and the ratio (target: lrtui / bare <= 1.15).
 
-    python bench/startup.py [--runs 7] [--size 80x24]
+    python bench/startup.py [--runs 15] [--size 80x24]
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def first_frame_seconds(cmd: list[str], marker: bytes, size: tuple[int, int], en
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--size", default="80x24")
     ns = parser.parse_args(argv)
     size = tuple(int(x) for x in ns.size.lower().split("x"))
