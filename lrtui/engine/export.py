@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from lrtui.engine.jobs import Job
-from lrtui.engine.journal import GENESIS, ChainReport, Entry, entry_hash
+from lrtui.engine.journal import GENESIS, Entry, verify_chain
 from lrtui.engine.safe_names import safe_component
 
 CSV_FIELDS = ["job_id", "batch_id", "machine_id", "machine_name", "action_id", "requestor", "submitted_at", "finished_at",
@@ -50,23 +50,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
-
-
-def verify_chain(entries: Iterable[Entry | dict[str, Any]]) -> ChainReport:
-    """Like ``journal.verify_chain``, also accepting reduced entries (``redacted``: links checked only)."""
-    prev, n, expect = GENESIS, 0, None
-    for e in entries:
-        d = e.to_dict() if isinstance(e, Entry) else e
-        n += 1
-        if expect is not None and d["seq"] != expect:
-            return ChainReport(False, n, d["seq"], f"entry {expect} is missing")
-        if d["prev"] != prev:
-            return ChainReport(False, n, d["seq"], f"entry {d['seq']} does not follow the entry before it")
-        if not d.get("redacted"):
-            if entry_hash(prev, d["seq"], d["at"], d["kind"], d["job_id"], d["data"]) != d["hash"]:
-                return ChainReport(False, n, d["seq"], f"entry {d['seq']} was changed after it was written")
-        prev, expect = d["hash"], d["seq"] + 1
-    return ChainReport(True, n)
 
 
 def _rows(job: Job, files: dict[tuple[str, int], dict[str, Any]], who: str, requestor: str) -> list[dict[str, Any]]:

@@ -86,3 +86,19 @@ def test_case_match_is_a_whole_word():
     c.sequence = c.sequence.with_comment("analyst=bob case=case-42.")
     assert [j.machine_id for j in case_jobs([a, b, c], "case-42")] == ["m1", "m3"]
     assert [j.machine_id for j in case_jobs([a, b, c], "case-4")] == ["m2"]
+
+
+def test_marking_a_changed_entry_redacted_does_not_hide_it():
+    from lrtui.engine.journal import GENESIS, entry_hash, verify_chain
+
+    def entry(seq, prev, data):
+        h = entry_hash(prev, seq, 1.0, "status", "job1", data)
+        return {"seq": seq, "prev": prev, "hash": h, "at": 1.0, "kind": "status", "job_id": "job1", "data": data}
+
+    a = entry(1, GENESIS, {"state": "queued"})
+    b = entry(2, a["hash"], {"state": "done"})
+    assert verify_chain([a, b]).ok
+    assert verify_chain([a, {"seq": 2, "prev": b["prev"], "hash": b["hash"], "redacted": True}]).ok
+    forged = dict(b, data={"state": "tampered"}, redacted=True)
+    report = verify_chain([a, forged])
+    assert not report.ok and "redacted but carries content" in report.reason
