@@ -19,6 +19,7 @@ from .routes_actions import ACTION_FIELDS, ACTION_FILTER_FIELDS, GUID_RE, Action
 from .routes_library import LIB_NAME_RE, LibraryRoutes
 from .routes_live_response import LR_PARAM_KEYS, LiveResponseRoutes
 from .routes_machines import MACHINE_FIELDS, MACHINE_FILTER_FIELDS, MachineRoutes
+from .asgi import serve_asgi
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -61,19 +62,7 @@ class ApiApp(MachineRoutes, LiveResponseRoutes, ActionRoutes, LibraryRoutes):
     # ------------------------------------------------------------ plumbing
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                msg = await receive()
-                if msg["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif msg["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        response = await self.handle(request)
-        await response(scope, receive, send)
+        await serve_asgi(scope, receive, send, self.handle)
 
     async def handle(self, request: Request) -> Response:
         sim = self.sim

@@ -23,6 +23,7 @@ from lrtui.api.models import CommandStatus, CommandType
 
 from .clock import iso7, parse_iso
 from .library import bench_stream, file_bytes, gzip_stream
+from .asgi import serve_asgi
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -49,19 +50,7 @@ class BlobApp:
         self._cache_size = 0
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                msg = await receive()
-                if msg["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif msg["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        response = self.handle(request)
-        await response(scope, receive, send)
+        await serve_asgi(scope, receive, send, self.handle)
 
     def _refuse(self, code: str, message: str, status: int, detail: str | None = None) -> Response:
         with self.sim.lock:
