@@ -177,8 +177,8 @@ def report_failures(app: "App[Any]") -> list[tuple[Path, str]]:
     wanted = getattr(getattr(getattr(app, "settings", None), "ui", None), "theme", None)
     if wanted and wanted != app.theme and wanted not in app.available_themes:
         failed_names = ", ".join(str(p.name) for p, _ in failed)
-        app.notify(f"Theme {wanted!r} is not available; using {app.theme}." + (f" Broken: {failed_names}" if failed else ""),
-                   severity="warning", markup=False, timeout=10)  # fmt: skip
+        message = f"Theme {wanted!r} is not available; using {app.theme}." + (f" Broken: {failed_names}" if failed else "")
+        app.notify(message, severity="warning", markup=False, timeout=10)  # plain text: file names are untrusted
     if failed:
         lines = [f"{path}: {reason}" for path, reason in failed]
         app.notify("Some theme files were skipped:\n" + "\n".join(lines), title="Themes", severity="warning",
