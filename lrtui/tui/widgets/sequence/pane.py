@@ -283,7 +283,11 @@ class SequencePane(Vertical):
             return
         from lrtui.tui.widgets.sequence.saved_dialogs import SaveSequenceScreen
 
-        self.app.push_screen(SaveSequenceScreen(self.sequence), lambda name: name and self.app.notify(f"Saved as {name}.", markup=False))
+        def saved(name: str | None) -> None:
+            if name:
+                self.app.notify("Saved as " + name + ".", markup=False)  # the name is typed text: never markup
+
+        self.app.push_screen(SaveSequenceScreen(self.sequence), saved)
 
     def action_open_saved(self) -> None:
         from lrtui.tui.widgets.sequence.saved_dialogs import OpenSavedScreen
