@@ -157,8 +157,7 @@ async def actions_cli(runtime, *, active: bool, as_json: bool, stdout: TextIO) -
         stdout.write("The journal is empty." if not active else "No unfinished jobs.")
         stdout.write("\n")
     else:
-        stdout.write(headless.printable_table(headless.render_actions(rows)) + "\n"
-                     if hasattr(headless, "printable_table") else headless.render_actions(rows) + "\n")
+        stdout.write(headless.render_actions(rows) + "\n")
     return EXIT_OK
 
 

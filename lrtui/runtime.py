@@ -99,7 +99,8 @@ def _budget_settings(settings: Settings):
         general_per_hour=b.general_per_hour,
         bulk_confirm_threshold=settings.ui.bulk_confirm_threshold,
     )
-    return BudgetSettings.from_env(base) if hasattr(BudgetSettings, "from_env") else base
+    # the profile's five are already env-overridden by lrtui.config; from_env adds the engine-only knobs
+    return BudgetSettings.from_env(base)
 
 
 async def build_runtime(
@@ -153,7 +154,7 @@ async def build_runtime(
 
     client = MdeClient(base_url, auth=auth, transport=transport, blob_transport=blob_transport, on_request=log.append)
     journal = Journal(journal_path)
-    await _maybe_await(journal.open())
+    journal.open()  # a few ms: creates the 0600 file and opens SQLite in WAL mode
     engine = Engine(client, journal, _budget_settings(settings), data_dir=data_dir)
     inventory = Inventory()
     rt = Runtime(
@@ -185,10 +186,3 @@ def demo_sim_kwargs() -> dict[str, Any]:
         "time_scale": float(os.environ.get("LRTUI_DEMO_TIME_SCALE", "0.02")),
     }
 
-
-async def _maybe_await(x):
-    import inspect
-
-    if inspect.isawaitable(x):
-        return await x
-    return x

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from lrtui.api.models import ScriptResult
 from lrtui.api.sequence import Sequence
 from lrtui.engine.jobs import CommandResult, Job, JobState, Outcome, Priority
 
-_SIG = re.compile(r"([?&](?:sig|se|sv|sp|sr|st|skoid|sktid|skt|ske|sks|skv|spr)=)[^&#]*", re.I)
-
-
 def canonical(obj: Any) -> str:
     """Stable JSON: sorted keys, no spaces, UTF-8 kept (what the hash chain hashes)."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def redact_url(url: str) -> str:
-    """Drop SAS parameters (``sig`` and friends) from a URL; anything else is kept."""
-    return _SIG.sub(lambda m: m.group(1) + "REDACTED", url)
 
 
 def result_to_dict(r: CommandResult) -> dict[str, Any]:

@@ -91,6 +91,15 @@ def _write_results(jobs: list[Job], out_dir: Path | None) -> None:
                                           encoding="utf-8")
 
 
+async def _finish(engine: Any, owned: bool, jobs: list[Job], out: Path | None) -> None:
+    """Stop an engine we built (a runtime's stays running) and write what the jobs have so far."""
+    try:
+        if owned:
+            await engine.stop()
+    finally:
+        await asyncio.to_thread(_write_results, jobs, out)
+
+
 # ---------------------------------------------------------------- commands
 
 
@@ -102,14 +111,13 @@ async def run_batch(runtime_or_client: Any, sequence: Sequence, machines: Iterab
     out = Path(out_dir) if out_dir else None
     engine, client, owned = _engine_for(runtime_or_client, out, settings, journal, profile)
     await engine.start()
+    jobs: list[Job] = []
     try:
         targets = await resolve_machines(client, machines)
         jobs = await engine.submit(sequence, targets, priority=priority)
         await _drive(engine, jobs, progress, progress_every)
     finally:
-        if owned:
-            await engine.stop()
-    await asyncio.to_thread(_write_results, jobs, out)
+        await _finish(engine, owned, jobs, out)
     return jobs
 
 
@@ -126,9 +134,7 @@ async def resume(runtime_or_client: Any, out_dir: Path | str | None = None, prog
         if wait:
             await _drive(engine, jobs, progress, progress_every)
     finally:
-        if owned:
-            await engine.stop()
-    await asyncio.to_thread(_write_results, jobs, out)
+        await _finish(engine, owned, jobs, out)
     return jobs
 
 

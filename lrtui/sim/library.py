@@ -11,14 +11,7 @@ Uploaded scripts may steer the simulator with directive lines anywhere in the fi
     # sim: hang            (runs until the RunScript timeout)
     # sim: fail="Script crashed"   (the command itself fails)
 
-GetFile rule (see :func:`resolve_file`): a path exists when it is a known system file of the device's
-OS family, a file a script or PutFile created on that device, a bench file (``C:\\bench\\<N>MiB.bin``,
-``/bench/<N>GiB.bin``...), or any other file path under the usual roots (Windows: ``C:\\Users``,
-``C:\\Windows``, ``C:\\ProgramData``, ``C:\\Program Files*``, ``C:\\Temp``, ``C:\\inetpub``; POSIX:
-``/etc /var /home /Users /tmp /opt /Library /usr /root``) whose name has an extension (POSIX: or sits in
-``/etc`` or ``/var/log``) -- except archives and dumps (``.zip .7z .rar .dmp .gz .tgz .tar .cab``),
-which exist only once something created them. Any path with a component named ``missing`` (or
-``nonexistent``) never exists. Paths of the wrong style for the OS never exist.
+The GetFile rule (which paths exist on a device) is documented in :mod:`lrtui.sim.files`.
 
 The code lives in :mod:`.scripts` (the catalogue), :mod:`.script_plan` (behaviour),
 :mod:`.script_output` (output text) and :mod:`.files` (device files, bench streams); this module
