@@ -21,8 +21,16 @@ demo: $(STAMP)
 sim: $(STAMP)
 	$(BIN)/lrtui sim
 
-## The whole test suite.
-test: $(STAMP)
+## Lint: ruff (rules and format), mypy, import-linter contracts, size rules.
+lint: $(STAMP)
+	$(BIN)/ruff check lrtui tests bench scripts lint
+	$(BIN)/ruff format --check lrtui tests bench scripts lint
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m lint.sizes lrtui
+
+## The whole test suite (lint first).
+test: lint
 	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 
 ## Regenerate screenshots/*.svg from the demo tenant.

@@ -57,7 +57,7 @@ class PeakRss:
             self.peak = max(self.peak, self.proc.memory_info().rss)
             time.sleep(0.005)
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self.base = self.peak = self.proc.memory_info().rss
         self._t.start()
         return self
@@ -73,9 +73,12 @@ class PeakRss:
 
 async def engine_round(client: MdeClient, machine_id: str, path: str, tmp: Path, k: int):
     """Submit the GetFile through the engine; time the collecting phase; return (seconds, job, rss growth)."""
-    eng = Engine(client, Journal(tmp / f"dl{k}.sqlite3"), BudgetSettings(rate_window_s=0.06, general_window_s=0.06,
-                                                                       poll_fast_s=0.02, poll_slow_s=0.1),
-                 data_dir=tmp / f"data{k}")
+    eng = Engine(
+        client,
+        Journal(tmp / f"dl{k}.sqlite3"),
+        BudgetSettings(rate_window_s=0.06, general_window_s=0.06, poll_fast_s=0.02, poll_slow_s=0.1),
+        data_dir=tmp / f"data{k}",
+    )
     marks: dict[str, float] = {}
 
     def on(e) -> None:
@@ -121,8 +124,9 @@ async def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    child = subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                             env=env, cwd=ROOT)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
     try:
         api_url = child.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as d:
@@ -150,10 +154,14 @@ async def main() -> None:
     best_ours, best_plain = min(ours), min(plain)
     mib = size / (1 << 20)
     print(f"download: {mib:.0f} MiB result (received {n / (1 << 20):.0f} MiB as gzip), {args.rounds} rounds")
-    print(f"  engine: best {best_ours:.2f} s = {mib / best_ours:.0f} MiB/s (rounds: {', '.join(f'{x:.2f}' for x in ours)})")
+    print(
+        f"  engine: best {best_ours:.2f} s = {mib / best_ours:.0f} MiB/s (rounds: {', '.join(f'{x:.2f}' for x in ours)})"
+    )
     print(f"  of which the client's blob GET (gunzip, 2x sha256, write): {', '.join(f'{x:.2f}' for x in blob)} s")
-    print(f"  plain httpx: best {best_plain:.2f} s = {mib / best_plain:.0f} MiB/s "
-          f"(rounds: {', '.join(f'{x:.2f}' for x in plain)})")
+    print(
+        f"  plain httpx: best {best_plain:.2f} s = {mib / best_plain:.0f} MiB/s "
+        f"(rounds: {', '.join(f'{x:.2f}' for x in plain)})"
+    )
     print(f"  throughput ratio engine/plain = {best_plain / best_ours:.3f}   (target >= 0.9)")
     print(f"  peak RSS growth = {max(growths) / (1 << 20):.1f} MiB   (target <= 64 MiB)")
 

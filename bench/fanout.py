@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lrtui.api.auth import BearerAuth, StaticToken  # noqa: E402
-from lrtui.api.client import MdeClient  # noqa: E402
-from lrtui.api.models import CommandType, Machine  # noqa: E402
-from lrtui.api.sequence import Sequence, make_command  # noqa: E402
-from lrtui.engine.budget import BudgetSettings  # noqa: E402
-from lrtui.engine.engine import Engine  # noqa: E402
-from lrtui.engine.jobs import JobState, Outcome  # noqa: E402
-from lrtui.engine.journal import Journal  # noqa: E402
-from lrtui.sim.config import SimConfig  # noqa: E402
-from lrtui.sim.testing import running_simulator  # noqa: E402
+from lrtui.api.auth import BearerAuth, StaticToken
+from lrtui.api.client import MdeClient
+from lrtui.api.models import CommandType, Machine
+from lrtui.api.sequence import Sequence, make_command
+from lrtui.engine.budget import BudgetSettings
+from lrtui.engine.engine import Engine
+from lrtui.engine.jobs import JobState, Outcome
+from lrtui.engine.journal import Journal
+from lrtui.sim.config import SimConfig
+from lrtui.sim.testing import running_simulator
 
 GENERAL_ENDPOINTS_EXCLUDED = {"runliveresponse"}
 
@@ -40,8 +40,14 @@ def usable(sim, n: int) -> list[Machine]:
     out = []
     for rec in sim.state.machines:
         g = sim.group_of(rec)
-        if (rec.supported and g.remediation_level and not rec.agent_too_old and rec.family == "windows"
-                and rec.wire.get("healthStatus") == "Active" and rec.online_at <= sim.now()):
+        if (
+            rec.supported
+            and g.remediation_level
+            and not rec.agent_too_old
+            and rec.family == "windows"
+            and rec.wire.get("healthStatus") == "Active"
+            and rec.online_at <= sim.now()
+        ):
             out.append(Machine.model_validate(rec.wire))
         if len(out) == n:
             break
@@ -51,8 +57,14 @@ def usable(sim, n: int) -> list[Machine]:
 
 
 def settings_for(scale: float, **kw) -> BudgetSettings:
-    return BudgetSettings(rate_window_s=60 * scale, general_window_s=60 * scale, poll_fast_s=5 * scale,
-                          poll_slow_s=60 * scale, reconcile_grace_s=120 * scale, **kw)
+    return BudgetSettings(
+        rate_window_s=60 * scale,
+        general_window_s=60 * scale,
+        poll_fast_s=5 * scale,
+        poll_slow_s=60 * scale,
+        reconcile_grace_s=120 * scale,
+        **kw,
+    )
 
 
 def general_calls(sim) -> int:
@@ -70,11 +82,17 @@ async def fanout(api_url: str, sim, n: int, scale: float, tmp: Path, script_s: f
     script = "Get-Processes.ps1"
     if script_s is not None:
         script = f"bench-{tag}.ps1"
-        await client.upload_library(script, f"# sim: duration={script_s:g}\nWrite-Output done\n".encode(),
-                                    description="bench: runs a fixed time", override=True)
-    seq = (Sequence(comment=f"bench fan-out {tag}")
-           .add(make_command(CommandType.RUN_SCRIPT, script))
-           .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")))
+        await client.upload_library(
+            script,
+            f"# sim: duration={script_s:g}\nWrite-Output done\n".encode(),
+            description="bench: runs a fixed time",
+            override=True,
+        )
+    seq = (
+        Sequence(comment=f"bench fan-out {tag}")
+        .add(make_command(CommandType.RUN_SCRIPT, script))
+        .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows"))
+    )
     t0 = time.monotonic()
     w0 = sim.now()
     jobs = await eng.submit(seq, machines)
@@ -96,16 +114,20 @@ async def fanout(api_url: str, sim, n: int, scale: float, tmp: Path, script_s: f
     # work conservation: the sessions must carry every action's seconds; the j-th session to be used cannot start
     # before the j-th submission, which the rate allows no earlier than floor(j / rate) windows in (ramp-up)
     ramp = sum((j // settings.rate_calls) * w for j in range(min(n, settings.max_sessions)))
-    session_lb = max((sum(durations) + ramp) / settings.max_sessions,
-                     math.ceil(n / settings.max_sessions) * min(durations))
+    session_lb = max(
+        (sum(durations) + ramp) / settings.max_sessions, math.ceil(n / settings.max_sessions) * min(durations)
+    )
     lb = max(rate_lb, session_lb)
     ok = sum(1 for j in jobs if j.outcome is Outcome.SUCCEEDED)
     created = sorted(a.created for a in ours)
     first_create = created[0] - w0
     gaps = [created[i + settings.rate_calls] - created[i] - w for i in range(len(created) - settings.rate_calls)]
     last_final = max(a.created + d for a, d in zip(ours, durations)) - w0
-    print(f"  first POST {first_create:.3f} s after submit; last action final {last_final:.2f} s; "
-          f"mean slack per wave {sum(gaps) / len(gaps) * 1000:.1f} ms", file=sys.stderr)
+    print(
+        f"  first POST {first_create:.3f} s after submit; last action final {last_final:.2f} s; "
+        f"mean slack per wave {sum(gaps) / len(gaps) * 1000:.1f} ms",
+        file=sys.stderr,
+    )
     finals = sorted(a.created + d for a, d in zip(ours, durations))
     refill = []
     for f in finals[: n - settings.max_sessions]:
@@ -113,10 +135,21 @@ async def fanout(api_url: str, sim, n: int, scale: float, tmp: Path, script_s: f
         if nxt is not None:
             refill.append(nxt - f)
     if refill:
-        print(f"  mean sessions busy {sum(durations) / (last_final - first_create):.1f}; mean wait from an action's end "
-              f"to the next POST {sum(refill) / len(refill) * 1000:.0f} ms", file=sys.stderr)
-    return {"makespan": makespan, "lower_bound": lb, "rate_lb": rate_lb, "session_lb": session_lb, "ok": ok,
-            "n": n, "mean_action_s": sum(durations) / len(durations), "first_post_after_s": first_create}
+        print(
+            f"  mean sessions busy {sum(durations) / (last_final - first_create):.1f}; mean wait from an action's end "
+            f"to the next POST {sum(refill) / len(refill) * 1000:.0f} ms",
+            file=sys.stderr,
+        )
+    return {
+        "makespan": makespan,
+        "lower_bound": lb,
+        "rate_lb": rate_lb,
+        "session_lb": session_lb,
+        "ok": ok,
+        "n": n,
+        "mean_action_s": sum(durations) / len(durations),
+        "first_post_after_s": first_create,
+    }
 
 
 async def polling_rate(api_url: str, sim, n: int, scale: float, tmp: Path, measure_s: float) -> tuple[float, int]:
@@ -153,8 +186,9 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         os.environ.setdefault("LRTUI_HOME", str(tmp / "home"))
-        cfg = SimConfig(seed=5, machines=args.tenant, time_scale=args.scale, scale_rate_window=True,
-                        rate_calls=10, max_sessions=25)
+        cfg = SimConfig(
+            seed=5, machines=args.tenant, time_scale=args.scale, scale_rate_window=True, rate_calls=10, max_sessions=25
+        )
         with running_simulator(cfg) as (api_url, _blob, sim):
             r = await fanout(api_url, sim, args.machines, args.scale, tmp)
             throttled = sim.state.throttled_count
@@ -165,26 +199,35 @@ async def main() -> None:
             throttled += sim.state.throttled_count
             reasons.update({f"long:{k}": v for k, v in sim.state.throttled_by_reason.items()})
         # polling at 5 and at 25 sessions: a simulator of its own, generous limits so both fit
-        cfg2 = SimConfig(seed=6, machines=200, time_scale=args.scale, scale_rate_window=True, rate_calls=50,
-                         max_sessions=50)
+        cfg2 = SimConfig(
+            seed=6, machines=200, time_scale=args.scale, scale_rate_window=True, rate_calls=50, max_sessions=50
+        )
         with running_simulator(cfg2) as (api_url, _blob, sim2):
             measure = 300 * args.scale  # 5 scaled minutes, well inside the 10-minute script run
             r5, run5 = await polling_rate(api_url, sim2, 5, args.scale, tmp, measure)
             r25, run25 = await polling_rate(api_url, sim2, 25, args.scale, tmp, measure)
             throttled2 = sim2.state.throttled_count
     scaled_minute = 60 * args.scale
-    print(f"fan-out: {r['n']} machines, {r['ok']} succeeded, mean action {r['mean_action_s']:.2f} s, "
-          f"rate window {60 * args.scale:.2f} s")
-    print(f"  makespan {r['makespan']:.2f} s; lower bound {r['lower_bound']:.2f} s "
-          f"(rate {r['rate_lb']:.2f} s, sessions {r['session_lb']:.2f} s)")
+    print(
+        f"fan-out: {r['n']} machines, {r['ok']} succeeded, mean action {r['mean_action_s']:.2f} s, "
+        f"rate window {60 * args.scale:.2f} s"
+    )
+    print(
+        f"  makespan {r['makespan']:.2f} s; lower bound {r['lower_bound']:.2f} s "
+        f"(rate {r['rate_lb']:.2f} s, sessions {r['session_lb']:.2f} s)"
+    )
     print(f"  makespan / lower bound = {r['makespan'] / r['lower_bound']:.3f}   (target <= 1.05)")
     print(f"session-bound fan-out: {rl['n']} machines, {rl['ok']} succeeded, mean action {rl['mean_action_s']:.2f} s")
-    print(f"  makespan {rl['makespan']:.2f} s; lower bound {rl['lower_bound']:.2f} s "
-          f"(rate {rl['rate_lb']:.2f} s, sessions {rl['session_lb']:.2f} s)")
+    print(
+        f"  makespan {rl['makespan']:.2f} s; lower bound {rl['lower_bound']:.2f} s "
+        f"(rate {rl['rate_lb']:.2f} s, sessions {rl['session_lb']:.2f} s)"
+    )
     print(f"  makespan / lower bound = {rl['makespan'] / rl['lower_bound']:.3f}   (target <= 1.05)")
     print(f"  429 answers received = {throttled + throttled2}   (target 0) {reasons or ''}")
-    print(f"general calls per scaled minute: {r5 * scaled_minute / 60:.1f} at 5 sessions ({run5} running), "
-          f"{r25 * scaled_minute / 60:.1f} at 25 sessions ({run25} running)")
+    print(
+        f"general calls per scaled minute: {r5 * scaled_minute / 60:.1f} at 5 sessions ({run5} running), "
+        f"{r25 * scaled_minute / 60:.1f} at 25 sessions ({run25} running)"
+    )
     print(f"  ratio 25/5 = {r25 / r5:.3f}   (target 1.0)")
 
 

@@ -33,7 +33,7 @@ SYNC_END = b"\x1b[?2026l"
 SYNC_QUERY = b"\x1b[?2026$p"
 SYNC_REPLY = b"\x1b[?2026;2$y"  # "supported, currently reset": as tmux >= 3.4, kitty, WezTerm... answer
 
-BARE_APP = '''
+BARE_APP = """
 from textual.app import App
 from textual.widgets import DataTable, Footer, Header
 
@@ -51,10 +51,12 @@ class Bare(App):
 
 
 Bare().run()
-'''
+"""
 
 
-def first_frame_seconds(cmd: list[str], marker: bytes, size: tuple[int, int], env: dict[str, str], timeout: float = 30.0) -> float:
+def first_frame_seconds(
+    cmd: list[str], marker: bytes, size: tuple[int, int], env: dict[str, str], timeout: float = 30.0
+) -> float:
     """Spawn ``cmd`` on a pty of ``size``; seconds until a frame containing ``marker`` is complete."""
     master, slave = pty.openpty()
     cols, rows = size

@@ -9,8 +9,9 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence as Seq
 from pathlib import Path
-from typing import Any, Sequence as Seq
+from typing import Any
 
 from lrtui import __version__
 
@@ -33,7 +34,7 @@ class _Ordered(argparse.Action):
         cmds = getattr(namespace, "commands", None)
         if cmds is None:
             cmds = []
-            setattr(namespace, "commands", cmds)
+            namespace.commands = cmds
         kind = self.dest
         if kind == "args":
             if not cmds or cmds[-1][0] != "RunScript":
@@ -52,14 +53,20 @@ def _connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> Non
     g = p.add_argument_group("connection")
     g.add_argument("--profile", metavar="NAME", help="profile from the config file (see: lrtui config path)", **d)
     g.add_argument("--api-url", metavar="URL", help="API base URL (overrides the profile's cloud and region)", **d)
-    g.add_argument("--auth", metavar="KIND", help="auth provider: client_secret, certificate, device_code, "
-                   "managed_identity, azure_cli, token (LRTUI_ACCESS_TOKEN)", **d)
+    g.add_argument(
+        "--auth",
+        metavar="KIND",
+        help="auth provider: client_secret, certificate, device_code, "
+        "managed_identity, azure_cli, token (LRTUI_ACCESS_TOKEN)",
+        **d,
+    )
     g.add_argument("--demo", action="store_true", help="use the in-process demo tenant", **d)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lrtui", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="lrtui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     _connection_options(parser, top=True)
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
@@ -68,9 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("sim", help="serve the MDE simulator on loopback (see: lrtui sim --help)", add_help=False)
     sp.add_argument("sim_args", nargs=argparse.REMAINDER)
 
-    r = sub.add_parser("run", help="run one sequence on one or more machines, headless",
-                       description="Run PutFile*, RunScript*, GetFile* on machines and collect every result. "
-                                   "Commands keep the order given.")
+    r = sub.add_parser(
+        "run",
+        help="run one sequence on one or more machines, headless",
+        description="Run PutFile*, RunScript*, GetFile* on machines and collect every result. "
+        "Commands keep the order given.",
+    )
     _connection_options(r)
     tg = r.add_argument_group("targets")
     tg.add_argument("--machine", "-m", action="append", default=[], metavar="ID_OR_NAME", help="repeatable")
@@ -79,13 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     cg = r.add_argument_group("commands (in order)")
     cg.add_argument("--put-file", dest="put_file", action=_Ordered, metavar="NAME", help="library file to put")
     cg.add_argument("--run-script", dest="run_script", action=_Ordered, metavar="NAME", help="library script to run")
-    cg.add_argument("--args", dest="args", action=_Ordered, metavar='"..."', help="arguments of the --run-script before")
+    cg.add_argument(
+        "--args", dest="args", action=_Ordered, metavar='"..."', help="arguments of the --run-script before"
+    )
     cg.add_argument("--get-file", dest="get_file", action=_Ordered, metavar="PATH", help="device file to collect")
-    r.add_argument("--comment", "-c", metavar="TEXT", help="required: who runs this and why (the profile's prefix is added)")
+    r.add_argument(
+        "--comment", "-c", metavar="TEXT", help="required: who runs this and why (the profile's prefix is added)"
+    )
     r.add_argument("--out", metavar="DIR", type=Path, help="where results go (default: the user data dir)")
     r.add_argument("--json", action="store_true", help="print one JSON document with everything")
     r.add_argument("--no-wait", action="store_true", help="submit and return; `lrtui resume` follows up")
-    r.add_argument("--dry-run", action="store_true", help="print the exact request body per machine and the time the batch needs; send nothing")
+    r.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the exact request body per machine and the time the batch needs; send nothing",
+    )
     r.set_defaults(commands=None)
 
     rs = sub.add_parser("resume", help="pick up every unfinished job from the journal")
@@ -113,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_options(lg)
 
     cf = sub.add_parser("config", help="config file helpers")
-    cf.add_argument("what", choices=["path", "show", "example"], help="path: print the file's path; show: the active profile; example: a sample file")
+    cf.add_argument(
+        "what",
+        choices=["path", "show", "example"],
+        help="path: print the file's path; show: the active profile; example: a sample file",
+    )
     _connection_options(cf)
     return parser
 
@@ -138,8 +160,14 @@ def main(argv: Seq[str] | None = None) -> int:
         settings = _settings(ns)
         if cmd == "tui":
             return cmd_tui(settings)
-        handler = {"run": cmd_run, "resume": cmd_resume, "actions": cmd_actions, "results": cmd_results,
-                   "export": cmd_export, "login": cmd_login}[cmd]
+        handler = {
+            "run": cmd_run,
+            "resume": cmd_resume,
+            "actions": cmd_actions,
+            "results": cmd_results,
+            "export": cmd_export,
+            "login": cmd_login,
+        }[cmd]
         return asyncio.run(handler(ns, settings))
     except ConfigError as e:
         print(f"lrtui: {e.user_message()}", file=sys.stderr)
@@ -148,8 +176,10 @@ def main(argv: Seq[str] | None = None) -> int:
         print(f"lrtui: {e.user_message()}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("lrtui: interrupted. Submitted actions keep running on the service; `lrtui resume` picks them up.",
-              file=sys.stderr)
+        print(
+            "lrtui: interrupted. Submitted actions keep running on the service; `lrtui resume` picks them up.",
+            file=sys.stderr,
+        )
         return 130
 
 
@@ -171,8 +201,18 @@ def cmd_config(ns) -> int:
         return EXIT_OK
     s = _settings(ns)
     prof = s.profile.model_dump()
-    print(json.dumps({"config_file": str(s.config_path), "demo": s.demo, "demo_reason": s.demo_reason or None,
-                      "profile": prof, "ui": s.ui.model_dump()}, indent=2))
+    print(
+        json.dumps(
+            {
+                "config_file": str(s.config_path),
+                "demo": s.demo,
+                "demo_reason": s.demo_reason or None,
+                "profile": prof,
+                "ui": s.ui.model_dump(),
+            },
+            indent=2,
+        )
+    )
     return EXIT_OK
 
 
@@ -204,6 +244,7 @@ def cmd_tui(settings) -> int:
     secret_prompt = _tui_secret_prompt(settings)
     factory = None
     if secret_prompt is not None:
+
         async def factory(on_device_code=None):
             from lrtui.runtime import build_runtime
 
@@ -235,8 +276,10 @@ def parse_machines_file(path: Path) -> list[str]:
         else:
             out.append(line)
     if bad:
-        raise ValidationError(f"{path}: {len(bad)} bad line(s): " + "; ".join(bad[:10]) +
-                              (" ..." if len(bad) > 10 else ""), hint="One machine id or computer name per line.")
+        raise ValidationError(
+            f"{path}: {len(bad)} bad line(s): " + "; ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""),
+            hint="One machine id or computer name per line.",
+        )
     if not out:
         raise ValidationError(f"{path} names no machines.")
     return out
@@ -286,8 +329,10 @@ async def resolve_targets(ns, runtime) -> list:
         except NotFound:
             unknown.append(name)
     if unknown:
-        raise ValidationError(f"Unknown machine(s): {', '.join(unknown)}. Nothing was sent.",
-                              hint="Check the id or computer name (lrtui opens a searchable list).")
+        raise ValidationError(
+            f"Unknown machine(s): {', '.join(unknown)}. Nothing was sent.",
+            hint="Check the id or computer name (lrtui opens a searchable list).",
+        )
     seen, uniq = set(), []
     for m in machines:
         if m.id not in seen:
@@ -297,8 +342,8 @@ async def resolve_targets(ns, runtime) -> list:
 
 
 async def cmd_run(ns, settings) -> int:
-    from lrtui.api.errors import ValidationError
     from lrtui import cli_report
+    from lrtui.api.errors import ValidationError
     from lrtui.runtime import build_runtime
 
     try:
@@ -317,8 +362,16 @@ async def cmd_run(ns, settings) -> int:
             print(f"lrtui: using the demo tenant ({settings.demo_reason}).", file=sys.stderr)
         if ns.dry_run:
             return await _dry_run(ns, runtime, seq, machines)
-        return await cli_report.run_cli(runtime, seq, machines, out_dir=ns.out, as_json=ns.json,
-                                      wait=not ns.no_wait, stderr=sys.stderr, stdout=sys.stdout)
+        return await cli_report.run_cli(
+            runtime,
+            seq,
+            machines,
+            out_dir=ns.out,
+            as_json=ns.json,
+            wait=not ns.no_wait,
+            stderr=sys.stderr,
+            stdout=sys.stdout,
+        )
     finally:
         await runtime.aclose()
 
@@ -333,9 +386,15 @@ async def _dry_run(ns, runtime, seq, machines) -> int:
     for m in machines:
         body = seq.to_body()
         mine = [i for i in issues if i.machine_id == m.id]
-        docs.append({"machine_id": m.id, "machine_name": m.name,
-                     "url": f"/api/machines/{m.id}/runliveresponse", "body": body,
-                     "preflight": [{"level": i.level, "message": i.message} for i in mine]})
+        docs.append(
+            {
+                "machine_id": m.id,
+                "machine_name": m.name,
+                "url": f"/api/machines/{m.id}/runliveresponse",
+                "body": body,
+                "preflight": [{"level": i.level, "message": i.message} for i in mine],
+            }
+        )
     if ns.json:
         print(json.dumps({"dry_run": True, "estimate": est, "requests": docs}, indent=2, ensure_ascii=False))
     else:
@@ -361,22 +420,27 @@ async def _with_runtime(settings, fn):
 async def cmd_resume(ns, settings) -> int:
     from lrtui import cli_report
 
-    return await _with_runtime(settings, lambda rt: cli_report.resume_cli(rt, out_dir=ns.out, as_json=ns.json,
-                                                                          stderr=sys.stderr, stdout=sys.stdout))
+    return await _with_runtime(
+        settings,
+        lambda rt: cli_report.resume_cli(rt, out_dir=ns.out, as_json=ns.json, stderr=sys.stderr, stdout=sys.stdout),
+    )
 
 
 async def cmd_actions(ns, settings) -> int:
     from lrtui import cli_report
 
-    return await _with_runtime(settings, lambda rt: cli_report.actions_cli(rt, active=ns.active, as_json=ns.json,
-                                                                           stdout=sys.stdout))
+    return await _with_runtime(
+        settings, lambda rt: cli_report.actions_cli(rt, active=ns.active, as_json=ns.json, stdout=sys.stdout)
+    )
 
 
 async def cmd_results(ns, settings) -> int:
     from lrtui import cli_report
 
-    return await _with_runtime(settings, lambda rt: cli_report.results_cli(rt, ns.action_id, out_dir=ns.out,
-                                                                           as_json=ns.json, stdout=sys.stdout))
+    return await _with_runtime(
+        settings,
+        lambda rt: cli_report.results_cli(rt, ns.action_id, out_dir=ns.out, as_json=ns.json, stdout=sys.stdout),
+    )
 
 
 async def cmd_export(ns, settings) -> int:

@@ -86,8 +86,12 @@ def machine_report(job: Job) -> str:
 
 
 def jobs_document(jobs: list[Job], **extra: Any) -> dict[str, Any]:
-    return {**extra, "summary": summarize(jobs), "all_succeeded": all_succeeded(jobs),
-            "jobs": [job_to_json(j) for j in jobs]}
+    return {
+        **extra,
+        "summary": summarize(jobs),
+        "all_succeeded": all_succeeded(jobs),
+        "jobs": [job_to_json(j) for j in jobs],
+    }
 
 
 def all_succeeded(jobs: list[Job]) -> bool:
@@ -103,8 +107,9 @@ def print_jobs(jobs: list[Job], *, as_json: bool, stdout: TextIO, **extra: Any) 
     stdout.write(headless.render_summary(jobs) + "\n")
 
 
-async def run_cli(runtime, seq, machines, *, out_dir: Path | None, as_json: bool, wait: bool,
-                  stderr: TextIO, stdout: TextIO) -> int:
+async def run_cli(
+    runtime, seq, machines, *, out_dir: Path | None, as_json: bool, wait: bool, stderr: TextIO, stdout: TextIO
+) -> int:
     offline = sum(1 for m in machines if not m.is_online)
     stderr.write(headless.estimate_text(len(machines), offline, runtime.engine.settings) + "\n")
     progress = Progress(stderr)
@@ -173,9 +178,11 @@ async def export_cli(runtime, case_id: str, out_dir: Path, *, stdout: TextIO) ->
     if not m["jobs"]:
         stdout.write(f"No job in the journal mentions case {p(case_id)} (matched as a word in the comment).\n")
         return EXIT_FAILED
-    stdout.write(f"Wrote the evidence bundle for case {p(case_id)} to {out_dir}: {m['jobs']} job(s), "
-                 f"{len(m['files'])} file(s), {m['chain']['entries']} hash-chained journal entries "
-                 f"(chain {'intact' if m['chain']['ok'] else 'BROKEN: ' + p(m['chain']['reason'] or '')}).\n")
+    stdout.write(
+        f"Wrote the evidence bundle for case {p(case_id)} to {out_dir}: {m['jobs']} job(s), "
+        f"{len(m['files'])} file(s), {m['chain']['entries']} hash-chained journal entries "
+        f"(chain {'intact' if m['chain']['ok'] else 'BROKEN: ' + p(m['chain']['reason'] or '')}).\n"
+    )
     for problem in m["problems"]:
         stdout.write(f"problem: {p(str(problem))}\n")
     return EXIT_OK if m["chain"]["ok"] and not m["problems"] else EXIT_FAILED

@@ -117,7 +117,9 @@ def build(cls: type, data: Any, loc: list[str]) -> Any:
         if f is None or not f.init:
             raise SettingError(loc + [key], "unknown setting (check its spelling)", "extra")
         sub = f.metadata.get("section")
-        kwargs[key] = build(sub, value, loc + [key]) if sub else _coerce(value, hints[key], loc + [key], dict(f.metadata))
+        kwargs[key] = (
+            build(sub, value, loc + [key]) if sub else _coerce(value, hints[key], loc + [key], dict(f.metadata))
+        )
     return cls(**kwargs)
 
 
@@ -194,8 +196,12 @@ class Settings:
 
 
 def demo_profile() -> Profile:
-    return Profile(name=DEMO_PROFILE, tenant_id="demo.contoso.example", auth="token",
-                   comment_prefix="analyst=demo case=WORKSHOP-1: ")
+    return Profile(
+        name=DEMO_PROFILE,
+        tenant_id="demo.contoso.example",
+        auth="token",
+        comment_prefix="analyst=demo case=WORKSHOP-1: ",
+    )
 
 
 # ---------------------------------------------------------------- loading
@@ -265,8 +271,20 @@ def read_file_model(path: Path) -> tuple[FileModel, str]:
 def _env_overrides() -> dict[str, Any]:
     env = os.environ
     out: dict[str, Any] = {}
-    for key in ("tenant_id", "client_id", "auth", "cloud", "region", "api_url", "scope", "cert_path",
-                "cert_thumbprint", "analyst", "case_id", "comment_prefix"):
+    for key in (
+        "tenant_id",
+        "client_id",
+        "auth",
+        "cloud",
+        "region",
+        "api_url",
+        "scope",
+        "cert_path",
+        "cert_thumbprint",
+        "analyst",
+        "case_id",
+        "comment_prefix",
+    ):
         v = env.get(f"LRTUI_{key.upper()}")
         if v:
             out[key] = v
@@ -300,7 +318,9 @@ def load_settings(
         try:
             profiles[name] = build(Profile, {**raw, "name": name}, [])
         except SettingError as e:
-            raise ConfigError(_format_validation(e, text, path, ["profiles", name]), hint="Nothing was changed on disk.") from None
+            raise ConfigError(
+                _format_validation(e, text, path, ["profiles", name]), hint="Nothing was changed on disk."
+            ) from None
     ui = fm.ui
     if os.environ.get("LRTUI_THEME"):
         ui = dataclasses.replace(ui, theme=os.environ["LRTUI_THEME"])
@@ -313,8 +333,14 @@ def load_settings(
         env["auth"] = auth
 
     if demo or wanted == DEMO_PROFILE:
-        return Settings(ui=ui, profiles=profiles, profile=demo_profile(), demo=True,
-                        demo_reason="--demo was given" if demo else "the demo profile was chosen", config_path=path)
+        return Settings(
+            ui=ui,
+            profiles=profiles,
+            profile=demo_profile(),
+            demo=True,
+            demo_reason="--demo was given" if demo else "the demo profile was chosen",
+            config_path=path,
+        )
     if wanted:
         if wanted not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
@@ -335,8 +361,14 @@ def load_settings(
         if "auth" not in env and not os.environ.get("LRTUI_ACCESS_TOKEN") and not env.get("tenant_id"):
             pass
     else:
-        return Settings(ui=ui, profiles=profiles, profile=demo_profile(), demo=True,
-                        demo_reason=f"no profile is configured ({path} has none)", config_path=path)
+        return Settings(
+            ui=ui,
+            profiles=profiles,
+            profile=demo_profile(),
+            demo=True,
+            demo_reason=f"no profile is configured ({path} has none)",
+            config_path=path,
+        )
 
     data = base.model_dump()
     data.update(env)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import collections
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lrtui import paths
 from lrtui.config import Settings
@@ -36,7 +37,9 @@ class Runtime:
     inventory: Any  # lrtui.engine.inventory.Inventory
     journal: Any  # lrtui.engine.journal.Journal
     data_dir: Path
-    request_log: collections.deque[RequestRecord] = field(default_factory=lambda: collections.deque(maxlen=REQUEST_LOG_SIZE))
+    request_log: collections.deque[RequestRecord] = field(
+        default_factory=lambda: collections.deque(maxlen=REQUEST_LOG_SIZE)
+    )
     simulator: Any = None
     _tmp: Any = None
     _started: bool = False
@@ -66,8 +69,12 @@ def resolve_api_url(settings: Settings) -> str:
     return resolve_base_url(p.cloud, p.region, p.api_url)
 
 
-def build_auth(settings: Settings, *, on_device_code: DeviceCodePrompt | None = None,
-               secret_prompt: Callable[[str], str] | None = None):
+def build_auth(
+    settings: Settings,
+    *,
+    on_device_code: DeviceCodePrompt | None = None,
+    secret_prompt: Callable[[str], str] | None = None,
+):
     """The httpx.Auth for the active profile (msal is imported only by the providers that need it)."""
     from lrtui.api.auth import make_auth
 
@@ -185,4 +192,3 @@ def demo_sim_kwargs() -> dict[str, Any]:
         "machines": int(os.environ.get("LRTUI_DEMO_MACHINES", "500")),
         "time_scale": float(os.environ.get("LRTUI_DEMO_TIME_SCALE", "0.02")),
     }
-

@@ -50,5 +50,7 @@ class ActionsApi(Paging):
         aid = check_action_id(action_id)
         if not comment or not comment.strip():
             raise E.ValidationError("Cancelling an action needs a comment.")
-        resp = await self._send("POST", f"/api/machineactions/{_seg(aid)}/cancel", json_body={"Comment": comment}, retry="connect")
+        resp = await self._send(
+            "POST", f"/api/machineactions/{_seg(aid)}/cancel", json_body={"Comment": comment}, retry="connect"
+        )
         return self._parse(MachineAction, self._json(resp), resp)

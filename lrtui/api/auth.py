@@ -14,19 +14,26 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncGenerator, Callable, Generator
 from pathlib import Path
-from typing import Any, AsyncGenerator, Callable, Generator
+from typing import Any
 
 import httpx
 
 from lrtui.api.clouds import Cloud
 from lrtui.api.errors import ConfigError
-from lrtui.api.providers.app_credentials import ENV_CERT_PASSPHRASE, ENV_SECRET, Certificate, ClientSecret, _pem_thumbprint  # noqa: F401
+from lrtui.api.providers.app_credentials import (  # noqa: F401
+    ENV_CERT_PASSPHRASE,
+    ENV_SECRET,
+    Certificate,
+    ClientSecret,
+    _pem_thumbprint,
+)
 from lrtui.api.providers.azure_cli import AzureCli, _az_expiry  # noqa: F401
 from lrtui.api.providers.base import AccessToken, PromptFn, TokenProvider, _jwt_exp  # noqa: F401
 from lrtui.api.providers.device_code import DeviceCode
 from lrtui.api.providers.managed_identity import ManagedIdentity
-from lrtui.api.providers.msal_base import _AAD_HINTS, _MsalProvider, _msal_error  # noqa: F401
+from lrtui.api.providers.msal_base import _AAD_HINTS, _msal_error, _MsalProvider  # noqa: F401
 from lrtui.api.providers.static_token import ENV_TOKEN, StaticToken  # noqa: F401
 from lrtui.api.token_cache import TokenCacheStore
 
@@ -44,7 +51,7 @@ class BearerAuth(httpx.Auth):
 
     def __init__(
         self,
-        provider: "TokenProvider",
+        provider: TokenProvider,
         *,
         refresh_margin_s: float = REFRESH_MARGIN_S,
         clock: Callable[[], float] = time.time,

@@ -26,7 +26,7 @@ from lrtui.api.results_api import ResultsApi
 from lrtui.api.retry import RetryPolicy
 from lrtui.api.transport import _NOT_SENT, _RECORD_HAS_RETRY_AFTER, RetryKind, _detail, _ep, _has_request  # noqa: F401
 
-__all__ = ["MdeClient", "DownloadResult", "RetryPolicy", "LIBRARY_MAX_BYTES", "MAX_PAGE_SIZE"]
+__all__ = ["LIBRARY_MAX_BYTES", "MAX_PAGE_SIZE", "DownloadResult", "MdeClient", "RetryPolicy"]
 
 
 class MdeClient(MachinesApi, LiveResponseApi, ResultsApi, LibraryApi):

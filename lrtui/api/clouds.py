@@ -122,9 +122,7 @@ def get_cloud(cloud: str | Cloud | None) -> Cloud:
     try:
         return CLOUDS[key]
     except KeyError:
-        raise ConfigError(
-            f"Unknown cloud {cloud!r}.", hint=f"Use one of: {', '.join(CLOUDS)}."
-        ) from None
+        raise ConfigError(f"Unknown cloud {cloud!r}.", hint=f"Use one of: {', '.join(CLOUDS)}.") from None
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -150,7 +148,9 @@ def normalize_base_url(url: str) -> str:
         raw = "https://" + raw
     p = urlsplit(raw)
     if p.scheme not in ("https", "http") or not p.hostname:
-        raise ConfigError(f"{url!r} is not an API URL.", hint="Use https://host, for example https://api.security.microsoft.com.")
+        raise ConfigError(
+            f"{url!r} is not an API URL.", hint="Use https://host, for example https://api.security.microsoft.com."
+        )
     if p.scheme == "http" and not is_loopback_host(p.hostname):
         raise ConfigError(
             f"{url!r} uses plain http; the bearer token would travel unencrypted.",
@@ -164,7 +164,9 @@ def normalize_base_url(url: str) -> str:
     return urlunsplit((p.scheme, p.netloc, path, "", ""))
 
 
-def resolve_base_url(cloud: str | Cloud | None = "commercial", region: str | None = None, api_url: str | None = None) -> str:
+def resolve_base_url(
+    cloud: str | Cloud | None = "commercial", region: str | None = None, api_url: str | None = None
+) -> str:
     """The API base URL: ``api_url`` when given, else the cloud's regional host, else its default."""
     if api_url:
         return normalize_base_url(api_url)
@@ -174,6 +176,8 @@ def resolve_base_url(cloud: str | Cloud | None = "commercial", region: str | Non
         if r in c.regions:
             return c.regions[r]
         if c.regions:
-            raise ConfigError(f"Unknown region {region!r} for the {c.name} cloud.", hint=f"Use one of: {', '.join(c.regions)}.")
+            raise ConfigError(
+                f"Unknown region {region!r} for the {c.name} cloud.", hint=f"Use one of: {', '.join(c.regions)}."
+            )
         raise ConfigError(f"The {c.name} cloud has no regional hosts; remove the region setting.")
     return c.api_base

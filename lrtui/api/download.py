@@ -18,10 +18,11 @@ import os
 import time
 import zlib
 from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Callable, Iterator, Literal
+from typing import Literal
 
 import httpx
 
@@ -67,7 +68,9 @@ def check_download_url(url: str) -> httpx.URL:
     if not host:
         raise E.UnsafeDownload("The result link has no host.")
     if u.userinfo:
-        raise E.UnsafeDownload(f"The result link for {url_origin(str(u.copy_with(userinfo=None)))} carries user credentials; refusing it.")
+        raise E.UnsafeDownload(
+            f"The result link for {url_origin(str(u.copy_with(userinfo=None)))} carries user credentials; refusing it."
+        )
     if u.scheme == "https":
         return u
     if u.scheme == "http" and is_loopback_host(host):
@@ -82,8 +85,9 @@ def check_download_url(url: str) -> httpx.URL:
 class _Sink:
     """Synchronous part of the download: hash, detect, inflate, cap and write. One instance per download."""
 
-    def __init__(self, part: Path, max_received: int | None, max_decompressed: int | None,
-                 *, hash_received: bool = True) -> None:
+    def __init__(
+        self, part: Path, max_received: int | None, max_decompressed: int | None, *, hash_received: bool = True
+    ) -> None:
         self.part = part
         self.hash_received = hash_received  # False: the caller hashes the received bytes in parallel
         self.max_received = max_received
@@ -94,7 +98,7 @@ class _Sink:
         self.written = 0
         self.compression: Compression | None = None
         self._head = b""
-        self._inflater: "zlib._Decompress | None" = None
+        self._inflater: zlib._Decompress | None = None
         self._members = 0
         self._trailer = False  # after a complete gzip member, only zero padding or another member may follow
         self.failed = False
@@ -249,7 +253,7 @@ async def download_to_file(
     max_decompressed: int | None = None,
     chunk: int = 1 << 20,
     record: RecordFn | None = None,
-    offload: "bool | str" = "auto",
+    offload: bool | str = "auto",
 ) -> DownloadResult:
     """Stream ``url`` into ``dest`` (see the module doc). ``client`` must be the auth-less result client.
 
@@ -363,7 +367,9 @@ async def fetch_bytes(
                     raise E.DownloadTooLarge(f"The script result is larger than {limit:,} bytes.")
     except httpx.HTTPError as e:
         call.rec(type(e).__name__)
-        raise E.TransportError(f"Fetching the script result from {url_origin(call.safe)} failed: {type(e).__name__}.") from None
+        raise E.TransportError(
+            f"Fetching the script result from {url_origin(call.safe)} failed: {type(e).__name__}."
+        ) from None
     call.rec(None)
     raw = bytes(buf)
     if raw[:2] != GZIP_MAGIC:
@@ -416,4 +422,3 @@ def _content_length(resp: httpx.Response) -> int | None:
     except ValueError:
         return None
     return n if n is not None and n >= 0 else None
-

@@ -51,5 +51,3 @@ class CommandType(StrEnum):
     PUT_FILE = "PutFile"
     RUN_SCRIPT = "RunScript"
     GET_FILE = "GetFile"
-
-

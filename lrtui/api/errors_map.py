@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from lrtui.api import errors as E

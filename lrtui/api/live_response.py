@@ -20,7 +20,9 @@ class LiveResponseApi(ActionsApi):
         if marker is not None:
             comment = body.get("Comment", body.get("comment", ""))
             if not marker or marker not in str(comment):
-                raise E.ValidationError("The marker must appear in the body's Comment so the submission can be reconciled.")
+                raise E.ValidationError(
+                    "The marker must appear in the body's Comment so the submission can be reconciled."
+                )
         path = f"/api/machines/{_seg(mid)}/runliveresponse"
         try:
             resp = await self._send("POST", path, json_body=body, retry="none", gate=False)
@@ -52,7 +54,11 @@ class LiveResponseApi(ActionsApi):
             for a in actions:
                 if a.requestor_comment and marker in a.requestor_comment:
                     return a
-        extra = f" Listing the device's actions also failed: {last_error.user_message()}" if isinstance(last_error, E.LrtuiError) else ""
+        extra = (
+            f" Listing the device's actions also failed: {last_error.user_message()}"
+            if isinstance(last_error, E.LrtuiError)
+            else ""
+        )
         raise E.SubmissionUncertain(
             f"The live response submission for {machine_id} got no clear answer ({what}) and no action carrying "
             f"its marker is listed yet.{extra}",

@@ -8,7 +8,6 @@ fields are plain strings so an unknown value is kept rather than fatal, and the 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -37,7 +36,6 @@ from lrtui.api.enums import (  # noqa: E402,F401  (re-exported: the enums live w
     HealthStatus,
     RiskScore,
 )
-
 
 # ---------------------------------------------------------------- machines
 
@@ -104,7 +102,22 @@ def os_family(os_platform: str | None) -> str:
         return "windows"
     if p.startswith("mac"):
         return "macos"
-    if p in {"linux", "ubuntu", "redhatenterpriselinux", "centos", "debian", "suse", "sles", "oraclelinux", "fedora", "amazonlinux"} or "linux" in p:
+    if (
+        p
+        in {
+            "linux",
+            "ubuntu",
+            "redhatenterpriselinux",
+            "centos",
+            "debian",
+            "suse",
+            "sles",
+            "oraclelinux",
+            "fedora",
+            "amazonlinux",
+        }
+        or "linux" in p
+    ):
         return "linux"
     return "unknown"
 
@@ -165,7 +178,9 @@ class MachineAction(_Model):
     requestor: str | None = None
     requestor_comment: str | None = None
     request_source: str | None = None
-    external_id: str | None = Field(default=None, validation_alias=AliasChoices("externalId", "externalID", "external_id"))
+    external_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("externalId", "externalID", "external_id")
+    )
     status: str | None = None
     machine_id: str | None = None
     computer_dns_name: str | None = None

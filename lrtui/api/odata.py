@@ -12,8 +12,9 @@ user text cannot be spliced in by accident.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
 
 #: Machine entity fields (mde-api.md 2.1 / 2.2). The documented $filter subset is MACHINE_FILTER_FIELDS.
 MACHINE_FIELDS = frozenset(
@@ -60,7 +61,9 @@ class Clause(str):
 def check_field(name: str, allowed: Iterable[str] | None = None) -> str:
     allowed_set = ALLOWED_FIELDS if allowed is None else frozenset(allowed)
     if not isinstance(name, str) or name not in allowed_set:
-        raise ODataBuildError(f"{name!r} is not a field lrtui may filter on; use one of: {', '.join(sorted(allowed_set))}.")
+        raise ODataBuildError(
+            f"{name!r} is not a field lrtui may filter on; use one of: {', '.join(sorted(allowed_set))}."
+        )
     return name
 
 
@@ -74,7 +77,7 @@ def quote(value: str) -> str:
 def format_datetime(value: datetime | date) -> str:
     """``2024-06-01T00:00:00Z`` (UTC; naive datetimes are taken as UTC; fractions only when non-zero)."""
     if isinstance(value, datetime):
-        dt = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        dt = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         base = dt.strftime("%Y-%m-%dT%H:%M:%S")
         if dt.microsecond:
             base += f".{dt.microsecond:06d}".rstrip("0")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -87,7 +88,7 @@ class Paging(ApiTransport):
                     return
                 seen_first.add(first)
             yield items, resp
-            if remaining is not None and remaining <= 0 or not items:
+            if (remaining is not None and remaining <= 0) or not items:
                 return
             if next_link:
                 url, q = self._check_next_link(next_link), None

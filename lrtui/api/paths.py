@@ -63,8 +63,12 @@ def validate_posix(path: str) -> None:
         raise PathError("The path contains control or bidi characters; type it again without them.")
     if not path.startswith("/"):
         if _DRIVE.match(path) or path.startswith("\\\\"):
-            raise PathError(f"'{path}' is a Windows path, but the device runs Linux or macOS.", hint="Use /path/to/file.")
-        raise PathError(f"'{path}' is not an absolute path.", hint="Start the path with / (for example /var/log/syslog).")
+            raise PathError(
+                f"'{path}' is a Windows path, but the device runs Linux or macOS.", hint="Use /path/to/file."
+            )
+        raise PathError(
+            f"'{path}' is not an absolute path.", hint="Start the path with / (for example /var/log/syslog)."
+        )
     if path.endswith("/"):
         raise PathError("The path names a folder; GetFile collects a file. Add the file name.")
     if len(path.encode()) > POSIX_MAX_PATH:

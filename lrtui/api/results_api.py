@@ -19,7 +19,9 @@ class ResultsApi(ApiTransport):
         aid = check_action_id(action_id)
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
             raise E.ValidationError(f"{index!r} is not a command index (0, 1, 2...).")
-        resp = await self._send("GET", f"/api/machineactions/{_seg(aid)}/GetLiveResponseResultDownloadLink(index={index})")
+        resp = await self._send(
+            "GET", f"/api/machineactions/{_seg(aid)}/GetLiveResponseResultDownloadLink(index={index})"
+        )
         data = self._json(resp)
         link = data.get("value") if isinstance(data, dict) else data if isinstance(data, str) else None
         if not isinstance(link, str) or not link:
@@ -58,7 +60,9 @@ class ResultsApi(ApiTransport):
         try:
             return ScriptResult.model_validate(data)
         except pydantic.ValidationError as e:
-            raise E.UnexpectedResponse(f"The script result has unexpected fields: {e.errors()[0].get('loc')}.") from None
+            raise E.UnexpectedResponse(
+                f"The script result has unexpected fields: {e.errors()[0].get('loc')}."
+            ) from None
 
     def _blob_record(self, method: str, url: str, status: int | None, elapsed_ms: float, error: str | None) -> None:
         self._record(method, url, status, elapsed_ms, error, 1)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Mapping
 
 #: When a 429 carries no usable hint, wait this long (what MDEAutomator does).
 DEFAULT_RETRY_AFTER_S = 60.0
@@ -92,7 +92,7 @@ def parse_retry_after(
                 when = None
             if when is not None:
                 if when.tzinfo is None:
-                    when = when.replace(tzinfo=timezone.utc)
+                    when = when.replace(tzinfo=UTC)
                 ref = time.time() if now is None else now
                 return max(0.0, when.timestamp() - ref)
     if body:
@@ -106,4 +106,4 @@ def parse_retry_after(
 
 def http_date(ts: float) -> str:
     """An IMF-fixdate for ``ts`` (tests, the simulator)."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")

@@ -7,11 +7,12 @@ a command places it at the end of its own group, and a move across groups is ref
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
-from lrtui.api.errors import ValidationError
 from lrtui.api.enums import CommandType
+from lrtui.api.errors import ValidationError
 from lrtui.api.paths import validate_path
 
 #: Group rank of each command type: the order the service demands.
@@ -73,11 +74,13 @@ def check_name(kind: str, name: str) -> None:
         raise SequenceError(f"{kind} name {name!r} has leading or trailing spaces; remove them.")
     if len(name) > MAX_NAME:
         raise SequenceError(f"{kind} name is longer than {MAX_NAME} characters.")
-    if any(c in '/\\' or ord(c) < 32 for c in name):
+    if any(c in "/\\" or ord(c) < 32 for c in name):
         raise SequenceError(f"{kind} name {name!r} must be a library file name, not a path.")
 
 
-def make_command(type_: CommandType | str, value: str, args: str | None = None, *, os_family: str | None = None) -> Command:
+def make_command(
+    type_: CommandType | str, value: str, args: str | None = None, *, os_family: str | None = None
+) -> Command:
     """Build one command, checking its own rules (not its position)."""
     try:
         t = CommandType(type_)
@@ -131,15 +134,15 @@ class Sequence:
 
     # ------------------------------------------------------------ edits (each returns a new Sequence)
 
-    def add(self, cmd: Command) -> "Sequence":
+    def add(self, cmd: Command) -> Sequence:
         pos = insert_position(self.commands, cmd)
         return replace(self, commands=self.commands[:pos] + (cmd,) + self.commands[pos:])
 
-    def remove(self, index: int) -> "Sequence":
+    def remove(self, index: int) -> Sequence:
         self._check_index(index)
         return replace(self, commands=self.commands[:index] + self.commands[index + 1 :])
 
-    def replace_at(self, index: int, cmd: Command) -> "Sequence":
+    def replace_at(self, index: int, cmd: Command) -> Sequence:
         self._check_index(index)
         if cmd.group != self.commands[index].group:
             raise SequenceError(f"Cannot turn a {self.commands[index].type.value} into a {cmd.type.value} in place.")
@@ -147,7 +150,7 @@ class Sequence:
         cmds[index] = cmd
         return replace(self, commands=tuple(cmds))
 
-    def move(self, index: int, delta: int) -> "Sequence":
+    def move(self, index: int, delta: int) -> Sequence:
         """Move a command up (delta<0) or down within its group; across groups is refused with the reason."""
         self._check_index(index)
         target = index + delta
@@ -163,7 +166,7 @@ class Sequence:
         cmds.insert(target, me)
         return replace(self, commands=tuple(cmds))
 
-    def with_comment(self, comment: str) -> "Sequence":
+    def with_comment(self, comment: str) -> Sequence:
         return replace(self, comment=comment)
 
     def _check_index(self, index: int) -> None:
@@ -205,7 +208,7 @@ class Sequence:
         return json.dumps(self.to_body(), indent=indent, ensure_ascii=False)
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> "Sequence":
+    def from_body(cls, body: dict[str, Any]) -> Sequence:
         """Read a body (or a past action's ``commands`` echo) back into a Sequence, keeping the given order."""
         raw = body.get("Commands", body.get("commands"))
         if not isinstance(raw, list):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -74,7 +75,7 @@ class ApiTransport:
         )
         self._blob.headers = httpx.Headers({"User-Agent": user_agent, "Accept-Encoding": "identity"})
         self._base_host = (urlsplit(self.base_url).hostname or "").lower()
-        if auth is not None and hasattr(auth, "on_refused") and getattr(auth, "on_refused") is None:
+        if auth is not None and hasattr(auth, "on_refused") and auth.on_refused is None:
             auth.on_refused = self._auth_refused  # type: ignore[attr-defined]
 
     def _auth_refused(self, request: httpx.Request, response: httpx.Response, elapsed_ms: float) -> None:
@@ -88,7 +89,7 @@ class ApiTransport:
         finally:
             await self._blob.aclose()
 
-    async def __aenter__(self) -> "MdeClient":
+    async def __aenter__(self) -> MdeClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -22,8 +22,8 @@ import math
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Callable
 
 RATE = "rate"  #: the runliveresponse budget
 GENERAL = "general"  #: everything else
@@ -48,7 +48,7 @@ class BudgetSettings:
     reconcile_grace_s: float = 120.0  #: how long a just-POSTed action may stay invisible in the list
 
     @classmethod
-    def from_env(cls, base: "BudgetSettings | None" = None, env: dict[str, str] | None = None) -> "BudgetSettings":
+    def from_env(cls, base: BudgetSettings | None = None, env: dict[str, str] | None = None) -> BudgetSettings:
         """``base`` (the profile's values, or the defaults) overridden by ``LRTUI_RATE_CALLS`` and friends."""
         base = base or cls()
         env = os.environ if env is None else env
@@ -75,7 +75,7 @@ class BudgetSettings:
 class _Window:
     """Timestamps of calls in a rolling window of ``length`` seconds, at most ``limit`` of them."""
 
-    __slots__ = ("limit", "length", "times")
+    __slots__ = ("length", "limit", "times")
 
     def __init__(self, limit: int, length: float) -> None:
         self.limit = limit
@@ -265,17 +265,28 @@ class Budget:
         s = self.settings
         gm, gh = self.general_used(now)
         return BudgetSnapshot(
-            calls_used=self.rate_used(now), calls_limit=s.rate_calls, window_s=s.rate_window_s,
-            next_slot_in_s=self.next_slot_in(now), sessions_used=self.sessions_used, sessions_limit=s.max_sessions,
-            queued=queued, active=active, eta_drain_s=self.drain_estimate(queued, now), general_used_minute=gm,
-            general_limit_minute=s.general_per_minute, general_used_hour=gh, general_limit_hour=s.general_per_hour,
-            backoff_until_s=self.backoff_left(now), paused=paused)
+            calls_used=self.rate_used(now),
+            calls_limit=s.rate_calls,
+            window_s=s.rate_window_s,
+            next_slot_in_s=self.next_slot_in(now),
+            sessions_used=self.sessions_used,
+            sessions_limit=s.max_sessions,
+            queued=queued,
+            active=active,
+            eta_drain_s=self.drain_estimate(queued, now),
+            general_used_minute=gm,
+            general_limit_minute=s.general_per_minute,
+            general_used_hour=gh,
+            general_limit_hour=s.general_per_hour,
+            backoff_until_s=self.backoff_left(now),
+            paused=paused,
+        )
 
     async def changed(self, timeout: float) -> None:
         """Wait until a booking is released (or ``timeout`` seconds pass)."""
         try:
             await asyncio.wait_for(self._changed.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._changed.clear()
 

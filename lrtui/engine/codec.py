@@ -9,6 +9,7 @@ from lrtui.api.models import ScriptResult
 from lrtui.api.sequence import Sequence
 from lrtui.engine.jobs import CommandResult, Job, JobState, Outcome, Priority
 
+
 def canonical(obj: Any) -> str:
     """Stable JSON: sorted keys, no spaces, UTF-8 kept (what the hash chain hashes)."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -48,9 +49,23 @@ def result_from_dict(d: dict[str, Any]) -> CommandResult:
 
 
 _FIELDS = (
-    "id", "batch_id", "machine_id", "machine_name", "os_family", "action_id", "action_status", "command_status",
-    "command_started", "created_at", "submitted_at", "started_at", "finished_at", "error_code", "error_message",
-    "machine_online", "attempts",
+    "id",
+    "batch_id",
+    "machine_id",
+    "machine_name",
+    "os_family",
+    "action_id",
+    "action_status",
+    "command_status",
+    "command_started",
+    "created_at",
+    "submitted_at",
+    "started_at",
+    "finished_at",
+    "error_code",
+    "error_message",
+    "machine_online",
+    "attempts",
 )
 
 

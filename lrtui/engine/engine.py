@@ -11,34 +11,56 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from lrtui.api import errors as E
 from lrtui.api.models import CommandType, LibraryFile, Machine
 from lrtui.api.sequence import Sequence
 from lrtui.engine.budget import GENERAL, Budget, BudgetSettings
-from lrtui.engine.jobs import (
-    BudgetChanged, BudgetSnapshot, EngineNotice, Event, Job, JobChanged, JobState, Outcome, PreflightIssue,
-    Priority, RequestLogged, RequestRecord, WAITING_STATES,
-)
 from lrtui.engine.flow import JobFlow
+from lrtui.engine.jobs import (
+    WAITING_STATES,
+    BudgetChanged,
+    BudgetSnapshot,
+    EngineNotice,
+    Event,
+    Job,
+    JobChanged,
+    JobState,
+    Outcome,
+    PreflightIssue,
+    Priority,
+    RequestLogged,
+    RequestRecord,
+)
 from lrtui.engine.outcomes import error_code, error_text
 from lrtui.engine.poller import Poller
-from lrtui.engine.preflight import preflight as run_preflight, refused_ids
+from lrtui.engine.preflight import preflight as run_preflight
+from lrtui.engine.preflight import refused_ids
 from lrtui.engine.reconcile import marker
 from lrtui.engine.results import ResultCollector, ResultLimits
 from lrtui.engine.scheduler import Dispatcher, JobQueue
 
 log = logging.getLogger(__name__)
-__all__ = ["Engine", "BudgetSettings"]
+__all__ = ["BudgetSettings", "Engine"]
 
 
 class Engine(JobFlow):
-    def __init__(self, client: Any, journal: Any, settings: BudgetSettings | None = None, *, data_dir: Path,
-                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
-                 limits: ResultLimits | None = None, download_concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        client: Any,
+        journal: Any,
+        settings: BudgetSettings | None = None,
+        *,
+        data_dir: Path,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        limits: ResultLimits | None = None,
+        download_concurrency: int = 4,
+    ) -> None:
         self.client = client
         self.journal = journal
         self.settings = settings or BudgetSettings()
@@ -106,7 +128,7 @@ class Engine(JobFlow):
         for cb in list(self._subs):
             try:
                 cb(event)
-            except Exception:  # noqa: BLE001 - a subscriber's bug must not stop the engine
+            except Exception:
                 log.exception("engine subscriber failed")
 
     def _changed_job(self, job: Job, what: str = "state", *, record: bool = True) -> None:
@@ -142,8 +164,10 @@ class Engine(JobFlow):
         for job in await asyncio.to_thread(self.journal.unfinished_jobs):
             # after stop(): the job objects the UI holds are kept, and picked up again where they were
             self._resume_job(self._jobs.get(job.id) or job)
-        self._loops = [asyncio.create_task(self.dispatcher.run(), name="lrtui-dispatch"),
-                       asyncio.create_task(self.poller.run(), name="lrtui-poll")]
+        self._loops = [
+            asyncio.create_task(self.dispatcher.run(), name="lrtui-dispatch"),
+            asyncio.create_task(self.poller.run(), name="lrtui-poll"),
+        ]
 
     async def stop(self) -> None:
         self.poller.stop()
@@ -206,12 +230,14 @@ class Engine(JobFlow):
                 if any(c.value not in names for c in sequence.commands if c.type is not CommandType.GET_FILE):
                     library = await self.library(refresh=True)  # uploaded since we last looked?
             except E.LrtuiError as e:
-                self._notice("warning", f"Could not read the library, so file names were not checked: "
-                                        f"{e.user_message()}")
+                self._notice(
+                    "warning", f"Could not read the library, so file names were not checked: {e.user_message()}"
+                )
         return run_preflight(sequence, machines, library)
 
-    async def submit(self, sequence: Sequence, machines: Iterable[Machine | str], *,
-                     priority: Priority = Priority.BULK) -> list[Job]:
+    async def submit(
+        self, sequence: Sequence, machines: Iterable[Machine | str], *, priority: Priority = Priority.BULK
+    ) -> list[Job]:
         uniq: dict[str, Machine | str] = {}
         for m in machines:
             uniq.setdefault(m if isinstance(m, str) else m.id, m)
@@ -223,11 +249,17 @@ class Engine(JobFlow):
         jobs: list[Job] = []
         for i, m in enumerate(targets):
             mid = m if isinstance(m, str) else m.id
-            job = Job(id=uuid.uuid4().hex, batch_id=batch, machine_id=mid,
-                      machine_name=m if isinstance(m, str) else m.name,
-                      os_family="unknown" if isinstance(m, str) else m.os_family, sequence=sequence,
-                      priority=priority, created_at=now + i * 1e-6,
-                      machine_online=False if isinstance(m, str) else m.is_online)
+            job = Job(
+                id=uuid.uuid4().hex,
+                batch_id=batch,
+                machine_id=mid,
+                machine_name=m if isinstance(m, str) else m.name,
+                os_family="unknown" if isinstance(m, str) else m.os_family,
+                sequence=sequence,
+                priority=priority,
+                created_at=now + i * 1e-6,
+                machine_online=False if isinstance(m, str) else m.is_online,
+            )
             if mid in refused:
                 job.state, job.outcome = JobState.DONE, Outcome.REFUSED
                 job.error_code, job.error_message = "Preflight", refused[mid]
@@ -280,10 +312,25 @@ class Engine(JobFlow):
     async def retry(self, job_id: str) -> Job:
         old = self._jobs[job_id]
         self._retried.add(job_id)
-        new = replace(old, id=uuid.uuid4().hex, state=JobState.QUEUED, outcome=None, action_id=None,
-                      action_status=None, command_status=[], command_started=[], created_at=self.wall(),
-                      submitted_at=None, started_at=None, finished_at=None, queue_position=None, error_code=None,
-                      error_message=None, attempts=0, results=[])
+        new = replace(
+            old,
+            id=uuid.uuid4().hex,
+            state=JobState.QUEUED,
+            outcome=None,
+            action_id=None,
+            action_status=None,
+            command_status=[],
+            command_started=[],
+            created_at=self.wall(),
+            submitted_at=None,
+            started_at=None,
+            finished_at=None,
+            queue_position=None,
+            error_code=None,
+            error_message=None,
+            attempts=0,
+            results=[],
+        )
         new.state = JobState.PAUSED if self.dispatcher.paused else JobState.QUEUED
         self.journal.record_job(new)
         self.journal.record_note("retry", {"of": job_id}, new)
@@ -295,8 +342,11 @@ class Engine(JobFlow):
         return new
 
     async def retry_failed(self, outcome: Outcome) -> list[Job]:
-        olds = [j for j in self._jobs.values() if j.state is JobState.DONE and j.outcome is outcome
-                and j.id not in self._retried]
+        olds = [
+            j
+            for j in self._jobs.values()
+            if j.state is JobState.DONE and j.outcome is outcome and j.id not in self._retried
+        ]
         return [await self.retry(j.id) for j in olds]
 
     def pause(self) -> None:
@@ -317,10 +367,12 @@ class Engine(JobFlow):
     # ------------------------------------------------------------ budgets
 
     def budget_snapshot(self) -> BudgetSnapshot:
-        return self.budget.snapshot(queued=len(self.queue), active=sum(1 for j in self._jobs.values() if j.is_active),
-                                    paused=self.dispatcher.paused)
+        return self.budget.snapshot(
+            queued=len(self.queue),
+            active=sum(1 for j in self._jobs.values() if j.is_active),
+            paused=self.dispatcher.paused,
+        )
 
     def estimate(self, n_jobs: int, n_offline: int = 0) -> float:
         """Seconds until ``n_jobs`` more jobs (after those queued) are all submitted, by the rate budget."""
         return self.budget.drain_estimate(n_jobs + len(self.queue))
-

@@ -20,21 +20,41 @@ import json
 import re
 import shutil
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from lrtui.engine.jobs import Job
 from lrtui.engine.journal import GENESIS, Entry, verify_chain
 from lrtui.engine.safe_names import safe_component
 
-CSV_FIELDS = ["job_id", "batch_id", "machine_id", "machine_name", "action_id", "requestor", "submitted_at", "finished_at",
-              "comment", "command_index", "command", "command_status", "action_status", "outcome", "exit_code",
-              "file", "size", "sha256", "sha256_received", "exported_by"]
+CSV_FIELDS = [
+    "job_id",
+    "batch_id",
+    "machine_id",
+    "machine_name",
+    "action_id",
+    "requestor",
+    "submitted_at",
+    "finished_at",
+    "comment",
+    "command_index",
+    "command",
+    "command_status",
+    "action_status",
+    "outcome",
+    "exit_code",
+    "file",
+    "size",
+    "sha256",
+    "sha256_received",
+    "exported_by",
+]
 
 
 def iso(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat() if ts else ""
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat() if ts else ""
 
 
 def case_jobs(jobs: Iterable[Job], case_id: str) -> list[Job]:
@@ -58,18 +78,30 @@ def _rows(job: Job, files: dict[tuple[str, int], dict[str, Any]], who: str, requ
     for i, c in enumerate(job.sequence.commands):
         r = by_index.get(i)
         f = files.get((job.id, i), {})
-        rows.append({
-            "job_id": job.id, "batch_id": job.batch_id, "machine_id": job.machine_id,
-            "machine_name": job.machine_name, "action_id": job.action_id or "", "requestor": requestor,
-            "submitted_at": iso(job.submitted_at), "finished_at": iso(job.finished_at),
-            "comment": job.sequence.comment, "command_index": i, "command": c.label(),
-            "command_status": (job.command_status[i] if i < len(job.command_status) else None) or "",
-            "action_status": job.action_status or "", "outcome": job.outcome.value if job.outcome else job.state.value,
-            "exit_code": r.script.exit_code if r and r.script else "",
-            "file": f.get("file", ""), "size": r.size if r and r.size is not None else "",
-            "sha256": (r.sha256 if r else None) or "", "sha256_received": (r.sha256_received if r else None) or "",
-            "exported_by": who,
-        })
+        rows.append(
+            {
+                "job_id": job.id,
+                "batch_id": job.batch_id,
+                "machine_id": job.machine_id,
+                "machine_name": job.machine_name,
+                "action_id": job.action_id or "",
+                "requestor": requestor,
+                "submitted_at": iso(job.submitted_at),
+                "finished_at": iso(job.finished_at),
+                "comment": job.sequence.comment,
+                "command_index": i,
+                "command": c.label(),
+                "command_status": (job.command_status[i] if i < len(job.command_status) else None) or "",
+                "action_status": job.action_status or "",
+                "outcome": job.outcome.value if job.outcome else job.state.value,
+                "exit_code": r.script.exit_code if r and r.script else "",
+                "file": f.get("file", ""),
+                "size": r.size if r and r.size is not None else "",
+                "sha256": (r.sha256 if r else None) or "",
+                "sha256_received": (r.sha256_received if r else None) or "",
+                "exported_by": who,
+            }
+        )
     return rows
 
 
@@ -81,8 +113,12 @@ def _copy_files(jobs: list[Job], out: Path) -> tuple[dict[tuple[str, int], dict[
             if not r.file_path:
                 continue
             src = Path(r.file_path)
-            rel = Path("files") / safe_component(job.machine_name, "machine") / safe_component(
-                job.action_id or job.id, "action") / safe_component(src.name)
+            rel = (
+                Path("files")
+                / safe_component(job.machine_name, "machine")
+                / safe_component(job.action_id or job.id, "action")
+                / safe_component(src.name)
+            )
             if not src.exists():
                 problems.append(f"{job.machine_name}: {src.name} is missing from the evidence folder")
                 continue
@@ -102,8 +138,10 @@ def write_bundle(jobs: list[Job], entries: list[Entry], case_id: str, out: Path)
     who = getpass.getuser()
     files, problems = _copy_files(jobs, out)
     ids = {j.id for j in jobs}
-    reduced = [e.to_dict() if e.job_id in ids else {"seq": e.seq, "prev": e.prev, "hash": e.hash, "redacted": True}
-               for e in entries]
+    reduced = [
+        e.to_dict() if e.job_id in ids else {"seq": e.seq, "prev": e.prev, "hash": e.hash, "redacted": True}
+        for e in entries
+    ]
     with open(out / "entries.jsonl", "w", encoding="utf-8") as f:
         for d in reduced:
             f.write(json.dumps(d, sort_keys=True, ensure_ascii=False) + "\n")
@@ -115,10 +153,18 @@ def write_bundle(jobs: list[Job], entries: list[Entry], case_id: str, out: Path)
         w.writerows(rows)
     chain = verify_chain(reduced)
     manifest = {
-        "case": case_id, "exported_by": who, "exported_at": iso(time.time()), "jobs": len(jobs),
-        "records": rows, "files": sorted(files.values(), key=lambda x: x["file"]),
-        "chain": {"entries": len(reduced), "head": entries[-1].hash if entries else GENESIS, "ok": chain.ok,
-                  "reason": chain.reason},
+        "case": case_id,
+        "exported_by": who,
+        "exported_at": iso(time.time()),
+        "jobs": len(jobs),
+        "records": rows,
+        "files": sorted(files.values(), key=lambda x: x["file"]),
+        "chain": {
+            "entries": len(reduced),
+            "head": entries[-1].hash if entries else GENESIS,
+            "ok": chain.ok,
+            "reason": chain.reason,
+        },
         "manifest_csv_sha256": sha256_file(out / "manifest.csv"),
         "entries_sha256": sha256_file(out / "entries.jsonl"),
         "problems": problems,

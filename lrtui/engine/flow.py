@@ -202,8 +202,12 @@ class JobFlow:
             action = await self.client.get_action(action_id)
         except E.NotFound as e:
             self.poller.unfollow(action_id)
-            self._fail(job, Outcome.API_ERROR, error_code(e),
-                       f"The service no longer knows action {action_id}; check the device's actions in the portal.")
+            self._fail(
+                job,
+                Outcome.API_ERROR,
+                error_code(e),
+                f"The service no longer knows action {action_id}; check the device's actions in the portal.",
+            )
             return
         except E.LrtuiError:
             return  # transient: the next check will try again
@@ -224,7 +228,7 @@ class JobFlow:
             await self._collect_results(job, action)
         except asyncio.CancelledError:
             raise
-        except Exception as e:  # noqa: BLE001 - never leave a job stuck in COLLECTING
+        except Exception as e:
             log.exception("collecting results of job %s failed", job.id)
             self._fail(job, Outcome.API_ERROR, type(e).__name__, f"Collecting the results failed: {e}")
 

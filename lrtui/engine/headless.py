@@ -10,8 +10,9 @@ import asyncio
 import json
 import math
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from lrtui.api import errors as E
 from lrtui.api.models import Machine
@@ -23,9 +24,15 @@ from lrtui.engine.outcomes import failure_summary
 Progress = Callable[[str], None] | None
 
 OUTCOME_TEXT = {
-    Outcome.SUCCEEDED: "succeeded", Outcome.SCRIPT_FAILED: "script failed", Outcome.COMMAND_FAILED: "command failed",
-    Outcome.TIMED_OUT: "timed out", Outcome.CANCELLED: "cancelled", Outcome.BLOCKED: "blocked by another session",
-    Outcome.NOT_ALLOWED: "not allowed", Outcome.REFUSED: "refused by pre-flight", Outcome.API_ERROR: "API error",
+    Outcome.SUCCEEDED: "succeeded",
+    Outcome.SCRIPT_FAILED: "script failed",
+    Outcome.COMMAND_FAILED: "command failed",
+    Outcome.TIMED_OUT: "timed out",
+    Outcome.CANCELLED: "cancelled",
+    Outcome.BLOCKED: "blocked by another session",
+    Outcome.NOT_ALLOWED: "not allowed",
+    Outcome.REFUSED: "refused by pre-flight",
+    Outcome.API_ERROR: "API error",
 }
 
 
@@ -39,8 +46,9 @@ def _journal_for(profile: str):
     return Journal(journal_file(profile))
 
 
-def _engine_for(runtime_or_client: Any, out_dir: Path | None, settings: BudgetSettings | None, journal: Any,
-                profile: str):
+def _engine_for(
+    runtime_or_client: Any, out_dir: Path | None, settings: BudgetSettings | None, journal: Any, profile: str
+):
     """(engine, client, owned) from a runtime or a client; ``owned`` means we built the engine."""
     eng = getattr(runtime_or_client, "engine", None)
     if eng is not None:
@@ -77,7 +85,7 @@ async def _drive(engine: Any, jobs: list[Job], progress: Progress, every: float)
             progress(progress_line(engine.budget_snapshot(), jobs))
         try:
             await asyncio.wait_for(engine.wait_idle(), timeout=every)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
     if progress:
         progress(progress_line(engine.budget_snapshot(), jobs))
@@ -87,8 +95,9 @@ def _write_results(jobs: list[Job], out_dir: Path | None) -> None:
     if out_dir is None:
         return
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(json.dumps([job_to_json(j) for j in jobs], indent=2, ensure_ascii=False),
-                                          encoding="utf-8")
+    (out_dir / "results.json").write_text(
+        json.dumps([job_to_json(j) for j in jobs], indent=2, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 async def _finish(engine: Any, owned: bool, jobs: list[Job], out: Path | None) -> None:
@@ -103,10 +112,19 @@ async def _finish(engine: Any, owned: bool, jobs: list[Job], out: Path | None) -
 # ---------------------------------------------------------------- commands
 
 
-async def run_batch(runtime_or_client: Any, sequence: Sequence, machines: Iterable[Machine | str],
-                    out_dir: Path | str | None, progress: Progress = None, *, settings: BudgetSettings | None = None,
-                    journal: Any = None, profile: str = "default", priority: Priority = Priority.BULK,
-                    progress_every: float = 2.0) -> list[Job]:
+async def run_batch(
+    runtime_or_client: Any,
+    sequence: Sequence,
+    machines: Iterable[Machine | str],
+    out_dir: Path | str | None,
+    progress: Progress = None,
+    *,
+    settings: BudgetSettings | None = None,
+    journal: Any = None,
+    profile: str = "default",
+    priority: Priority = Priority.BULK,
+    progress_every: float = 2.0,
+) -> list[Job]:
     """Submit ``sequence`` to every machine, follow all to the end, collect results; returns the jobs."""
     out = Path(out_dir) if out_dir else None
     engine, client, owned = _engine_for(runtime_or_client, out, settings, journal, profile)
@@ -121,9 +139,17 @@ async def run_batch(runtime_or_client: Any, sequence: Sequence, machines: Iterab
     return jobs
 
 
-async def resume(runtime_or_client: Any, out_dir: Path | str | None = None, progress: Progress = None, *,
-                 settings: BudgetSettings | None = None, journal: Any = None, profile: str = "default",
-                 progress_every: float = 2.0, wait: bool = True) -> list[Job]:
+async def resume(
+    runtime_or_client: Any,
+    out_dir: Path | str | None = None,
+    progress: Progress = None,
+    *,
+    settings: BudgetSettings | None = None,
+    journal: Any = None,
+    profile: str = "default",
+    progress_every: float = 2.0,
+    wait: bool = True,
+) -> list[Job]:
     """Pick up every unfinished job of the journal (poll, reconcile, submit, download) and see them through."""
     out = Path(out_dir) if out_dir else None
     engine, _, owned = _engine_for(runtime_or_client, out, settings, journal, profile)
@@ -138,8 +164,9 @@ async def resume(runtime_or_client: Any, out_dir: Path | str | None = None, prog
     return jobs
 
 
-def list_actions_from_journal(journal: Any = None, *, active_only: bool = False, profile: str = "default",
-                              as_json: bool = False) -> list[dict[str, Any]] | str:
+def list_actions_from_journal(
+    journal: Any = None, *, active_only: bool = False, profile: str = "default", as_json: bool = False
+) -> list[dict[str, Any]] | str:
     """The journal's jobs (newest last) as dicts, or a text table when ``as_json`` is False and asked to render."""
     j = journal or _journal_for(profile)
     j.open()
@@ -153,13 +180,21 @@ def list_actions_from_journal(journal: Any = None, *, active_only: bool = False,
 def render_actions(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'ACTION':36}  {'MACHINE':28}  {'STATE':10}  {'OUTCOME':14}  COMMENT"]
     for r in rows:
-        lines.append(f"{(r['action_id'] or '-'):36}  {printable(r['machine_name'])[:28]:28}  {r['state']:10}  "
-                     f"{(r['outcome'] or '-'):14}  {printable(r['comment'] or '')[:60]}")
+        lines.append(
+            f"{(r['action_id'] or '-'):36}  {printable(r['machine_name'])[:28]:28}  {r['state']:10}  "
+            f"{(r['outcome'] or '-'):14}  {printable(r['comment'] or '')[:60]}"
+        )
     return "\n".join(lines)
 
 
-async def fetch_results(runtime_or_client: Any, action_id: str, out_dir: Path | str | None = None, *,
-                        journal: Any = None, profile: str = "default") -> Job:
+async def fetch_results(
+    runtime_or_client: Any,
+    action_id: str,
+    out_dir: Path | str | None = None,
+    *,
+    journal: Any = None,
+    profile: str = "default",
+) -> Job:
     """One action's results. Without ``out_dir``: download what is still missing into the data folder and
     journal it. With ``out_dir``: download every result again into ``out_dir`` (the journalled evidence stays
     where it is; the copy is noted in the journal)."""
@@ -194,11 +229,23 @@ async def fetch_results(runtime_or_client: Any, action_id: str, out_dir: Path | 
 
 
 def _job_from_action(action: Any) -> Job:
-    seq = Sequence.from_body({"commands": [c.model_dump(by_alias=True, mode="json") for c in action.commands],
-                              "Comment": action.requestor_comment or ""})
-    return Job(id=f"action-{action.id}", batch_id="", machine_id=action.machine_id or "",
-               machine_name=action.computer_dns_name or action.machine_id or "", os_family="unknown", sequence=seq,
-               action_id=action.id, action_status=action.status, state=JobState.DONE)
+    seq = Sequence.from_body(
+        {
+            "commands": [c.model_dump(by_alias=True, mode="json") for c in action.commands],
+            "Comment": action.requestor_comment or "",
+        }
+    )
+    return Job(
+        id=f"action-{action.id}",
+        batch_id="",
+        machine_id=action.machine_id or "",
+        machine_name=action.computer_dns_name or action.machine_id or "",
+        os_family="unknown",
+        sequence=seq,
+        action_id=action.id,
+        action_status=action.status,
+        state=JobState.DONE,
+    )
 
 
 async def export_case(case_id: str, out_dir: Path | str, *, journal: Any = None, profile: str = "default"):
@@ -235,7 +282,11 @@ def estimate_text(n: int, n_offline: int, settings: BudgetSettings) -> str:
     # every window lets rate_calls more through; the last wave still needs about a window to run
     seconds = math.ceil(n / settings.rate_calls) * settings.rate_window_s if n else 0.0
     per = settings.rate_calls * 60.0 / settings.rate_window_s
-    rate = f"{per:g} calls a minute" if settings.rate_window_s >= 1 else f"{settings.rate_calls} calls per {settings.rate_window_s:g} s"
+    rate = (
+        f"{per:g} calls a minute"
+        if settings.rate_window_s >= 1
+        else f"{settings.rate_calls} calls per {settings.rate_window_s:g} s"
+    )
     when = "submitted right away" if n <= settings.rate_calls else f"about {fmt_duration(seconds)}"
     text = f"{n} machine{'s' if n != 1 else ''}: {when} at {rate}"
     if n > settings.max_sessions:
@@ -250,8 +301,9 @@ def estimate_text(n: int, n_offline: int, settings: BudgetSettings) -> str:
 def progress_line(snapshot: Any, jobs: list[Job]) -> str:
     counts = summarize(jobs)
     done = sum(1 for j in jobs if j.state is JobState.DONE)
-    running = sum(1 for j in jobs if j.state in (JobState.RUNNING, JobState.PENDING, JobState.SUBMITTING,
-                                                  JobState.COLLECTING))
+    running = sum(
+        1 for j in jobs if j.state in (JobState.RUNNING, JobState.PENDING, JobState.SUBMITTING, JobState.COLLECTING)
+    )
     offline = sum(1 for j in jobs if j.state is JobState.OFFLINE)
     failed = sum(v for k, v in counts.items() if k in {o.value for o in FAILED_OUTCOMES})
     parts = [f"{done}/{len(jobs)} done", f"{running} running", f"{counts.get('queued', 0)} queued"]
@@ -259,8 +311,10 @@ def progress_line(snapshot: Any, jobs: list[Job]) -> str:
         parts.append(f"{offline} offline")
     if failed:
         parts.append(f"{failed} failed")
-    parts.append(f"rate {snapshot.calls_used}/{snapshot.calls_limit}"
-                 + (f" next {snapshot.next_slot_in_s:.0f}s" if snapshot.next_slot_in_s > 0 else ""))
+    parts.append(
+        f"rate {snapshot.calls_used}/{snapshot.calls_limit}"
+        + (f" next {snapshot.next_slot_in_s:.0f}s" if snapshot.next_slot_in_s > 0 else "")
+    )
     parts.append(f"sessions {snapshot.sessions_used}/{snapshot.sessions_limit}")
     if snapshot.backoff_until_s > 0:
         parts.append(f"backing off {snapshot.backoff_until_s:.0f}s")

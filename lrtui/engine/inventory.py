@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from array import array
 import itertools
 import operator
 import re
 import sys
+from array import array
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 from lrtui.api.models import IpAddress, Machine, os_family
 from lrtui.engine.search_index import FREE_VALUE_COLUMNS, SearchIndex, Selection
@@ -72,7 +73,21 @@ SEARCH_FIELDS: dict[str, tuple[str, str]] = {
 }
 #: Columns with few distinct values: a term is matched against the distinct values, then by set membership.
 LOW_CARDINALITY = frozenset({"os", "group", "health", "risk", "exposure", "value", "onboarding", "low"})
-_KEY_COLUMNS = ("all", "low", "name", "tags", "os", "group", "ip", "id", "health", "risk", "exposure", "value", "onboarding")
+_KEY_COLUMNS = (
+    "all",
+    "low",
+    "name",
+    "tags",
+    "os",
+    "group",
+    "ip",
+    "id",
+    "health",
+    "risk",
+    "exposure",
+    "value",
+    "onboarding",
+)
 _ALIASES = {"tags": "tag", "host": "name", "computer": "name", "platform": "os", "rbac": "group"}
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):("[^"]*"?|\S*)|("[^"]*"?|\S+))')
 _CACHE_SIZE = 6
@@ -96,7 +111,7 @@ class Term:
     def mode(self) -> str:
         return SUBSTRING if self.field is None else SEARCH_FIELDS[self.field][1]
 
-    def narrows(self, older: "Term") -> bool:
+    def narrows(self, older: Term) -> bool:
         """True when everything this term matches, ``older`` also matches (so we may filter its result)."""
         if self == older:
             return True
@@ -153,7 +168,11 @@ def _keys_of(row: tuple[Any, ...]) -> dict[str, str]:
     os_key = sys.intern(f"{platform} {os_family(platform)} {g(_F['version']) or ''}".lower())
     tags = "\n".join(g(_TAG_IDX)).lower()
     group = _lower(g(_F["rbac_group_name"]))
-    health, risk, exposure = _lower(g(_F["health_status"])), _lower(g(_F["risk_score"])), _lower(g(_F["exposure_level"]))
+    health, risk, exposure = (
+        _lower(g(_F["health_status"])),
+        _lower(g(_F["risk_score"])),
+        _lower(g(_F["exposure_level"])),
+    )
     ip_key = "\n" + "\n".join(ips).lower() if ips else ""
     return {
         "all": f"{name}\n{tags}" if tags else name,  # free text also matches "ip" and "low" (see _scan_free)
@@ -197,7 +216,7 @@ def _ips_of(packed: str) -> list[tuple[str | None, ...]]:
 class _Store:
     """Column store: ``rows`` (one tuple per machine) plus lowercase search keys per column."""
 
-    __slots__ = ("rows", "names", "keys", "by_id", "_distinct", "index")
+    __slots__ = ("_distinct", "by_id", "index", "keys", "names", "rows")
 
     def __init__(self) -> None:
         self.rows: list[tuple[Any, ...]] = []
@@ -239,7 +258,7 @@ class _Store:
         for name, value in keys.items():
             self.keys[name].append(value)
 
-    def sorted_by_name(self) -> "_Store":
+    def sorted_by_name(self) -> _Store:
         """A copy ordered by name (case-insensitive), then id. Pure: safe to run in a thread."""
         order = sorted(range(len(self.rows)), key=lambda i: (self.keys["name"][i], self.rows[i][0]))
         new = _Store()
@@ -252,7 +271,7 @@ class _Store:
         new.by_id = {row[0]: i for i, row in enumerate(new.rows)}
         return new
 
-    def with_index(self) -> "_Store":
+    def with_index(self) -> _Store:
         """This store with its search index built (pure: safe in a thread; the store must not change after)."""
         self.index = SearchIndex(self.keys, len(self.rows))
         return self
@@ -294,7 +313,7 @@ def _scan(keys: list[str], term: Term, candidates: list[int] | None) -> list[int
     return [i for i in candidates if keys[i].startswith(value)]
 
 
-def _scan_free(store: "_Store", term: Term, candidates: list[int] | None) -> Sequence[int]:
+def _scan_free(store: _Store, term: Term, candidates: list[int] | None) -> Sequence[int]:
     """Free text matches name and tags (``all``); IPs (``ip``) only when the term could be part of one; the
     low-cardinality fields (``low``: OS, health, risk, exposure, group) by their distinct values.
 
@@ -318,7 +337,7 @@ def _scan_free(store: "_Store", term: Term, candidates: list[int] | None) -> Seq
             if ((value in keys[i]) or (ipish and value in ips[i]) or (low[i] in wanted)) != neg]  # fmt: skip
 
 
-def _indices(found: Iterable[int]) -> "array[int]":
+def _indices(found: Iterable[int]) -> array[int]:
     """A compact result (4 bytes an entry, not a list of int objects): full scans can match the whole tenant."""
     return array("i", found)
 
@@ -434,7 +453,9 @@ class Inventory:
     def _build(self, row: tuple[Any, ...]) -> Machine:
         values = dict(zip(FIELDS, row))
         values["ip_addresses"] = [
-            self._ip_template.model_copy(update=dict(zip(("ip_address", "mac_address", "type", "operational_status"), ip)))
+            self._ip_template.model_copy(
+                update=dict(zip(("ip_address", "mac_address", "type", "operational_status"), ip))
+            )
             for ip in _ips_of(row[_IP_IDX])
         ]
         values["machine_tags"] = list(row[_TAG_IDX])

@@ -60,7 +60,7 @@ class CommandResult:
     type: str  #: PutFile / RunScript / GetFile
     status: str | None = None  #: the service's commandStatus (Created/Completed/Failed/...)
     errors: str = ""  #: the service's command errors, as text
-    script: "ScriptResult | None" = None  #: RunScript
+    script: ScriptResult | None = None  #: RunScript
     file_path: str | None = None  #: GetFile: where the (decompressed) file was saved
     size: int | None = None  #: bytes on disk after decompression
     sha256_received: str | None = None  #: hash of the bytes as received (gzip)

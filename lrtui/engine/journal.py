@@ -18,9 +18,10 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from lrtui.engine.codec import canonical, job_from_dict, job_to_dict, result_to_dict
 from lrtui.engine.jobs import CommandResult, Job, JobState
@@ -53,8 +54,15 @@ class Entry:
     hash: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "at": self.at, "kind": self.kind, "job_id": self.job_id, "data": self.data,
-                "prev": self.prev, "hash": self.hash}
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "kind": self.kind,
+            "job_id": self.job_id,
+            "data": self.data,
+            "prev": self.prev,
+            "hash": self.hash,
+        }
 
 
 def entry_hash(prev: str, seq: int, at: float, kind: str, job_id: str | None, data: dict[str, Any]) -> str:
@@ -111,7 +119,7 @@ class Journal:
 
     # ------------------------------------------------------------ lifecycle
 
-    def open(self) -> "Journal":
+    def open(self) -> Journal:
         if self._db is not None:
             return self
         from lrtui.paths import create_private_file
@@ -138,7 +146,7 @@ class Journal:
                 self._db.close()
                 self._db = None
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self.open()
 
     def __exit__(self, *exc) -> None:
@@ -173,8 +181,9 @@ class Journal:
             self._last_seq, self._last_hash = seq, h
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, now: float, seq: int, prev: str, kind: str, job: Job | None,
-                data: dict[str, Any]) -> tuple[int, str]:
+    def _insert(
+        db: sqlite3.Connection, now: float, seq: int, prev: str, kind: str, job: Job | None, data: dict[str, Any]
+    ) -> tuple[int, str]:
         if job is not None:
             d = job_to_dict(job)
             db.execute(
@@ -182,8 +191,17 @@ class Journal:
                 " data) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET action_id=excluded.action_id,"
                 " state=excluded.state, outcome=excluded.outcome, updated_at=excluded.updated_at,"
                 " data=excluded.data",
-                (job.id, job.batch_id, job.machine_id, job.action_id, job.state.value,
-                 job.outcome.value if job.outcome else None, job.created_at, now, canonical(d)),
+                (
+                    job.id,
+                    job.batch_id,
+                    job.machine_id,
+                    job.action_id,
+                    job.state.value,
+                    job.outcome.value if job.outcome else None,
+                    job.created_at,
+                    now,
+                    canonical(d),
+                ),
             )
         seq += 1
         data = json.loads(canonical(data))  # exactly what will be read back
@@ -196,9 +214,16 @@ class Journal:
 
     @staticmethod
     def _job_data(job: Job) -> dict[str, Any]:
-        return {"machine_id": job.machine_id, "machine_name": job.machine_name, "batch_id": job.batch_id,
-                "priority": job.priority.value, "sequence": job.sequence.to_body(), "state": job.state.value,
-                "outcome": job.outcome.value if job.outcome else None, "error": job.error_message}
+        return {
+            "machine_id": job.machine_id,
+            "machine_name": job.machine_name,
+            "batch_id": job.batch_id,
+            "priority": job.priority.value,
+            "sequence": job.sequence.to_body(),
+            "state": job.state.value,
+            "outcome": job.outcome.value if job.outcome else None,
+            "error": job.error_message,
+        }
 
     def record_job(self, job: Job) -> None:
         """A new job (before anything is sent for it)."""
@@ -215,21 +240,38 @@ class Journal:
 
     def record_action(self, job: Job, requestor: str | None = None) -> None:
         """The action id is known (``requestor``: who the service says submitted it)."""
-        self._write("action", job, {"action_id": job.action_id, "status": job.action_status,
-                                    "machine_id": job.machine_id, "requestor": requestor})
+        self._write(
+            "action",
+            job,
+            {
+                "action_id": job.action_id,
+                "status": job.action_status,
+                "machine_id": job.machine_id,
+                "requestor": requestor,
+            },
+        )
 
     def record_state(self, job: Job, what: str = "state") -> None:
         """A status change (service status, command statuses, local state or outcome)."""
-        self._write(what, job, {"state": job.state.value, "action_status": job.action_status,
-                                "command_status": job.command_status,
-                                "outcome": job.outcome.value if job.outcome else None})
+        self._write(
+            what,
+            job,
+            {
+                "state": job.state.value,
+                "action_status": job.action_status,
+                "command_status": job.command_status,
+                "outcome": job.outcome.value if job.outcome else None,
+            },
+        )
 
     def record_result(self, job: Job, result: CommandResult) -> None:
         data = result_to_dict(result)
         if result.script is not None:  # the entry keeps the exit code and hashes, not the whole output
-            data["script"] = {"exit_code": result.script.exit_code,
-                              "stdout_sha256": hashlib.sha256(result.script.script_output.encode()).hexdigest(),
-                              "stderr_sha256": hashlib.sha256(result.script.script_errors.encode()).hexdigest()}
+            data["script"] = {
+                "exit_code": result.script.exit_code,
+                "stdout_sha256": hashlib.sha256(result.script.script_output.encode()).hexdigest(),
+                "stderr_sha256": hashlib.sha256(result.script.script_errors.encode()).hexdigest(),
+            }
         self._write("result", job, data)
 
     def record_error(self, job: Job | None, code: str | None, message: str) -> None:
@@ -260,7 +302,9 @@ class Journal:
 
     def entries(self, job_ids: set[str] | None = None) -> list[Entry]:
         with self._lock:
-            rows = self.db.execute("SELECT seq, at, kind, job_id, data, prev, hash FROM entries ORDER BY seq").fetchall()
+            rows = self.db.execute(
+                "SELECT seq, at, kind, job_id, data, prev, hash FROM entries ORDER BY seq"
+            ).fetchall()
         out = [Entry(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
         return out if job_ids is None else [e for e in out if e.job_id in job_ids]
 

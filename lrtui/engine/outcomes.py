@@ -7,8 +7,9 @@ from lrtui.api.models import ActionStatus, CommandStatus
 from lrtui.engine.jobs import Job, JobState, Outcome
 
 #: service error codes that mean "this device or tenant may not do this"
-NOT_ALLOWED_CODES = frozenset({"DisallowedOperation", "OsPlatformNotSupported", "ClientVersionNotSupported",
-                               "DisabledFeature", "Forbidden"})
+NOT_ALLOWED_CODES = frozenset(
+    {"DisallowedOperation", "OsPlatformNotSupported", "ClientVersionNotSupported", "DisabledFeature", "Forbidden"}
+)
 
 
 def outcome_for_error(exc: BaseException) -> Outcome:

@@ -13,8 +13,9 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from lrtui.api.errors import LrtuiError, NotFound, ODataError, RateLimited
 from lrtui.api.models import MachineAction
@@ -67,9 +68,15 @@ OnAction = Callable[[MachineAction], Awaitable[None] | None]
 
 
 class Poller:
-    def __init__(self, client: Any, budget: Budget, on_action: OnAction, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 on_missing: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        budget: Budget,
+        on_action: OnAction,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_missing: Callable[[str], None] | None = None,
+    ) -> None:
         self.client = client
         self.budget = budget
         self.settings = budget.settings
@@ -182,7 +189,7 @@ class Poller:
     async def _wait(self, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def stop(self) -> None:

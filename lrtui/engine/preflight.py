@@ -7,8 +7,8 @@ submitted: offline devices queue for up to 3 days, a machine not seen for days m
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from lrtui.api.errors import ValidationError
 from lrtui.api.models import CommandType, LibraryFile, Machine
@@ -57,13 +57,17 @@ def os_problem(m: Machine) -> str | None:
     if p == "windows10":
         n = _version_number(m.version)
         if n is not None and n < WIN10_MIN:
-            return (f"{m.name} runs Windows 10 version {m.version}; live response needs version 1709 or later. "
-                    "Update the device first.")
+            return (
+                f"{m.name} runs Windows 10 version {m.version}; live response needs version 1709 or later. "
+                "Update the device first."
+            )
     elif p.startswith("windowsserver"):
         rest = p.removeprefix("windowsserver")
         if rest and not any(rest.startswith(ok) for ok in SERVER_OK):
-            return (f"{m.name} runs {m.os_platform}; live response supports Windows Server 2012 R2, 2016, 2019, "
-                    "2022 and 2025.")
+            return (
+                f"{m.name} runs {m.os_platform}; live response supports Windows Server 2012 R2, 2016, 2019, "
+                "2022 and 2025."
+            )
         if rest.startswith("2012") and not rest.startswith("2012r2"):
             return f"{m.name} runs Windows Server 2012; live response needs 2012 R2 or later."
     elif p.startswith("windows") and p[7:9] in ("7", "8", "8.", "81", "xp", "vi"):
@@ -80,13 +84,14 @@ def _days_since(ts: datetime | None, now: datetime) -> float | None:
     if ts is None:
         return None
     if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=timezone.utc)
+        ts = ts.replace(tzinfo=UTC)
     return (now - ts).total_seconds() / 86400.0
 
 
-def check_machine(seq: Sequence, m: Machine, library: dict[str, LibraryFile] | None,
-                  now: datetime | None = None) -> list[PreflightIssue]:
-    now = now or datetime.now(timezone.utc)
+def check_machine(
+    seq: Sequence, m: Machine, library: dict[str, LibraryFile] | None, now: datetime | None = None
+) -> list[PreflightIssue]:
+    now = now or datetime.now(UTC)
     out: list[PreflightIssue] = []
 
     def err(msg: str) -> None:
@@ -115,19 +120,25 @@ def check_machine(seq: Sequence, m: Machine, library: dict[str, LibraryFile] | N
         if library is not None:
             item = library.get(c.value)
             if item is None:
-                err(f"Command {n} ({c.type.value}): {c.value!r} is not in the live response library. Upload it "
-                    "first (Library pane, or lrtui library upload).")
+                err(
+                    f"Command {n} ({c.type.value}): {c.value!r} is not in the live response library. Upload it "
+                    "first (Library pane, or lrtui library upload)."
+                )
                 continue
             if c.type is CommandType.PUT_FILE:
                 size = library_size(item)
                 limit = PUTFILE_LIMIT.get(fam, PUTFILE_LIMIT_OTHER)
                 if size is not None and size > limit:
-                    err(f"Command {n} (PutFile): {c.value} is {size / MB:.1f} MB; putfile allows "
-                        f"{limit // MB} MB on {'Windows' if fam == 'windows' else 'this OS'}.")
+                    err(
+                        f"Command {n} (PutFile): {c.value} is {size / MB:.1f} MB; putfile allows "
+                        f"{limit // MB} MB on {'Windows' if fam == 'windows' else 'this OS'}."
+                    )
     days = _days_since(m.last_seen, now)
     if not m.is_online:
-        warn(f"{m.name} is {m.health_status or 'not active'}: the action will queue on the service for up to 3 "
-             "days and run when the device connects.")
+        warn(
+            f"{m.name} is {m.health_status or 'not active'}: the action will queue on the service for up to 3 "
+            "days and run when the device connects."
+        )
     if days is not None and days >= STALE_DAYS:
         warn(f"{m.name} was last seen {days:.0f} days ago; it may be gone or re-imaged.")
     return out
@@ -141,8 +152,10 @@ def sequence_problems(seq: Sequence) -> list[str]:
     if not seq.comment.strip():
         out.append("A comment is required: say who runs this and why (for example the case id).")
     elif len(seq.comment) > COMMENT_ROOM:
-        out.append(f"The comment is {len(seq.comment)} characters; the limit is {COMMENT_ROOM} (lrtui adds its "
-                   f"job marker to the service's {MAX_COMMENT}).")
+        out.append(
+            f"The comment is {len(seq.comment)} characters; the limit is {COMMENT_ROOM} (lrtui adds its "
+            f"job marker to the service's {MAX_COMMENT})."
+        )
     problem = order_problem([c.type.value for c in seq.commands])
     if problem:
         out.append(problem)
@@ -155,16 +168,28 @@ def sequence_problems(seq: Sequence) -> list[str]:
     return out
 
 
-def preflight(seq: Sequence, machines: Iterable[Machine | str], library: Iterable[LibraryFile] | None = None, *,
-              now: datetime | None = None) -> list[PreflightIssue]:
+def preflight(
+    seq: Sequence,
+    machines: Iterable[Machine | str],
+    library: Iterable[LibraryFile] | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[PreflightIssue]:
     """Issues for every machine. A plain string in ``machines`` is an id or name that could not be resolved."""
     lib = {f.file_name: f for f in library} if library is not None else None
     out: list[PreflightIssue] = []
     problems = sequence_problems(seq)
     for m in machines:
         if isinstance(m, str):
-            out.append(PreflightIssue(m, m, "error", f"No machine {m!r} is known to the tenant; check the id or "
-                                      "name (machines the account cannot see are not listed)."))
+            out.append(
+                PreflightIssue(
+                    m,
+                    m,
+                    "error",
+                    f"No machine {m!r} is known to the tenant; check the id or "
+                    "name (machines the account cannot see are not listed).",
+                )
+            )
             continue
         for p in problems:
             out.append(PreflightIssue(m.id, m.name, "error", p))

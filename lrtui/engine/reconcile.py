@@ -8,7 +8,8 @@ grace period (a just-created action can be invisible for a while): the POST neve
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from lrtui.api.models import MachineAction
 
@@ -57,14 +58,13 @@ def machine_filter(machine_id: str) -> str:
         from lrtui.api import odata
 
         return odata.and_(odata.eq("machineId", machine_id), odata.eq("type", "LiveResponse"))
-    except Exception:  # noqa: BLE001 - the helper module is optional for this one query
+    except Exception:
         return f"machineId eq {_q(machine_id)} and type eq 'LiveResponse'"
 
 
 async def machine_actions(client: Any, machine_id: str, top: int = 50) -> list[MachineAction]:
     """The machine's recent live response actions, newest first (one general call)."""
-    return await client.list_actions(filter=machine_filter(machine_id), top=top,
-                                     orderby="creationDateTimeUtc desc")
+    return await client.list_actions(filter=machine_filter(machine_id), top=top, orderby="creationDateTimeUtc desc")
 
 
 async def find_job_action(client: Any, machine_id: str, job_id: str) -> MachineAction | None:
@@ -77,7 +77,11 @@ def explain_block(actions: Iterable[MachineAction], machine_name: str) -> str:
     if active:
         a = active[0]
         who = f" by {a.requestor}" if a.requestor else ""
-        return (f"{machine_name} already has live response action {a.id} ({a.status}{who}); wait for it to finish "
-                "or cancel it, then retry.")
-    return (f"{machine_name} is busy but no listed action explains it: most likely a live response session is "
-            "open in the portal (security.microsoft.com device page). Close that session, then retry.")
+        return (
+            f"{machine_name} already has live response action {a.id} ({a.status}{who}); wait for it to finish "
+            "or cancel it, then retry."
+        )
+    return (
+        f"{machine_name} is busy but no listed action explains it: most likely a live response session is "
+        "open in the portal (security.microsoft.com device page). Close that session, then retry."
+    )

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lrtui.api.errors import (
-    ApiCallError, CorruptDownload, DecompressionLimit, DownloadTooLarge, LrtuiError, ResultLinkError, UnsafeDownload,
+    ApiCallError,
+    CorruptDownload,
+    DecompressionLimit,
+    DownloadTooLarge,
+    LrtuiError,
+    ResultLinkError,
+    UnsafeDownload,
 )
 from lrtui.api.models import ActionCommand, CommandStatus, CommandType, MachineAction
 from lrtui.engine.jobs import CommandResult, Job
@@ -68,8 +75,14 @@ def device_path(cmd: ActionCommand, job: Job) -> str:
 
 
 class ResultCollector:
-    def __init__(self, client: Any, evidence_root: Path, *, limits: ResultLimits | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: Any,
+        evidence_root: Path,
+        *,
+        limits: ResultLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self.root = Path(evidence_root)
         self.limits = limits or ResultLimits()
@@ -138,8 +151,9 @@ class ResultCollector:
             if r.type == CommandType.RUN_SCRIPT:
                 r.script = await self.fetch_script(action.id, cmd.index)
             elif r.type == CommandType.GET_FILE:
-                dest = evidence_path(self.root, job.machine_name or job.machine_id, action.id, cmd.index,
-                                     device_path(cmd, job))
+                dest = evidence_path(
+                    self.root, job.machine_name or job.machine_id, action.id, cmd.index, device_path(cmd, job)
+                )
                 res = await self.fetch_file(action.id, cmd.index, dest)
                 r.file_path, r.size = str(res.path), res.size
                 r.sha256, r.sha256_received = res.sha256, res.sha256_received

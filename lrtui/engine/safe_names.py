@@ -65,8 +65,11 @@ def inside(base: Path, candidate: Path) -> bool:
 
 def evidence_path(evidence_root: Path, machine: str, action_id: str, index: int, device_path: str) -> Path:
     """``<root>/<machine>/<action id>/<index>-<safe name>``, refused if it would leave ``root``."""
-    p = evidence_root / safe_component(machine, "machine") / safe_component(action_id, "action") / safe_result_name(
-        index, device_path
+    p = (
+        evidence_root
+        / safe_component(machine, "machine")
+        / safe_component(action_id, "action")
+        / safe_result_name(index, device_path)
     )
     if not inside(evidence_root, p):
         raise ValueError(f"refusing an evidence path outside {evidence_root}")

@@ -11,7 +11,7 @@ import asyncio
 import bisect
 import itertools
 import logging
-from typing import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 from lrtui.engine.budget import Budget, Ticket
 from lrtui.engine.jobs import Job, Priority
@@ -149,7 +149,7 @@ class Dispatcher:
             await self.submit(job, ticket)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the submitter records its own errors; this is the last net
+        except Exception:
             log.exception("submit of job %s crashed", job.id)
 
     async def stop(self) -> None:

@@ -21,8 +21,8 @@ import itertools
 import operator
 import re
 from array import array
+from collections.abc import Iterator, Sequence
 from functools import reduce
-from typing import Iterator, Sequence
 
 _BLOCK = 1024  #: machines per lazily decoded block of a Selection (128 bytes of bitmap)
 _BLOCK_BYTES = _BLOCK // 8
@@ -36,7 +36,7 @@ VALUE_COLUMNS = ("tags", "os", "group", "health", "risk", "exposure", "value", "
 FREE_VALUE_COLUMNS = ("tags", "os", "health", "risk", "exposure", "group")
 
 
-def decode(packed: bytes, base: int = 0) -> "array[int]":
+def decode(packed: bytes, base: int = 0) -> array[int]:
     """Indices of the set bits of ``packed`` (little-endian), plus ``base``; cost grows with the non-zero bytes."""
     out = array("I")
     positions = _POSITIONS
@@ -47,7 +47,7 @@ def decode(packed: bytes, base: int = 0) -> "array[int]":
     return out
 
 
-def pack(indices: "Sequence[int] | Iterator[int]", n: int) -> int:
+def pack(indices: Sequence[int] | Iterator[int], n: int) -> int:
     """The bitmap of ``indices`` (each < ``n``)."""
     ba = bytearray((n + 7) >> 3)
     bit = _BIT
@@ -75,7 +75,7 @@ class _Packer:
         return int.from_bytes(x.to_bytes(self.words * 8, "little")[::8], "little")
 
 
-def _postings(texts: Sequence[str], n: int) -> dict[str, "int | array[int]"]:
+def _postings(texts: Sequence[str], n: int) -> dict[str, int | array[int]]:
     """1-, 2- and 3-character substrings of ``texts`` -> the machines containing them.
 
     Only 3-character windows are collected (over the text padded with two newlines, so that each 1- and
@@ -109,7 +109,7 @@ def _postings(texts: Sequence[str], n: int) -> dict[str, "int | array[int]"]:
     return out
 
 
-def _compact(bits: int, n: int) -> "int | array[int]":
+def _compact(bits: int, n: int) -> int | array[int]:
     """A bitmap when at least 1/32 of the machines are in it, else their indices (4 bytes each)."""
     return bits if bits.bit_count() * 32 >= n else decode(bits.to_bytes((n + 7) >> 3, "little"))
 
@@ -124,7 +124,7 @@ def _value_bitmaps(keys: Sequence[str], n: int) -> dict[str, int]:
 class SearchIndex:
     """Built once per store (``build``: pure, safe in a thread); answers terms as bitmaps."""
 
-    __slots__ = ("n", "all_bits", "values", "names", "ips", "name_keys", "ip_keys", "packer")
+    __slots__ = ("all_bits", "ip_keys", "ips", "n", "name_keys", "names", "packer", "values")
 
     def __init__(self, keys: dict[str, list[str]], n: int) -> None:
         self.n = n
@@ -178,7 +178,7 @@ class SearchIndex:
 class Selection(Sequence[int]):
     """Ascending machine indices: the set bits of a bitmap, decoded by blocks on first read (read-only)."""
 
-    __slots__ = ("_packed", "_n", "_starts", "_blocks", "_len")
+    __slots__ = ("_blocks", "_len", "_n", "_packed", "_starts")
 
     def __init__(self, bits: int, n: int) -> None:
         packed = bits.to_bytes((n + 7) >> 3, "little")
@@ -192,7 +192,7 @@ class Selection(Sequence[int]):
     def __len__(self) -> int:
         return self._len
 
-    def _block(self, b: int) -> "array[int]":
+    def _block(self, b: int) -> array[int]:
         got = self._blocks.get(b)
         if got is None:
             a = b * _BLOCK_BYTES

@@ -9,13 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SimConfig", "FaultSpec", "parse_faults", "Simulator", "TenantState", "make_demo_simulator", "serve",
-           "running_simulator", "ManualClock", "sim_main"]
+__all__ = [
+    "FaultSpec",
+    "ManualClock",
+    "SimConfig",
+    "Simulator",
+    "TenantState",
+    "make_demo_simulator",
+    "parse_faults",
+    "running_simulator",
+    "serve",
+    "sim_main",
+]
 
 _WHERE = {
-    "SimConfig": "config", "FaultSpec": "config", "parse_faults": "config",
-    "Simulator": "simulator", "TenantState": "simulator", "make_demo_simulator": "simulator",
-    "serve": "server", "running_simulator": "testing", "ManualClock": "clock", "sim_main": "cli",
+    "SimConfig": "config",
+    "FaultSpec": "config",
+    "parse_faults": "config",
+    "Simulator": "simulator",
+    "TenantState": "simulator",
+    "make_demo_simulator": "simulator",
+    "serve": "server",
+    "running_simulator": "testing",
+    "ManualClock": "clock",
+    "sim_main": "cli",
 }
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .asgi import serve_asgi
 from .budgets import retry_after_header
 from .multipart import parse_multipart
 from .odata import Schema
@@ -19,15 +21,27 @@ from .routes_actions import ACTION_FIELDS, ACTION_FILTER_FIELDS, GUID_RE, Action
 from .routes_library import LIB_NAME_RE, LibraryRoutes
 from .routes_live_response import LR_PARAM_KEYS, LiveResponseRoutes
 from .routes_machines import MACHINE_FIELDS, MACHINE_FILTER_FIELDS, MachineRoutes
-from .asgi import serve_asgi
 
 if TYPE_CHECKING:
     from .simulator import Simulator
 
-__all__ = ["build_api_app", "JSON_CT", "ERROR_CT", "MACHINE_FILTER_FIELDS", "ACTION_FILTER_FIELDS",
-           # also re-exported from the modules the app was split into
-           "ApiApp", "parse_multipart", "HttpError", "Responder", "MACHINE_FIELDS", "ACTION_FIELDS", "GUID_RE",
-           "LIB_NAME_RE", "LR_PARAM_KEYS"]
+__all__ = [
+    "build_api_app",
+    "JSON_CT",
+    "ERROR_CT",
+    "MACHINE_FILTER_FIELDS",
+    "ACTION_FILTER_FIELDS",
+    # also re-exported from the modules the app was split into
+    "ApiApp",
+    "parse_multipart",
+    "HttpError",
+    "Responder",
+    "MACHINE_FIELDS",
+    "ACTION_FIELDS",
+    "GUID_RE",
+    "LIB_NAME_RE",
+    "LR_PARAM_KEYS",
+]
 
 log = logging.getLogger("lrtui.sim")
 
@@ -35,27 +49,47 @@ log = logging.getLogger("lrtui.sim")
 class ApiApp(MachineRoutes, LiveResponseRoutes, ActionRoutes, LibraryRoutes):
     """Raw ASGI app (Starlette request/response objects, our own routing so 405s carry ``Allow``)."""
 
-    def __init__(self, sim: "Simulator") -> None:
+    def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         c = sim.config
-        self.machine_schema = Schema("microsoft.windowsDefenderATP.api.PublicMachine", MACHINE_FIELDS,
-                                     MACHINE_FILTER_FIELDS, c.strict_filter_fields, getter=lambda r, n: r.wire.get(n))
-        self.action_schema = Schema("microsoft.windowsDefenderATP.api.PublicMachineAction", ACTION_FIELDS,
-                                    ACTION_FILTER_FIELDS, c.strict_filter_fields)
+        self.machine_schema = Schema(
+            "microsoft.windowsDefenderATP.api.PublicMachine",
+            MACHINE_FIELDS,
+            MACHINE_FILTER_FIELDS,
+            c.strict_filter_fields,
+            getter=lambda r, n: r.wire.get(n),
+        )
+        self.action_schema = Schema(
+            "microsoft.windowsDefenderATP.api.PublicMachineAction",
+            ACTION_FIELDS,
+            ACTION_FILTER_FIELDS,
+            c.strict_filter_fields,
+        )
         H = Callable[..., Awaitable[Response]]
         self.routes: list[tuple[str, re.Pattern[str], dict[str, H]]] = [
             ("machines", re.compile(r"^machines$", re.I), {"GET": self.list_machines}),
             ("machines/$count", re.compile(r"^machines/\$count$", re.I), {"GET": self.count_machines}),
             ("findbyip", re.compile(r"^machines/findbyip\((.*)\)$", re.I), {"GET": self.find_by_ip}),
             ("findbytag", re.compile(r"^machines/findbytag$", re.I), {"GET": self.find_by_tag}),
-            ("runliveresponse", re.compile(r"^machines/([^/]+)/runliveresponse$", re.I), {"POST": self.run_live_response}),
+            (
+                "runliveresponse",
+                re.compile(r"^machines/([^/]+)/runliveresponse$", re.I),
+                {"POST": self.run_live_response},
+            ),
             ("machine", re.compile(r"^machines/([^/]+)$", re.I), {"GET": self.get_machine}),
             ("machineactions", re.compile(r"^machineactions$", re.I), {"GET": self.list_actions}),
             ("cancel", re.compile(r"^machineactions/([^/]+)/cancel$", re.I), {"POST": self.cancel_action}),
-            ("resultlink", re.compile(r"^machineactions/([^/]+)/GetLiveResponseResultDownloadLink\(([^)]*)\)$", re.I),
-             {"GET": self.result_link}),
+            (
+                "resultlink",
+                re.compile(r"^machineactions/([^/]+)/GetLiveResponseResultDownloadLink\(([^)]*)\)$", re.I),
+                {"GET": self.result_link},
+            ),
             ("machineaction", re.compile(r"^machineactions/([^/]+)$", re.I), {"GET": self.get_action}),
-            ("libraryfiles", re.compile(r"^libraryfiles$", re.I), {"GET": self.list_library, "POST": self.upload_library}),
+            (
+                "libraryfiles",
+                re.compile(r"^libraryfiles$", re.I),
+                {"GET": self.list_library, "POST": self.upload_library},
+            ),
             ("libraryfile", re.compile(r"^libraryfiles/([^/]+)$", re.I), {"DELETE": self.delete_library}),
         ]
 
@@ -113,10 +147,13 @@ class ApiApp(MachineRoutes, LiveResponseRoutes, ActionRoutes, LibraryRoutes):
                 wait = sim.lr_window.retry_after(now)
                 if wait is not None:
                     sim.state.throttled_by_reason["lr_rate"] += 1
-                    raise HttpError(429, "TooManyRequests",
-                                    f"Rate limit is exceeded: at most {sim.config.rate_calls} live response requests per "
-                                    f"{sim.lr_window.window_s:g} seconds. You can send requests again in {retry_after_header(wait)} seconds.",
-                                    self.retry_headers(wait, now))
+                    raise HttpError(
+                        429,
+                        "TooManyRequests",
+                        f"Rate limit is exceeded: at most {sim.config.rate_calls} live response requests per "
+                        f"{sim.lr_window.window_s:g} seconds. You can send requests again in {retry_after_header(wait)} seconds.",
+                        self.retry_headers(wait, now),
+                    )
                 sim.lr_window.record(now)
             else:
                 wm, wh = sim.general_windows(name)
@@ -124,9 +161,12 @@ class ApiApp(MachineRoutes, LiveResponseRoutes, ActionRoutes, LibraryRoutes):
                 if wait_m is not None or wait_h is not None:
                     wait = max(w for w in (wait_m, wait_h) if w is not None)
                     sim.state.throttled_by_reason["general_hour" if wait_h is not None else "general_minute"] += 1
-                    raise HttpError(429, "TooManyRequests",
-                                    f"Rate limit is exceeded. You can send requests again in {retry_after_header(wait)} seconds.",
-                                    self.retry_headers(wait, now))
+                    raise HttpError(
+                        429,
+                        "TooManyRequests",
+                        f"Rate limit is exceeded. You can send requests again in {retry_after_header(wait)} seconds.",
+                        self.retry_headers(wait, now),
+                    )
                 wm.record(now)
                 wh.record(now)
             return await handler(request, now, body, *groups)
@@ -138,18 +178,26 @@ class ApiApp(MachineRoutes, LiveResponseRoutes, ActionRoutes, LibraryRoutes):
         token = token.strip()
         hdr = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         if scheme.lower() != "bearer" or not token:
-            raise HttpError(401, "Unauthorized", "Authorization has been denied for this request: no bearer token.", hdr)
+            raise HttpError(
+                401, "Unauthorized", "Authorization has been denied for this request: no bearer token.", hdr
+            )
         if sim.config.require_token is not None and token != sim.config.require_token:
-            raise HttpError(401, "Unauthorized", "Authorization has been denied for this request: the token is invalid.", hdr)
+            raise HttpError(
+                401, "Unauthorized", "Authorization has been denied for this request: the token is invalid.", hdr
+            )
         ttl = sim.config.token_ttl_s
         if ttl is not None:
             with sim.lock:
                 now = sim.now()
                 first = sim.state.tokens_seen.setdefault(token, now)
             if now - first >= ttl:
-                raise HttpError(401, "Unauthorized", "Authorization has been denied for this request: the token has expired.",
-                                {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="The token is expired"'})
+                raise HttpError(
+                    401,
+                    "Unauthorized",
+                    "Authorization has been denied for this request: the token has expired.",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="The token is expired"'},
+                )
 
 
-def build_api_app(sim: "Simulator") -> ApiApp:
+def build_api_app(sim: Simulator) -> ApiApp:
     return ApiApp(sim)

@@ -14,16 +14,17 @@ import json
 import logging
 import re
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from lrtui.api.models import CommandStatus, CommandType
 
+from .asgi import serve_asgi
 from .clock import iso7, parse_iso
 from .library import bench_stream, file_bytes, gzip_stream
-from .asgi import serve_asgi
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -37,14 +38,19 @@ _CACHE_MAX = 96 * 1024 * 1024
 
 def _xml_error(code: str, message: str, status: int, detail: str | None = None, rid: str = "") -> Response:
     extra = f"<AuthenticationErrorDetail>{detail}</AuthenticationErrorDetail>" if detail else ""
-    body = (f'\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code><Message>{message}\n'
-            f"RequestId:{rid}\nTime:</Message>{extra}</Error>").encode("utf-8")
-    return Response(body, status_code=status, headers={"content-type": "application/xml", "x-ms-error-code": code,
-                                                       "x-ms-request-id": rid})
+    body = (
+        f'\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code><Message>{message}\n'
+        f"RequestId:{rid}\nTime:</Message>{extra}</Error>"
+    ).encode()
+    return Response(
+        body,
+        status_code=status,
+        headers={"content-type": "application/xml", "x-ms-error-code": code, "x-ms-request-id": rid},
+    )
 
 
 class BlobApp:
-    def __init__(self, sim: "Simulator") -> None:
+    def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cache_size = 0
@@ -66,32 +72,51 @@ class BlobApp:
             with sim.lock:
                 sim.state.auth_leaks += 1
                 sim.state.auth_leak_paths.append(request.url.path)
-            log.warning("CLIENT BUG: a request to the blob origin carried an Authorization header (%s). "
-                        "Result links are SAS URLs: never send the bearer token to them.", request.url.path)
+            log.warning(
+                "CLIENT BUG: a request to the blob origin carried an Authorization header (%s). "
+                "Result links are SAS URLs: never send the bearer token to them.",
+                request.url.path,
+            )
         m = _PATH.match(request.url.path)
         q = request.query_params
         if not m:
             return self._refuse("ResourceNotFound", "The specified resource does not exist.", 404)
         se, sig = q.get("se"), q.get("sig")
         if not se or not sig or q.get("sp") != "r" or q.get("sr") != "b":
-            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
-                                "Authorization header is formed correctly including the signature.", 403,
-                                "Signature fields not well formed.")
+            return self._refuse(
+                "AuthenticationFailed",
+                "Server failed to authenticate the request. Make sure the value of "
+                "Authorization header is formed correctly including the signature.",
+                403,
+                "Signature fields not well formed.",
+            )
         expected = sim.sign(request.url.path, se)
         if not hmac.compare_digest(expected, sig):
-            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
-                                "Authorization header is formed correctly including the signature.", 403,
-                                "Signature did not match.")
+            return self._refuse(
+                "AuthenticationFailed",
+                "Server failed to authenticate the request. Make sure the value of "
+                "Authorization header is formed correctly including the signature.",
+                403,
+                "Signature did not match.",
+            )
         try:
             expiry = parse_iso(se)
         except ValueError:
-            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request.", 403,
-                                f"Signed expiry time [{se}] is not valid.")
+            return self._refuse(
+                "AuthenticationFailed",
+                "Server failed to authenticate the request.",
+                403,
+                f"Signed expiry time [{se}] is not valid.",
+            )
         now = sim.now()
         if now > expiry:
-            return self._refuse("AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
-                                "Authorization header is formed correctly including the signature.", 403,
-                                f"Signed expiry time [{se}] must be after current time [{(iso7(now) or '')[:19]}Z]")
+            return self._refuse(
+                "AuthenticationFailed",
+                "Server failed to authenticate the request. Make sure the value of "
+                "Authorization header is formed correctly including the signature.",
+                403,
+                f"Signed expiry time [{se}] must be after current time [{(iso7(now) or '')[:19]}Z]",
+            )
         name = m.group(2)
         with sim.lock:
             ref = sim.state.blobs.get(name)
@@ -101,9 +126,14 @@ class BlobApp:
                 c = None
         if c is None:
             return self._refuse("BlobNotFound", "The specified blob does not exist.", 404)
-        headers = {"x-ms-blob-type": "BlockBlob", "x-ms-version": "2020-08-04", "Accept-Ranges": "bytes",
-                   "ETag": f'"0x8DC{name[:12].upper()}"', "Last-Modified": _http_date(c.end or now),
-                   "content-type": "application/octet-stream"}
+        headers = {
+            "x-ms-blob-type": "BlockBlob",
+            "x-ms-version": "2020-08-04",
+            "Accept-Ranges": "bytes",
+            "ETag": f'"0x8DC{name[:12].upper()}"',
+            "Last-Modified": _http_date(c.end or now),
+            "content-type": "application/octet-stream",
+        }
         if c.type == CommandType.GET_FILE and c.recipe is not None and c.recipe.kind == "bench":
             length, chunks = bench_stream(c.recipe)
             return self._ranged(request, length, None, chunks, headers)
@@ -117,8 +147,15 @@ class BlobApp:
             return data
         if c.type == CommandType.RUN_SCRIPT and c.plan is not None:
             out, err = c.plan.render()
-            data = json.dumps({"script_name": c.plan.script_name, "exit_code": c.plan.exit_code,
-                               "script_output": out, "script_errors": err}, ensure_ascii=False).encode("utf-8")
+            data = json.dumps(
+                {
+                    "script_name": c.plan.script_name,
+                    "exit_code": c.plan.exit_code,
+                    "script_output": out,
+                    "script_errors": err,
+                },
+                ensure_ascii=False,
+            ).encode("utf-8")
         elif c.type == CommandType.GET_FILE and c.recipe is not None:
             data = gzip_stream(file_bytes(c.recipe, a.machine))
         else:
@@ -131,8 +168,14 @@ class BlobApp:
                 self._cache_size -= len(old)
         return data
 
-    def _ranged(self, request: Request, length: int, data: bytes | None, chunks: Callable[[], Iterator[bytes]] | None,
-                headers: dict[str, str]) -> Response:
+    def _ranged(
+        self,
+        request: Request,
+        length: int,
+        data: bytes | None,
+        chunks: Callable[[], Iterator[bytes]] | None,
+        headers: dict[str, str],
+    ) -> Response:
         start, end = 0, length - 1
         status = 200
         rng = request.headers.get("range")
@@ -156,7 +199,7 @@ class BlobApp:
         if request.method == "HEAD":
             return Response(b"", status_code=status, headers=headers)
         if data is not None:
-            return Response(data[start:end + 1], status_code=status, headers=headers)
+            return Response(data[start : end + 1], status_code=status, headers=headers)
         assert chunks is not None
 
         async def body():
@@ -168,10 +211,10 @@ class BlobApp:
                     continue
                 if lo > end:
                     break
-                piece = chunk[max(0, start - lo): min(len(chunk), end + 1 - lo)]
+                piece = chunk[max(0, start - lo) : min(len(chunk), end + 1 - lo)]
                 # hand out 256 KiB at a time so slow readers keep memory flat
                 for k in range(0, len(piece), 262144):
-                    yield piece[k:k + 262144]
+                    yield piece[k : k + 262144]
 
         return StreamingResponse(body(), status_code=status, headers=headers)
 
@@ -182,7 +225,5 @@ def _http_date(t: float) -> str:
     return email.utils.formatdate(t, usegmt=True)
 
 
-def build_blob_app(sim: "Simulator") -> BlobApp:
+def build_blob_app(sim: Simulator) -> BlobApp:
     return BlobApp(sim)
-
-

@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-__all__ = ["sim_main", "build_parser"]
+__all__ = ["build_parser", "sim_main"]
 
 
 def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
@@ -29,11 +29,22 @@ def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
     p.add_argument("--require-token", default=None, metavar="VALUE", help="accept only this bearer token")
     p.add_argument("--token-ttl", type=float, default=None, metavar="S", help="tokens expire S seconds after first use")
     p.add_argument("--quirk-empty-commands", action="store_true", help="empty 'commands' in the POST answer")
-    p.add_argument("--quirk-fresh-404", type=float, default=0.0, metavar="S", help="GET of a new action is 404 for S seconds")
-    p.add_argument("--quirk-portal-session", action="append", default=[], metavar="MACHINE",
-                   help="a hidden portal session blocks this machine (id or name); repeatable")
-    p.add_argument("--retry-after", choices=["seconds", "http-date", "missing"], default="seconds",
-                   help="how 429 answers carry Retry-After (default seconds)")
+    p.add_argument(
+        "--quirk-fresh-404", type=float, default=0.0, metavar="S", help="GET of a new action is 404 for S seconds"
+    )
+    p.add_argument(
+        "--quirk-portal-session",
+        action="append",
+        default=[],
+        metavar="MACHINE",
+        help="a hidden portal session blocks this machine (id or name); repeatable",
+    )
+    p.add_argument(
+        "--retry-after",
+        choices=["seconds", "http-date", "missing"],
+        default="seconds",
+        help="how 429 answers carry Retry-After (default seconds)",
+    )
     p.add_argument("--lenient-case", action="store_true", help="accept wrong-case body keys")
     p.add_argument("--log-level", default="warning")
     return p
@@ -46,17 +57,31 @@ def sim_main(argv: list[str] | None = None) -> int:
     from .server import SimServer
     from .simulator import Simulator
 
-    logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         faults = parse_faults(args.faults)
-        cfg = SimConfig(seed=args.seed, machines=args.machines, time_scale=args.time_scale, rate_calls=args.rate_calls,
-                        rate_window_s=args.rate_window, scale_rate_window=args.scale_rate_window,
-                        max_sessions=args.max_sessions, general_per_minute=args.general_per_minute,
-                        general_per_hour=args.general_per_hour, faults=faults, require_token=args.require_token,
-                        token_ttl_s=args.token_ttl, quirk_empty_commands=args.quirk_empty_commands,
-                        quirk_fresh_404_s=args.quirk_fresh_404, quirk_portal_session=args.quirk_portal_session,
-                        lenient_case=args.lenient_case, retry_after_style=args.retry_after)
+        cfg = SimConfig(
+            seed=args.seed,
+            machines=args.machines,
+            time_scale=args.time_scale,
+            rate_calls=args.rate_calls,
+            rate_window_s=args.rate_window,
+            scale_rate_window=args.scale_rate_window,
+            max_sessions=args.max_sessions,
+            general_per_minute=args.general_per_minute,
+            general_per_hour=args.general_per_hour,
+            faults=faults,
+            require_token=args.require_token,
+            token_ttl_s=args.token_ttl,
+            quirk_empty_commands=args.quirk_empty_commands,
+            quirk_fresh_404_s=args.quirk_fresh_404,
+            quirk_portal_session=args.quirk_portal_session,
+            lenient_case=args.lenient_case,
+            retry_after_style=args.retry_after,
+        )
         sim = Simulator(cfg)
     except ValueError as e:
         print(f"lrtui sim: {e}", file=sys.stderr)
@@ -66,9 +91,15 @@ def sim_main(argv: list[str] | None = None) -> int:
     def ready(api: str, blob: str) -> None:
         print(f"api {api}", flush=True)
         print(f"blob {blob}", flush=True)
-        tok = f"bearer token: {args.require_token!r} required" if args.require_token else "bearer token: any (e.g. demo-token)"
-        print(f"tenant: {len(sim.state.machines)} machines, seed {args.seed}, time scale {args.time_scale:g}; {tok}",
-              flush=True)
+        tok = (
+            f"bearer token: {args.require_token!r} required"
+            if args.require_token
+            else "bearer token: any (e.g. demo-token)"
+        )
+        print(
+            f"tenant: {len(sim.state.machines)} machines, seed {args.seed}, time scale {args.time_scale:g}; {tok}",
+            flush=True,
+        )
         if cfg.faults:
             print(f"faults: {cfg.faults}", flush=True)
         print("ready", flush=True)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
-__all__ = ["ManualClock", "SimClock", "iso7", "parse_iso", "EPOCH"]
+__all__ = ["EPOCH", "ManualClock", "SimClock", "iso7", "parse_iso"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ManualClock:
@@ -40,7 +41,7 @@ class ManualClock:
 def _to_epoch(t: Any) -> float:
     if isinstance(t, datetime):
         if t.tzinfo is None:
-            t = t.replace(tzinfo=timezone.utc)
+            t = t.replace(tzinfo=UTC)
         return t.timestamp()
     return float(t)
 
@@ -89,5 +90,5 @@ def parse_iso(text: str) -> float:
         s = date + "T00:00:00" + tz
     dt = datetime.fromisoformat(s)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()

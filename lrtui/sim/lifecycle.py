@@ -20,7 +20,7 @@ from .tenant import NEVER, MachineRec
 if TYPE_CHECKING:
     from .simulator import Simulator
 
-__all__ = ["SimAction", "SimCommand", "HRESULT_FILE_NOT_FOUND", "HRESULT_TIMEOUT"]
+__all__ = ["HRESULT_FILE_NOT_FOUND", "HRESULT_TIMEOUT", "SimAction", "SimCommand"]
 
 HRESULT_FILE_NOT_FOUND = -2147024894  # 0x80070002
 HRESULT_TIMEOUT = -2147023436  # 0x800705B4
@@ -64,9 +64,21 @@ class SimCommand:
 
 
 class SimAction:
-    def __init__(self, sim: "Simulator", action_id: str, machine: MachineRec, comment: str | None,
-                 commands: list[SimCommand], created: float, *, requestor: str, type: str = "LiveResponse",
-                 request_source: str = "PublicApi", pickup_delay: float = 0.0, external_id: str | None = None) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        action_id: str,
+        machine: MachineRec,
+        comment: str | None,
+        commands: list[SimCommand],
+        created: float,
+        *,
+        requestor: str,
+        type: str = "LiveResponse",
+        request_source: str = "PublicApi",
+        pickup_delay: float = 0.0,
+        external_id: str | None = None,
+    ) -> None:
         self.sim = sim
         self.id = action_id
         self.machine = machine
@@ -95,7 +107,12 @@ class SimAction:
 
     @property
     def is_final(self) -> bool:
-        return self.status in (ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.TIMEOUT, ActionStatus.CANCELLED)
+        return self.status in (
+            ActionStatus.SUCCEEDED,
+            ActionStatus.FAILED,
+            ActionStatus.TIMEOUT,
+            ActionStatus.CANCELLED,
+        )
 
     @property
     def is_active(self) -> bool:
@@ -212,7 +229,7 @@ class SimAction:
             else:
                 when = iso7(t)[:19].replace("-", "").replace("T", "").replace(":", "")  # type: ignore[index]
                 c.plan = plan_script(item, m, c.param("Args"), f"{sim.config.seed}|{self.id}|{c.index}", when)
-                c.duration = scaled(min(c.plan.duration_s, 10 ** 8))
+                c.duration = scaled(min(c.plan.duration_s, 10**8))
                 if c.plan.hang:
                     c.duration = NEVER
                 c.failure = c.plan.fail

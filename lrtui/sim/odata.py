@@ -18,6 +18,15 @@ from .odata_parser import compile_filter
 from .odata_query import QueryOptions, QueryResult, make_skiptoken, parse_query_options, run_query, select_fields
 from .odata_schema import ODataError, Schema
 
-__all__ = ["ODataError", "Schema", "compile_filter", "QueryOptions", "parse_query_options", "run_query",
-           # also re-exported (imported from here by the API app)
-           "QueryResult", "make_skiptoken", "select_fields"]
+__all__ = [
+    "ODataError",
+    "Schema",
+    "compile_filter",
+    "QueryOptions",
+    "parse_query_options",
+    "run_query",
+    # also re-exported (imported from here by the API app)
+    "QueryResult",
+    "make_skiptoken",
+    "select_fields",
+]

@@ -3,7 +3,8 @@ Expressions compile to closures; the terms they combine come from :mod:`.odata_t
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .clock import parse_iso
 from .odata_lexer import _CMP, _tokenize
@@ -12,8 +13,14 @@ from .odata_terms import Node, TermParser
 
 __all__ = ["compile_filter"]
 
-_OPNAME = {"eq": "Equal", "ne": "NotEqual", "gt": "GreaterThan", "ge": "GreaterThanOrEqual",
-           "lt": "LessThan", "le": "LessThanOrEqual"}
+_OPNAME = {
+    "eq": "Equal",
+    "ne": "NotEqual",
+    "gt": "GreaterThan",
+    "ge": "GreaterThanOrEqual",
+    "lt": "LessThan",
+    "le": "LessThanOrEqual",
+}
 
 
 def _coerce_dt(value: Any) -> Any:
@@ -41,7 +48,9 @@ class _Parser(TermParser):
         if self.peek().kind != "end":
             raise self.error_here("expected 'and', 'or' or end of expression")
         if typ not in ("bool", "any", "null"):
-            raise ODataError(f"The $filter expression must evaluate to a single boolean value, not {_EDM.get(typ, typ)}.")
+            raise ODataError(
+                f"The $filter expression must evaluate to a single boolean value, not {_EDM.get(typ, typ)}."
+            )
         return lambda e: fn(e, {}) is True
 
     def parse_or(self) -> Node:
@@ -72,7 +81,7 @@ class _Parser(TermParser):
             inner = self.parse_not()
             self._need_bool(inner, "not")
             f = inner[0]
-            return (lambda e, env: not (f(e, env) is True), "bool")
+            return (lambda e, env: f(e, env) is not True, "bool")
         return self.parse_cmp()
 
     def parse_cmp(self) -> Node:

@@ -11,7 +11,7 @@ from typing import Any
 from .odata_parser import compile_filter
 from .odata_schema import ODataError, Schema
 
-__all__ = ["QueryOptions", "parse_query_options", "QueryResult", "run_query", "make_skiptoken", "select_fields"]
+__all__ = ["QueryOptions", "QueryResult", "make_skiptoken", "parse_query_options", "run_query", "select_fields"]
 
 _ALLOWED = {"$filter", "$top", "$skip", "$orderby", "$select", "$count", "$skiptoken"}
 
@@ -34,8 +34,10 @@ def _int_opt(name: str, value: str) -> int:
     except ValueError:
         v = -1
     if v < 0:
-        raise ODataError(f"Invalid value '{value}' for {name} query option found. "
-                         f"The {name} query option requires a non-negative integer value.")
+        raise ODataError(
+            f"Invalid value '{value}' for {name} query option found. "
+            f"The {name} query option requires a non-negative integer value."
+        )
     return v
 
 
@@ -49,8 +51,10 @@ def parse_query_options(params: list[tuple[str, str]], schema: Schema, *, max_to
             continue
         kl = k.lower()
         if kl not in _ALLOWED:
-            raise ODataError(f"The query specified in the URI is not valid. Query option '{k[1:].capitalize()}' is not allowed. "
-                             "To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.")
+            raise ODataError(
+                f"The query specified in the URI is not valid. Query option '{k[1:].capitalize()}' is not allowed. "
+                "To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings."
+            )
         if kl in seen:
             raise ODataError(f"Query option '{k}' was specified more than once, but it must be specified at most once.")
         seen[kl] = v
@@ -69,8 +73,10 @@ def parse_query_options(params: list[tuple[str, str]], schema: Schema, *, max_to
     if "$top" in seen:
         opts.top = _int_opt("$top", seen["$top"])
         if opts.top > max_top:
-            raise ODataError(f"The limit of '{max_top}' for Top query has been exceeded. "
-                             f"The value from the incoming request is '{opts.top}'.")
+            raise ODataError(
+                f"The limit of '{max_top}' for Top query has been exceeded. "
+                f"The value from the incoming request is '{opts.top}'."
+            )
     if "$skip" in seen:
         opts.skip = _int_opt("$skip", seen["$skip"])
     if "$count" in seen:
@@ -87,7 +93,9 @@ def parse_query_options(params: list[tuple[str, str]], schema: Schema, *, max_to
             if words[0] not in schema.fields:
                 raise ODataError(f"Could not find a property named '{words[0]}' on type '{schema.type_name}'.")
             if schema.fields[words[0]] in ("list", "object"):
-                raise ODataError(f"The $orderby expression must evaluate to a single value of primitive type ('{words[0]}').")
+                raise ODataError(
+                    f"The $orderby expression must evaluate to a single value of primitive type ('{words[0]}')."
+                )
             opts.orderby.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
     if "$select" in seen:
         opts.raw_select = seen["$select"]
@@ -131,7 +139,7 @@ def run_query(entities: list[Any], opts: QueryOptions, schema: Schema, *, page_s
     get = schema.getter
     for name, desc in reversed(opts.orderby):
         items.sort(key=lambda e, n=name: _sort_key(get(e, n)), reverse=desc)
-    avail = items[opts.skip:]
+    avail = items[opts.skip :]
     want = len(avail) if opts.top is None else min(opts.top, len(avail))
     page = avail[: min(want, page_size)]
     more = want > len(page)

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["ODataError", "Schema"]
 
@@ -30,6 +31,14 @@ class Schema:
             raise ODataError(f"The property '{name}' cannot be used in the $filter query option.")
 
 
-_EDM = {"str": "Edm.String", "int": "Edm.Int64", "float": "Edm.Double", "bool": "Edm.Boolean",
-        "datetime": "Edm.DateTimeOffset", "list": "Collection(Edm.String)", "object": "Edm.ComplexType",
-        "null": "null", "any": "Edm.Untyped"}
+_EDM = {
+    "str": "Edm.String",
+    "int": "Edm.Int64",
+    "float": "Edm.Double",
+    "bool": "Edm.Boolean",
+    "datetime": "Edm.DateTimeOffset",
+    "list": "Collection(Edm.String)",
+    "object": "Edm.ComplexType",
+    "null": "null",
+    "any": "Edm.Untyped",
+}

@@ -5,7 +5,8 @@ comparison grammar on top (``parse_or``)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .clock import parse_iso
 from .odata_lexer import _BOOL_FUNCS, _CMP, _VALUE_FUNCS, _Tok
@@ -116,8 +117,10 @@ class TermParser:
                 raise ODataError(f"The function '{name}' takes 2 arguments, {len(args)} given.")
             for a in args:
                 if a[1] not in ("str", "any", "null"):
-                    raise ODataError(f"No function signature for the function with name '{name}' matches the "
-                                     f"specified arguments ({_EDM.get(a[1], a[1])}).")
+                    raise ODataError(
+                        f"No function signature for the function with name '{name}' matches the "
+                        f"specified arguments ({_EDM.get(a[1], a[1])})."
+                    )
             af, bf = args[0][0], args[1][0]
 
             def fn(e: Any, env: dict, af=af, bf=bf, name=name) -> bool:
@@ -153,12 +156,17 @@ class TermParser:
             self.take()
             seg = self.take()
             if seg.kind != "ident":
-                raise ODataError(f"Syntax error at position {seg.pos} in '{self.text}': expected a property name after '/'.")
+                raise ODataError(
+                    f"Syntax error at position {seg.pos} in '{self.text}': expected a property name after '/'."
+                )
             if seg.text in ("any", "all") and self.peek().text == "(":
                 base = self.parse_lambda(base, seg.text)
             else:
                 bf = base[0]
-                base = (lambda e, env, bf=bf, s=seg.text: (v.get(s) if isinstance(v := bf(e, env), dict) else None), "any")
+                base = (
+                    lambda e, env, bf=bf, s=seg.text: v.get(s) if isinstance(v := bf(e, env), dict) else None,
+                    "any",
+                )
         return base
 
     def parse_lambda(self, coll: Node, kind: str) -> Node:
@@ -186,7 +194,7 @@ class TermParser:
 
         def run(e: Any, env: dict) -> bool:
             items = cf(e, env) or []
-            test = (lambda x: bf(e, {**env, vname: x}) is True)
+            test = lambda x: bf(e, {**env, vname: x}) is True
             return any(map(test, items)) if kind == "any" else all(map(test, items))
 
         return (run, "bool")

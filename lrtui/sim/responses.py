@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +18,7 @@ from .odata import ODataError, Schema, make_skiptoken, parse_query_options, run_
 if TYPE_CHECKING:
     from .simulator import Simulator
 
-__all__ = ["JSON_CT", "ERROR_CT", "HttpError", "Responder"]
+__all__ = ["ERROR_CT", "JSON_CT", "HttpError", "Responder"]
 
 JSON_CT = "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"
 ERROR_CT = "application/json; charset=utf-8"
@@ -36,7 +37,7 @@ def _dumps(obj: Any) -> bytes:
 class Responder:
     """Response helpers shared by every route class."""
 
-    sim: "Simulator"
+    sim: Simulator
 
     def error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
         rid = self.sim.request_id()
@@ -46,8 +47,11 @@ class Responder:
         return Response(_dumps(body), status_code=status, media_type=None, headers={**h, "content-type": ERROR_CT})
 
     def ok(self, body: Any, status: int = 200) -> Response:
-        return Response(_dumps(body), status_code=status, headers={"content-type": JSON_CT, "OData-Version": "4.0",
-                                                                   "request-id": self.sim.request_id().strip("|.")})
+        return Response(
+            _dumps(body),
+            status_code=status,
+            headers={"content-type": JSON_CT, "OData-Version": "4.0", "request-id": self.sim.request_id().strip("|.")},
+        )
 
     def retry_headers(self, wait: float, now: float) -> dict[str, str]:
         """``Retry-After`` as configured: seconds (default), an HTTP date, or missing."""
@@ -66,7 +70,9 @@ class Responder:
     def ctx(self, request: Request, what: str) -> str:
         return f"{self.base(request)}/api/$metadata#{what}"
 
-    def _page(self, request: Request, items: list[Any], schema: Schema, ctx: str, to_wire: Callable[[Any], dict]) -> Response:
+    def _page(
+        self, request: Request, items: list[Any], schema: Schema, ctx: str, to_wire: Callable[[Any], dict]
+    ) -> Response:
         try:
             opts = parse_query_options(request.query_params.multi_items(), schema, max_top=self.sim.config.max_top)
             res = run_query(items, opts, schema, page_size=self.sim.config.page_size)

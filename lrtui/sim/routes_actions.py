@@ -16,15 +16,30 @@ from .clock import iso7
 from .odata import Schema
 from .responses import HttpError, Responder
 
-__all__ = ["GUID_RE", "ACTION_FIELDS", "ACTION_FILTER_FIELDS", "ActionRoutes"]
+__all__ = ["ACTION_FIELDS", "ACTION_FILTER_FIELDS", "GUID_RE", "ActionRoutes"]
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ACTION_FIELDS = {
-    "id": "str", "type": "str", "title": "str", "scope": "str", "requestor": "str", "requestorComment": "str",
-    "requestSource": "str", "externalId": "str", "status": "str", "machineId": "str", "computerDnsName": "str",
-    "creationDateTimeUtc": "datetime", "lastUpdateDateTimeUtc": "datetime", "cancellationRequestor": "str",
-    "cancellationComment": "str", "cancellationDateTimeUtc": "datetime", "errorHResult": "int",
-    "relatedFileInfo": "object", "troubleshootInfo": "object", "commands": "list",
+    "id": "str",
+    "type": "str",
+    "title": "str",
+    "scope": "str",
+    "requestor": "str",
+    "requestorComment": "str",
+    "requestSource": "str",
+    "externalId": "str",
+    "status": "str",
+    "machineId": "str",
+    "computerDnsName": "str",
+    "creationDateTimeUtc": "datetime",
+    "lastUpdateDateTimeUtc": "datetime",
+    "cancellationRequestor": "str",
+    "cancellationComment": "str",
+    "cancellationDateTimeUtc": "datetime",
+    "errorHResult": "int",
+    "relatedFileInfo": "object",
+    "troubleshootInfo": "object",
+    "commands": "list",
 }
 ACTION_FILTER_FIELDS = {"id", "status", "machineId", "type", "requestor", "creationDateTimeUtc"}
 
@@ -34,8 +49,11 @@ class ActionRoutes(Responder):
 
     def _action(self, ref: str, now: float, *, fresh_quirk: bool = False):
         if not GUID_RE.match(ref):
-            raise HttpError(400, "BadRequest",
-                            f"The key value '{ref}' is not valid for the key 'id': the value should be of type 'Edm.Guid'.")
+            raise HttpError(
+                400,
+                "BadRequest",
+                f"The key value '{ref}' is not valid for the key 'id': the value should be of type 'Edm.Guid'.",
+            )
         a = self.sim.state.actions.get(ref.lower())
         if a is None:
             raise HttpError(404, "NotFound", f"MachineAction {ref} was not found")
@@ -63,13 +81,19 @@ class ActionRoutes(Responder):
             if wrong and self.sim.config.lenient_case:
                 body = {"Comment": body[wrong]}
             elif wrong:
-                raise HttpError(400, "InvalidRequestBody", f"'{wrong}' is not a valid property name; property names are case-sensitive, use 'Comment'.")
+                raise HttpError(
+                    400,
+                    "InvalidRequestBody",
+                    f"'{wrong}' is not a valid property name; property names are case-sensitive, use 'Comment'.",
+                )
             else:
                 raise HttpError(400, "InvalidRequestBody", "The Comment field is required.")
         if body.get("Comment") is not None and not isinstance(body.get("Comment"), str):
             raise HttpError(400, "InvalidRequestBody", "The Comment field must be a string.")
         if a.is_final:
-            raise HttpError(400, "BadRequest", f"Action {a.id} is already in a final state ({a.status}) and cannot be cancelled.")
+            raise HttpError(
+                400, "BadRequest", f"Action {a.id} is already in a final state ({a.status}) and cannot be cancelled."
+            )
         a.cancel(now, self.sim.config.app_name, body.get("Comment"))
         return self.ok({"@odata.context": self.ctx(request, "MachineActions/$entity"), **a.to_wire()})
 
@@ -77,19 +101,25 @@ class ActionRoutes(Responder):
         a = self._action(ref, now)
         mi = re.fullmatch(r"\s*index\s*=\s*(-?\d+)\s*", args, re.I)
         if not mi:
-            raise HttpError(400, "BadRequest", f"'{args}' is not a valid argument; use GetLiveResponseResultDownloadLink(index=0).")
+            raise HttpError(
+                400, "BadRequest", f"'{args}' is not a valid argument; use GetLiveResponseResultDownloadLink(index=0)."
+            )
         idx = int(mi.group(1))
         if a.type != "LiveResponse":
             raise HttpError(400, "BadRequest", f"Action {a.id} is a {a.type} action and has no live response results.")
         if not 0 <= idx < len(a.commands):
-            raise HttpError(400, "BadRequest", f"Command index {idx} is out of range: the action has {len(a.commands)} command(s).")
+            raise HttpError(
+                400, "BadRequest", f"Command index {idx} is out of range: the action has {len(a.commands)} command(s)."
+            )
         c = a.commands[idx]
         if c.type == CommandType.PUT_FILE:
             raise HttpError(400, "BadRequest", f"Command {idx} is a PutFile command, which produces no result.")
         if c.status == CommandStatus.FAILED:
             raise HttpError(400, "BadRequest", f"Command {idx} failed ({'; '.join(c.errors)}); it has no result.")
         if c.status != CommandStatus.COMPLETED:
-            raise HttpError(400, "BadRequest", f"Command {idx} has not completed yet (status {c.status}); try again later.")
+            raise HttpError(
+                400, "BadRequest", f"Command {idx} has not completed yet (status {c.status}); try again later."
+            )
         name = self.sim.blob_name(a.id, idx)
         tenant = self.sim.config.tenant_id.split("-")[0]
         path = f"/investigation-actions-data/{tenant}/CustomPlaybookCommandOutput/{name}"
@@ -102,6 +132,8 @@ class ActionRoutes(Responder):
         if self.sim.blob_port_for_request_host and request.url.hostname:
             h = request.url.hostname
             blob_base = f"http://{'[' + h + ']' if ':' in h else h}:{self.sim.blob_port_for_request_host}"
-        url = (f"{blob_base}{path}?sv=2020-08-04&st={quote(st, safe='')}&se={quote(se, safe='')}"
-               f"&sr=b&sp=r&sig={quote(sig, safe='')}")
+        url = (
+            f"{blob_base}{path}?sv=2020-08-04&st={quote(st, safe='')}&se={quote(se, safe='')}"
+            f"&sr=b&sp=r&sig={quote(sig, safe='')}"
+        )
         return self.ok({"@odata.context": self.ctx(request, "Edm.String"), "value": url})

@@ -39,11 +39,17 @@ class LibraryRoutes(Responder):
         fname, content = f
         fname = re.split(r"[\\/]", fname)[-1]
         if not LIB_NAME_RE.match(fname):
-            raise HttpError(400, "InvalidRequestBody",
-                            f"The file name '{fname}' is not valid: use only letters, digits, '-', '_' and '.'.")
+            raise HttpError(
+                400,
+                "InvalidRequestBody",
+                f"The file name '{fname}' is not valid: use only letters, digits, '-', '_' and '.'.",
+            )
         if len(content) > sim.config.library_max_bytes:
-            raise HttpError(400, "InvalidRequestBody",
-                            f"The file is {len(content)} bytes; the maximum is {sim.config.library_max_bytes // (1024 * 1024)} MB.")
+            raise HttpError(
+                400,
+                "InvalidRequestBody",
+                f"The file is {len(content)} bytes; the maximum is {sim.config.library_max_bytes // (1024 * 1024)} MB.",
+            )
 
         def text(key: str, default: str = "") -> str:
             v = low.get(key.lower())
@@ -60,11 +66,21 @@ class LibraryRoutes(Responder):
         with sim.lock:
             existing = sim.state.library.get(fname)
             if existing is not None and not override:
-                raise HttpError(400, "BadRequest",
-                                f"A file named '{fname}' already exists in the library. Set OverrideIfExists to replace it.")
-            item = LibraryItem(fname, content, text("Description") or None, text("ParametersDescription") or None,
-                               has_params, created_by=existing.created_by if existing else sim.config.app_name,
-                               creation_time=existing.creation_time if existing else now, last_updated_time=now)
+                raise HttpError(
+                    400,
+                    "BadRequest",
+                    f"A file named '{fname}' already exists in the library. Set OverrideIfExists to replace it.",
+                )
+            item = LibraryItem(
+                fname,
+                content,
+                text("Description") or None,
+                text("ParametersDescription") or None,
+                has_params,
+                created_by=existing.created_by if existing else sim.config.app_name,
+                creation_time=existing.creation_time if existing else now,
+                last_updated_time=now,
+            )
             sim.state.library[fname] = item
         return self.ok({"@odata.context": self.ctx(request, "LibraryFiles/$entity"), **item.to_wire(iso7)})
 

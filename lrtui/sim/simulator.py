@@ -45,7 +45,9 @@ class TenantState:
     auth_leak_paths: list[str] = field(default_factory=list)
     requests_total: int = 0
     status_counts: Counter = field(default_factory=Counter)
-    calls_per_minute: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # endpoint -> {minute: n}
+    calls_per_minute: dict[str, Counter] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )  # endpoint -> {minute: n}
     faults_injected: Counter = field(default_factory=Counter)
     blob_downloads: int = 0
     blob_bytes: int = 0
@@ -167,14 +169,31 @@ class Simulator:
         mac = hmac.new(self._blob_key, f"r\n{expiry}\n{path}".encode(), hashlib.sha256).digest()
         return base64.b64encode(mac).decode()
 
-    def create_action(self, m: MachineRec, comment: str | None, commands: list[dict[str, Any]], now: float,
-                      *, requestor: str | None = None) -> SimAction:
-        cmds = [SimCommand(i, c["type"], [{"key": p["key"], "value": p["value"]} for p in c["params"]])
-                for i, c in enumerate(commands)]
+    def create_action(
+        self,
+        m: MachineRec,
+        comment: str | None,
+        commands: list[dict[str, Any]],
+        now: float,
+        *,
+        requestor: str | None = None,
+    ) -> SimAction:
+        cmds = [
+            SimCommand(i, c["type"], [{"key": p["key"], "value": p["value"]} for p in c["params"]])
+            for i, c in enumerate(commands)
+        ]
         lo, hi = self.config.pickup_delay_s
         delay = self.clock.scaled(lo + self._rng.random() * (hi - lo))
-        a = SimAction(self, self.new_guid(), m, comment, cmds, now, requestor=requestor or self.config.app_name,
-                      pickup_delay=delay)
+        a = SimAction(
+            self,
+            self.new_guid(),
+            m,
+            comment,
+            cmds,
+            now,
+            requestor=requestor or self.config.app_name,
+            pickup_delay=delay,
+        )
         self.state.actions[a.id] = a
         self._active[a.id] = a
         self.state.active_by_machine[m.id] = a
@@ -201,8 +220,14 @@ class Simulator:
 
     def _seed_history(self) -> None:
         """A few finished actions in the past so the action list is not empty in the demo."""
-        machines = [m for m in self.state.machines[8:] if m.online_at < self.start_time and m.supported
-                    and self.group_of(m).remediation_level and not m.agent_too_old]
+        machines = [
+            m
+            for m in self.state.machines[8:]
+            if m.online_at < self.start_time
+            and m.supported
+            and self.group_of(m).remediation_level
+            and not m.agent_too_old
+        ]
         if not machines:
             return
         rng = random.Random(self.config.seed * 31 + 7)
@@ -222,8 +247,9 @@ class Simulator:
                 continue
             cmds = rng.choice(recipes if m.family == "windows" else posix)
             created = self.start_time - 3600 * (2 + k * 5) - rng.random() * 3000
-            a = self.create_action(m, f"IR-{2400 + k}: triage by analyst@contoso.example", cmds, created,
-                                   requestor="soc-automation")
+            a = self.create_action(
+                m, f"IR-{2400 + k}: triage by analyst@contoso.example", cmds, created, requestor="soc-automation"
+            )
             a.advance(self.start_time)
             if k % 5 == 4 and a.is_active:
                 a.cancel(created + 5, "analyst@contoso.example", "wrong host")
@@ -232,8 +258,17 @@ class Simulator:
         for k, typ in enumerate(["Isolate", "Unisolate", "RunAntiVirusScan", "CollectInvestigationPackage"]):
             m = machines[rng.randrange(len(machines))]
             created = self.start_time - 86400 * (1 + k) - rng.random() * 3600
-            a = SimAction(self, self.new_guid(), m, f"INC-{880 + k}", [], created, requestor="analyst@contoso.example",
-                          type=typ, request_source="Portal")
+            a = SimAction(
+                self,
+                self.new_guid(),
+                m,
+                f"INC-{880 + k}",
+                [],
+                created,
+                requestor="analyst@contoso.example",
+                type=typ,
+                request_source="Portal",
+            )
             a.scope = {"Isolate": "Full", "RunAntiVirusScan": "Quick"}.get(typ)
             a.status = ActionStatus.SUCCEEDED
             a.last_update = created + 300

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .clock import iso7
 
-__all__ = ["DeviceGroup", "GROUPS", "MachineRec", "generate_machines", "NEVER"]
+__all__ = ["GROUPS", "NEVER", "DeviceGroup", "MachineRec", "generate_machines"]
 
 NEVER = math.inf
 DAY = 86400.0
@@ -27,22 +27,30 @@ class DeviceGroup:
     remediation_level: str | None  # None: no automation level -> DisallowedOperation for live response
 
 
-GROUPS: dict[int, DeviceGroup] = {g.id: g for g in [
-    DeviceGroup(0, None, "SemiRequireApprovalAll"),
-    DeviceGroup(101, "Finance Workstations", "FullRemediation"),
-    DeviceGroup(102, "Engineering Laptops", "SemiRequireApprovalNonTemp"),
-    DeviceGroup(103, "Tier0 - Domain Controllers", "SemiRequireApprovalAll"),
-    DeviceGroup(104, "Linux Servers", "FullRemediation"),
-    DeviceGroup(105, "Mac Fleet", "SemiRequireApprovalAll"),
-    DeviceGroup(106, "Web DMZ", "FullRemediation"),
-    DeviceGroup(107, "Kiosks - No Automation", None),
-    DeviceGroup(108, "Lab & Test", "FullRemediation"),
-]}
+GROUPS: dict[int, DeviceGroup] = {
+    g.id: g
+    for g in [
+        DeviceGroup(0, None, "SemiRequireApprovalAll"),
+        DeviceGroup(101, "Finance Workstations", "FullRemediation"),
+        DeviceGroup(102, "Engineering Laptops", "SemiRequireApprovalNonTemp"),
+        DeviceGroup(103, "Tier0 - Domain Controllers", "SemiRequireApprovalAll"),
+        DeviceGroup(104, "Linux Servers", "FullRemediation"),
+        DeviceGroup(105, "Mac Fleet", "SemiRequireApprovalAll"),
+        DeviceGroup(106, "Web DMZ", "FullRemediation"),
+        DeviceGroup(107, "Kiosks - No Automation", None),
+        DeviceGroup(108, "Lab & Test", "FullRemediation"),
+    ]
+}
 
 # osPlatform -> (versions [(version, build)], agent versions, family, live response supported)
 _OS = {
     "Windows10": ([("21H2", 19044), ("22H2", 19045)], ["10.8760.19041.4529", "10.8750.19041.4412"], "windows", True),
-    "Windows11": ([("22H2", 22621), ("23H2", 22631), ("24H2", 26100)], ["10.8760.22621.3880", "10.8760.26100.1150"], "windows", True),
+    "Windows11": (
+        [("22H2", 22621), ("23H2", 22631), ("24H2", 26100)],
+        ["10.8760.22621.3880", "10.8760.26100.1150"],
+        "windows",
+        True,
+    ),
     "WindowsServer2016": ([("1607", 14393)], ["10.8760.14393.7159"], "windows", True),
     "WindowsServer2019": ([("1809", 17763)], ["10.8760.17763.6054"], "windows", True),
     "WindowsServer2022": ([("21H2", 20348)], ["10.8760.20348.2582"], "windows", True),
@@ -54,17 +62,81 @@ _OS = {
 
 # profile: (weight, name pattern, domain, group ids, os choices, tags pool, server)
 _PROFILES = [
-    (18, "fin-ws-{n:04d}", "corp.contoso.example", [101], [("Windows11", 6), ("Windows10", 4)], ["Finance", "PCI", "VIP"], False),
-    (16, "eng-lt-{n:04d}", "corp.contoso.example", [102], [("Windows11", 7), ("Windows10", 2)], ["Engineering", "Remote", "Pilot"], False),
-    (14, "hr-ws-{n:04d}", "corp.contoso.example", [0], [("Windows10", 5), ("Windows11", 5)], ["HR", "needs review"], False),
-    (8, "sales-lt-{n:04d}", "corp.contoso.example", [0], [("Windows11", 6), ("Windows10", 4)], ["Sales", "Remote", "O'Brien Team"], False),
-    (1, "dc{n:02d}", "corp.contoso.example", [103], [("WindowsServer2022", 5), ("WindowsServer2019", 5)], ["Tier0", "Prod"], True),
-    (7, "app-prd-{n:03d}", "corp.contoso.example", [0, 106], [("WindowsServer2019", 4), ("WindowsServer2022", 4), ("WindowsServer2016", 2)], ["Prod", "SQL", "Tier1"], True),
-    (4, "web-dmz-{n:02d}", "dmz.contoso.example", [106], [("WindowsServer2022", 5), ("Linux", 5)], ["DMZ", "Prod", "Internet-facing"], True),
+    (
+        18,
+        "fin-ws-{n:04d}",
+        "corp.contoso.example",
+        [101],
+        [("Windows11", 6), ("Windows10", 4)],
+        ["Finance", "PCI", "VIP"],
+        False,
+    ),
+    (
+        16,
+        "eng-lt-{n:04d}",
+        "corp.contoso.example",
+        [102],
+        [("Windows11", 7), ("Windows10", 2)],
+        ["Engineering", "Remote", "Pilot"],
+        False,
+    ),
+    (
+        14,
+        "hr-ws-{n:04d}",
+        "corp.contoso.example",
+        [0],
+        [("Windows10", 5), ("Windows11", 5)],
+        ["HR", "needs review"],
+        False,
+    ),
+    (
+        8,
+        "sales-lt-{n:04d}",
+        "corp.contoso.example",
+        [0],
+        [("Windows11", 6), ("Windows10", 4)],
+        ["Sales", "Remote", "O'Brien Team"],
+        False,
+    ),
+    (
+        1,
+        "dc{n:02d}",
+        "corp.contoso.example",
+        [103],
+        [("WindowsServer2022", 5), ("WindowsServer2019", 5)],
+        ["Tier0", "Prod"],
+        True,
+    ),
+    (
+        7,
+        "app-prd-{n:03d}",
+        "corp.contoso.example",
+        [0, 106],
+        [("WindowsServer2019", 4), ("WindowsServer2022", 4), ("WindowsServer2016", 2)],
+        ["Prod", "SQL", "Tier1"],
+        True,
+    ),
+    (
+        4,
+        "web-dmz-{n:02d}",
+        "dmz.contoso.example",
+        [106],
+        [("WindowsServer2022", 5), ("Linux", 5)],
+        ["DMZ", "Prod", "Internet-facing"],
+        True,
+    ),
     (10, "lnx-{role}-{n:03d}", "prod.contoso.example", [104], [("Linux", 1)], ["Prod", "Linux", "Kubernetes"], True),
     (9, "mac-{n:04d}", "corp.contoso.example", [105], [("macOS", 1)], ["Design", "Remote", "VIP"], False),
     (4, "KIOSK-{n:03d}", "", [107], [("Windows10", 1)], ["Kiosk"], False),
-    (5, "lab-vm-{n:03d}", "lab.contoso.example", [108], [("Windows10", 3), ("Windows11", 3), ("Linux", 2), ("Windows7", 1), ("WindowsServer2008R2", 1)], ["Lab", "Legacy", "Contractor"], False),
+    (
+        5,
+        "lab-vm-{n:03d}",
+        "lab.contoso.example",
+        [108],
+        [("Windows10", 3), ("Windows11", 3), ("Linux", 2), ("Windows7", 1), ("WindowsServer2008R2", 1)],
+        ["Lab", "Legacy", "Contractor"],
+        False,
+    ),
 ]
 _LINUX_ROLES = ["db", "k8s", "app", "log", "ci", "bastion"]
 _RISK = (["None", "Informational", "Low", "Medium", "High"], [20, 10, 35, 25, 10])
@@ -76,8 +148,19 @@ _AV = (["Updated", "NotUpdated", "Disabled", "Unknown"], [90, 6, 2, 2])
 class MachineRec:
     """One simulated device: ``wire`` (the API entity) plus simulation facts."""
 
-    __slots__ = ("wire", "online_at", "family", "supported", "server", "created_files", "ip_since",
-                 "prev_ips", "index", "pickup_factor", "agent_too_old")
+    __slots__ = (
+        "agent_too_old",
+        "created_files",
+        "family",
+        "index",
+        "ip_since",
+        "online_at",
+        "pickup_factor",
+        "prev_ips",
+        "server",
+        "supported",
+        "wire",
+    )
 
     def __init__(self, wire: dict, online_at: float, family: str, supported: bool, server: bool, index: int) -> None:
         self.wire = wire
@@ -202,23 +285,42 @@ def _generate(seed: int, n: int, start: float, time_scale: float) -> list[Machin
         mac = "%012X" % (0x00155D000000 + (int(rand() * 0xFFFFFF)))
         ips = [{"ipAddress": ip, "macAddress": mac, "type": "Ethernet", "operationalStatus": "Up"}]
         if family == "windows":
-            ips.append({"ipAddress": "127.0.0.1", "macAddress": None, "type": "SoftwareLoopback", "operationalStatus": "Up"})
+            ips.append(
+                {"ipAddress": "127.0.0.1", "macAddress": None, "type": "SoftwareLoopback", "operationalStatus": "Up"}
+            )
             if rand() < 0.15:
-                ips.append({"ipAddress": f"fe80::{i % 65536:x}:{num:x}", "macAddress": mac, "type": "Ethernet", "operationalStatus": "Up"})
+                ips.append(
+                    {
+                        "ipAddress": f"fe80::{i % 65536:x}:{num:x}",
+                        "macAddress": mac,
+                        "type": "Ethernet",
+                        "operationalStatus": "Up",
+                    }
+                )
         else:
-            ips.append({"ipAddress": "127.0.0.1", "macAddress": None, "type": "SoftwareLoopback" if family == "linux" else "Loopback", "operationalStatus": "Up"})
+            ips.append(
+                {
+                    "ipAddress": "127.0.0.1",
+                    "macAddress": None,
+                    "type": "SoftwareLoopback" if family == "linux" else "Loopback",
+                    "operationalStatus": "Up",
+                }
+            )
         ntags = int(rand() * 3.3)
         tags = sorted({tagpool[int(rand() * len(tagpool))] for _ in range(ntags)})
         if group.id == 103 and "Tier0" not in tags:
             tags.append("Tier0")
-        aad = (family == "windows" and not server and rand() < 0.85)
+        aad = family == "windows" and not server and rand() < 0.85
         azure_vm = server and rand() < 0.4
         vm = None
         if azure_vm:
             sub = _guid(rng)
-            vm = {"vmId": _guid(rng), "cloudProvider": "Azure",
-                  "resourceId": f"/subscriptions/{sub}/resourceGroups/rg-{short.split('-')[0]}/providers/Microsoft.Compute/virtualMachines/{short}",
-                  "subscriptionId": sub}
+            vm = {
+                "vmId": _guid(rng),
+                "cloudProvider": "Azure",
+                "resourceId": f"/subscriptions/{sub}/resourceGroups/rg-{short.split('-')[0]}/providers/Microsoft.Compute/virtualMachines/{short}",
+                "subscriptionId": sub,
+            }
         risk = _CH_RISK(rand())
         wire = {
             "id": _hexid(seed, i),
@@ -291,7 +393,14 @@ def _fixed_profiles(n: int) -> list[tuple[int, str | None, str | None]]:
     server, 2 an online Mac, 3 a Windows 10 that comes online ~60 s (scaled) after start, 4 a kiosk in
     the no-automation group, 5 a Windows 7 lab VM (unsupported), 6 a Windows Server 2022 DC, 7 an
     offline-for-good HR workstation."""
-    fixed = [(0, "Windows11", "Active"), (7, "Linux", "Active"), (8, "macOS", "Active"), (2, "Windows10", "Inactive"),
-             (9, "Windows10", "Active"), (10, "Windows7", "Active"), (4, "WindowsServer2022", "Active"),
-             (2, "Windows11", "NoSensorData")]
+    fixed = [
+        (0, "Windows11", "Active"),
+        (7, "Linux", "Active"),
+        (8, "macOS", "Active"),
+        (2, "Windows10", "Inactive"),
+        (9, "Windows10", "Active"),
+        (10, "Windows7", "Active"),
+        (4, "WindowsServer2022", "Active"),
+        (2, "Windows11", "NoSensorData"),
+    ]
     return fixed[: min(n, len(fixed))]

@@ -1,7 +1,7 @@
 """Test helper: serve a simulator on free loopback ports in a background thread.
 
-    with running_simulator(SimConfig(time_scale=0.001)) as (api_url, blob_url, sim):
-        httpx.get(f"{api_url}/api/machines", headers={"Authorization": "Bearer demo-token"})
+with running_simulator(SimConfig(time_scale=0.001)) as (api_url, blob_url, sim):
+    httpx.get(f"{api_url}/api/machines", headers={"Authorization": "Bearer demo-token"})
 """
 
 from __future__ import annotations
@@ -10,21 +10,23 @@ import asyncio
 import contextlib
 import dataclasses
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .config import SimConfig
 from .server import SimServer
 from .simulator import Simulator
 
-__all__ = ["running_simulator", "DEMO_TOKEN", "AUTH"]
+__all__ = ["AUTH", "DEMO_TOKEN", "running_simulator"]
 
 DEMO_TOKEN = "demo-token"
 AUTH = {"Authorization": f"Bearer {DEMO_TOKEN}"}
 
 
 @contextlib.contextmanager
-def running_simulator(config: SimConfig | Simulator | None = None, *, host: str = "127.0.0.1",
-                      timeout: float = 30.0, **overrides: Any) -> Iterator[tuple[str, str, Simulator]]:
+def running_simulator(
+    config: SimConfig | Simulator | None = None, *, host: str = "127.0.0.1", timeout: float = 30.0, **overrides: Any
+) -> Iterator[tuple[str, str, Simulator]]:
     """Yield ``(api_url, blob_url, simulator)`` while both origins listen on free ports of ``host``.
     ``overrides`` replace SimConfig fields (``running_simulator(time_scale=0.001, machines=50)``)."""
     if isinstance(config, Simulator):
@@ -44,7 +46,7 @@ def running_simulator(config: SimConfig | Simulator | None = None, *, host: str 
     def run() -> None:
         try:
             asyncio.run(srv.run(ready))
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             failure.append(e)
         finally:
             started.set()

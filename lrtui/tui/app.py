@@ -19,7 +19,8 @@ import inspect
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -108,9 +109,9 @@ class LrtuiApp(App[None]):
 
     def __init__(
         self,
-        settings: "Settings | None" = None,
+        settings: Settings | None = None,
         *,
-        runtime_factory: Callable[..., Awaitable["Runtime"]] | None = None,
+        runtime_factory: Callable[..., Awaitable[Runtime]] | None = None,
         demo: bool | None = None,
         clock: Callable[[], float] | None = None,
         size_hint: tuple[int, int] | None = None,
@@ -312,7 +313,7 @@ class LrtuiApp(App[None]):
         header.set_state("ready")
         self.post_message(RuntimeReady(runtime))
 
-    async def _build_runtime(self) -> "Runtime":
+    async def _build_runtime(self) -> Runtime:
         factory = self._runtime_factory
         if factory is None:
             from lrtui.runtime import build_runtime
@@ -411,9 +412,9 @@ class LrtuiApp(App[None]):
         shows Textual's traceback instead)."""
         if os.environ.get("LRTUI_TRACEBACK") or self.is_headless:
             return super()._fatal_error()
-        from lrtui.tui.crash import write_crash_report
-
         from rich.text import Text
+
+        from lrtui.tui.crash import write_crash_report
 
         self.bell()
         self._exit_renderables.append(Text(write_crash_report(), style="bold"))
@@ -485,7 +486,9 @@ class LrtuiApp(App[None]):
         await self._close_runtime()
         self.exit(message=Text(notice) if notice else None)
 
-    def deliver_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str | None:
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
         """The palette's Screenshot command: into ``screenshot_dir`` (the screenshot script) when set."""
         if path is None and self.screenshot_dir:
             path = self.screenshot_dir
@@ -495,9 +498,9 @@ class LrtuiApp(App[None]):
 
 
 def make_app(
-    settings: "Settings | None" = None,
+    settings: Settings | None = None,
     *,
-    runtime_factory: Callable[..., Awaitable["Runtime"]] | None = None,
+    runtime_factory: Callable[..., Awaitable[Runtime]] | None = None,
     demo: bool | None = None,
     clock: Callable[[], float] | None = None,
     size_hint: tuple[int, int] | None = None,

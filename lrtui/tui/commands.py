@@ -7,8 +7,9 @@ directly (the library list comes from the engine, which caches it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -31,7 +32,7 @@ def machine_query(query: str) -> str:
 
 class _LrtuiProvider(Provider):
     @property
-    def lrtui(self) -> "LrtuiApp":
+    def lrtui(self) -> LrtuiApp:
         return self.app  # type: ignore[return-value]
 
     @property

@@ -5,7 +5,7 @@ Each is one light widget that renders a single line (cheaper at startup than a r
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.style import Style
 from rich.text import Text

@@ -52,14 +52,14 @@ def clean_line(s: object) -> str:
     return clean(s, multiline=False)
 
 
-def plain(s: object, style: str = "", *, multiline: bool = True) -> "Text":
+def plain(s: object, style: str = "", *, multiline: bool = True) -> Text:
     """A ``rich.text.Text`` of the cleaned text. Brackets stay brackets: nothing is parsed as markup."""
     from rich.text import Text
 
     return Text(clean(s, multiline=multiline), style=style)
 
 
-def content(s: object, *, multiline: bool = True) -> "Content":
+def content(s: object, *, multiline: bool = True) -> Content:
     """A Textual ``Content`` of the cleaned text (``Content`` never parses markup)."""
     from textual.content import Content
 

@@ -47,4 +47,3 @@ class ThemeModel(BaseModel):
     def to_textual_theme(self) -> Theme:
         data = self.model_dump(exclude={"author", "description", "homepage"})
         return Theme(**data)
-

@@ -151,7 +151,7 @@ def find_quick(name: str) -> Theme | None:
     return found
 
 
-def apply_themes(app: "App[Any]", wanted: str) -> None:
+def apply_themes(app: App[Any], wanted: str) -> None:
     """Before the first frame: register and select ``wanted`` (or the default) cheaply."""
     app.theme_failures = []  # type: ignore[attr-defined]
     for name in dict.fromkeys((wanted, DEFAULT)):
@@ -165,7 +165,7 @@ def apply_themes(app: "App[Any]", wanted: str) -> None:
             return
 
 
-def report_failures(app: "App[Any]") -> list[tuple[Path, str]]:
+def report_failures(app: App[Any]) -> list[tuple[Path, str]]:
     """After the first frame: register every valid theme; one message naming each broken file."""
     ok, failed = load_themes()
     current = app.theme
@@ -177,7 +177,9 @@ def report_failures(app: "App[Any]") -> list[tuple[Path, str]]:
     wanted = getattr(getattr(getattr(app, "settings", None), "ui", None), "theme", None)
     if wanted and wanted != app.theme and wanted not in app.available_themes:
         failed_names = ", ".join(str(p.name) for p, _ in failed)
-        message = f"Theme {wanted!r} is not available; using {app.theme}." + (f" Broken: {failed_names}" if failed else "")
+        message = f"Theme {wanted!r} is not available; using {app.theme}." + (
+            f" Broken: {failed_names}" if failed else ""
+        )
         app.notify(message, severity="warning", markup=False, timeout=10)  # plain text: file names are untrusted
     if failed:
         lines = [f"{path}: {reason}" for path, reason in failed]

@@ -24,8 +24,13 @@ def sim():
 def lrtui(args, api_url, tmp_path, timeout=90):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LRTUI_")}
     env.update(LRTUI_HOME=str(tmp_path / "home"), LRTUI_ACCESS_TOKEN="demo-token")
-    return subprocess.run([sys.executable, "-m", "lrtui", *args, "--api-url", api_url], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "lrtui", *args, "--api-url", api_url],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def online_windows(simulator, n, api_url=None):
@@ -36,5 +41,3 @@ def online_windows(simulator, n, api_url=None):
     r.raise_for_status()
     out = [m for m in r.json()["value"] if "no automation" not in (m.get("rbacGroupName") or "").lower()]
     return out[:n]
-
-

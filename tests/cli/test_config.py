@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
-
 import pytest
 
 from lrtui.api.errors import ConfigError
@@ -136,15 +133,26 @@ def test_config_import_stays_light():
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-c", "import lrtui.config, lrtui.cli, sys; print(sorted(m for m in ('pydantic','httpx','msal','textual','sqlite3') if m in sys.modules))"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import lrtui.config, lrtui.cli, sys; print(sorted(m for m in ('pydantic','httpx','msal','textual','sqlite3') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(
     "argv",
-    [["--demo", "run", "-m", "x"], ["run", "--demo", "-m", "x"], ["--profile", "p", "actions"], ["actions", "--profile", "p"]],
+    [
+        ["--demo", "run", "-m", "x"],
+        ["run", "--demo", "-m", "x"],
+        ["--profile", "p", "actions"],
+        ["actions", "--profile", "p"],
+    ],
 )
 def test_connection_options_work_before_and_after_the_subcommand(argv):
     from lrtui.cli import build_parser

@@ -6,15 +6,27 @@ import hashlib
 import json
 
 from lrtui.engine.export import verify_bundle
-
 from tests.cli.conftest import lrtui, online_windows
 
 
 def test_no_wait_then_resume_then_results_and_export(sim, tmp_path):
     api_url, simulator = sim
     ms = online_windows(simulator, 2, api_url)
-    args = ["run", "-m", ms[0]["id"], "-m", ms[1]["id"], "--run-script", "Get-Processes.ps1",
-            "--get-file", r"C:\Windows\System32\drivers\etc\hosts", "-c", "case CASE-42 sweep", "--no-wait", "--json"]
+    args = [
+        "run",
+        "-m",
+        ms[0]["id"],
+        "-m",
+        ms[1]["id"],
+        "--run-script",
+        "Get-Processes.ps1",
+        "--get-file",
+        r"C:\Windows\System32\drivers\etc\hosts",
+        "-c",
+        "case CASE-42 sweep",
+        "--no-wait",
+        "--json",
+    ]
     r = lrtui(args, api_url, tmp_path)
     assert r.returncode == 0, r.stderr
     assert "lrtui resume" in r.stderr

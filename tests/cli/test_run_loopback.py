@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
-
-from tests.cli.conftest import AUTH, lrtui, online_windows
 
 import httpx
 
+from tests.cli.conftest import AUTH, lrtui, online_windows
 
 SEED_BODY = {
     "Commands": [
-        {"type": "RunScript", "params": [{"key": "ScriptName", "value": "minidump.ps1"},
-                                         {"key": "Args", "value": "OfficeClickToRun"}]},
+        {
+            "type": "RunScript",
+            "params": [{"key": "ScriptName", "value": "minidump.ps1"}, {"key": "Args", "value": "OfficeClickToRun"}],
+        },
         {"type": "GetFile", "params": [{"key": "Path", "value": "C:\\windows\\TEMP\\OfficeClickToRun.dmp.zip"}]},
     ],
     "Comment": "Testing Live Response API",
@@ -33,9 +29,25 @@ def test_seed_example_dry_run_prints_the_documented_body(sim, tmp_path):
     api_url, simulator = sim
     m = online_windows(simulator, 1)[0]
     before = _posts(simulator)
-    r = lrtui(["run", "-m", m["computerDnsName"], "--run-script", "minidump.ps1", "--args", "OfficeClickToRun",
-               "--get-file", r"C:\windows\TEMP\OfficeClickToRun.dmp.zip", "--comment", "Testing Live Response API",
-               "--dry-run", "--json"], api_url, tmp_path)
+    r = lrtui(
+        [
+            "run",
+            "-m",
+            m["computerDnsName"],
+            "--run-script",
+            "minidump.ps1",
+            "--args",
+            "OfficeClickToRun",
+            "--get-file",
+            r"C:\windows\TEMP\OfficeClickToRun.dmp.zip",
+            "--comment",
+            "Testing Live Response API",
+            "--dry-run",
+            "--json",
+        ],
+        api_url,
+        tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["requests"][0]["body"] == SEED_BODY
@@ -51,8 +63,17 @@ def test_run_on_three_machines_collects_everything(sim, tmp_path):
     args = ["run"]
     for m in ms:
         args += ["-m", m["id"]]
-    args += ["--run-script", "Get-Processes.ps1", "--get-file", r"C:\Windows\System32\drivers\etc\hosts",
-             "--comment", "IR-7 triage", "--out", str(out), "--json"]
+    args += [
+        "--run-script",
+        "Get-Processes.ps1",
+        "--get-file",
+        r"C:\Windows\System32\drivers\etc\hosts",
+        "--comment",
+        "IR-7 triage",
+        "--out",
+        str(out),
+        "--json",
+    ]
     r = lrtui(args, api_url, tmp_path)
     assert r.returncode == 0, r.stderr + r.stdout
     doc = json.loads(r.stdout)
@@ -78,7 +99,9 @@ def test_run_on_three_machines_collects_everything(sim, tmp_path):
 def test_wrong_order_exits_2_before_any_call(sim, tmp_path):
     api_url, simulator = sim
     before = _posts(simulator)
-    r = lrtui(["run", "-m", "whatever", "--get-file", r"C:\x.txt", "--run-script", "a.ps1", "-c", "x"], api_url, tmp_path)
+    r = lrtui(
+        ["run", "-m", "whatever", "--get-file", r"C:\x.txt", "--run-script", "a.ps1", "-c", "x"], api_url, tmp_path
+    )
     assert r.returncode == 2
     assert "PutFile commands first, then RunScript, then GetFile" in r.stderr
     assert _posts(simulator) == before
@@ -88,8 +111,11 @@ def test_unknown_machine_is_named_and_nothing_is_sent(sim, tmp_path):
     api_url, simulator = sim
     m = online_windows(simulator, 1)[0]
     before = _posts(simulator)
-    r = lrtui(["run", "-m", m["id"], "-m", "no-such-host.example", "--run-script", "Get-Processes.ps1", "-c", "x"],
-              api_url, tmp_path)
+    r = lrtui(
+        ["run", "-m", m["id"], "-m", "no-such-host.example", "--run-script", "Get-Processes.ps1", "-c", "x"],
+        api_url,
+        tmp_path,
+    )
     assert r.returncode == 2
     assert "no-such-host.example" in r.stderr and "Nothing was sent" in r.stderr
     assert _posts(simulator) == before

@@ -16,8 +16,14 @@ SCALE = 0.01
 
 
 def scaled_settings(scale: float = SCALE, **kw) -> BudgetSettings:
-    base = dict(rate_window_s=60.0 * scale, general_window_s=60.0 * scale, poll_fast_s=max(0.02, 5.0 * scale),
-                poll_slow_s=max(0.1, 60.0 * scale), reconcile_grace_s=1.0, retry_after_default_s=1.0)
+    base = dict(
+        rate_window_s=60.0 * scale,
+        general_window_s=60.0 * scale,
+        poll_fast_s=max(0.02, 5.0 * scale),
+        poll_slow_s=max(0.1, 60.0 * scale),
+        reconcile_grace_s=1.0,
+        retry_after_default_s=1.0,
+    )
     base.update(kw)
     return BudgetSettings(**base)
 
@@ -38,8 +44,13 @@ def demo_auth():
 
 
 def inproc_client(sim, **kw) -> MdeClient:
-    return MdeClient("http://api.localhost", auth=demo_auth(), transport=httpx.ASGITransport(app=sim.api_app),
-                     blob_transport=httpx.ASGITransport(app=sim.blob_app), **kw)
+    return MdeClient(
+        "http://api.localhost",
+        auth=demo_auth(),
+        transport=httpx.ASGITransport(app=sim.api_app),
+        blob_transport=httpx.ASGITransport(app=sim.blob_app),
+        **kw,
+    )
 
 
 def loopback_client(api_url: str, **kw) -> MdeClient:

@@ -16,13 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lrtui.api.auth import BearerAuth, StaticToken  # noqa: E402
-from lrtui.api.client import MdeClient  # noqa: E402
-from lrtui.api.models import CommandType  # noqa: E402
-from lrtui.api.sequence import Sequence, make_command  # noqa: E402
-from lrtui.engine.budget import BudgetSettings  # noqa: E402
-from lrtui.engine.engine import Engine  # noqa: E402
-from lrtui.engine.journal import Journal  # noqa: E402
+from lrtui.api.auth import BearerAuth, StaticToken
+from lrtui.api.client import MdeClient
+from lrtui.api.models import CommandType
+from lrtui.api.sequence import Sequence, make_command
+from lrtui.engine.budget import BudgetSettings
+from lrtui.engine.engine import Engine
+from lrtui.engine.journal import Journal
 
 
 def die() -> None:
@@ -61,7 +61,8 @@ async def main(api_url: str, journal_path: str, data_dir: str, step: str, machin
     await engine.start()
     machines = [await client.get_machine(m) for m in machine_ids]
     seq = Sequence(comment="case-crash").add(
-        make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows"))
+        make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")
+    )
     await engine.submit(seq, machines)
     await engine.wait_idle(timeout=30)
     print("finished without dying", file=sys.stderr)

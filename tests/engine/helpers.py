@@ -17,6 +17,14 @@ def seq(*cmds: tuple[str, str], comment: str = "case-42 triage by alice") -> Seq
 
 
 def job(machine: str = "m1", priority: Priority = Priority.BULK, created: float = 0.0, **kw) -> Job:
-    return Job(id=uuid.uuid4().hex, batch_id="b1", machine_id=machine, machine_name=machine + ".corp",
-               os_family="windows", sequence=seq(("GetFile", r"C:\Temp\a.txt")), priority=priority,
-               created_at=created, **kw)
+    return Job(
+        id=uuid.uuid4().hex,
+        batch_id="b1",
+        machine_id=machine,
+        machine_name=machine + ".corp",
+        os_family="windows",
+        sequence=seq(("GetFile", r"C:\Temp\a.txt")),
+        priority=priority,
+        created_at=created,
+        **kw,
+    )

@@ -6,7 +6,8 @@ import asyncio
 import time
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrtui.engine.budget import GENERAL, RATE, Budget, BudgetSettings, lower_bound_s
 
@@ -30,8 +31,11 @@ def max_in_window(times: list[float], window: float) -> int:
 
 
 ops = st.lists(
-    st.tuples(st.sampled_from(["reserve", "reserve", "release", "confirm", "confirm", "advance", "general", "observe"]),
-              st.integers(0, 40), st.floats(0.0, 30.0)),
+    st.tuples(
+        st.sampled_from(["reserve", "reserve", "release", "confirm", "confirm", "advance", "general", "observe"]),
+        st.integers(0, 40),
+        st.floats(0.0, 30.0),
+    ),
     max_size=300,
 )
 
@@ -40,8 +44,12 @@ ops = st.lists(
 @given(ops, st.integers(1, 12), st.floats(1.0, 90.0), st.integers(1, 30))
 def test_never_more_than_n_calls_per_window_nor_sessions_nor_two_per_machine(steps, n, window, sessions):
     clock = Clock()
-    b = Budget(BudgetSettings(rate_calls=n, rate_window_s=window, max_sessions=sessions, general_per_minute=5,
-                              general_window_s=window), clock)
+    b = Budget(
+        BudgetSettings(
+            rate_calls=n, rate_window_s=window, max_sessions=sessions, general_per_minute=5, general_window_s=window
+        ),
+        clock,
+    )
     calls: dict[str, list] = {}  # job -> [sent at, answered at or None, ticket]
     general: list[float] = []
     holders: dict[str, str] = {}  # machine -> job
@@ -149,7 +157,12 @@ def test_from_env_overrides(monkeypatch):
     monkeypatch.setenv("LRTUI_GENERAL_PER_HOUR", "700")
     s = BudgetSettings.from_env(BudgetSettings(rate_calls=3))
     assert (s.rate_calls, s.rate_window_s, s.max_sessions, s.general_per_minute, s.general_per_hour) == (
-        20, 1.5, 5, 50, 700)
+        20,
+        1.5,
+        5,
+        50,
+        700,
+    )
     monkeypatch.setenv("LRTUI_RATE_CALLS", "many")
     with pytest.raises(ValueError, match="LRTUI_RATE_CALLS"):
         BudgetSettings.from_env()

@@ -16,7 +16,7 @@ from lrtui.engine.journal import Journal
 from lrtui.sim.config import SimConfig
 from lrtui.sim.testing import running_simulator
 
-from .conftest import lr_actions_per_machine, loopback_client, scaled_settings, usable
+from .conftest import loopback_client, lr_actions_per_machine, scaled_settings, usable
 
 CHILD = Path(__file__).with_name("crash_child.py")
 
@@ -27,8 +27,20 @@ async def test_crash_then_resume_submits_once(step, tmp_path):
     with running_simulator(cfg) as (api_url, _blob_url, sim):
         machines = usable(sim, 3)
         journal_path = tmp_path / "journal.sqlite3"
-        proc = subprocess.run([sys.executable, str(CHILD), api_url, str(journal_path), str(tmp_path / "data"), step,
-                               *[m.id for m in machines]], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(CHILD),
+                api_url,
+                str(journal_path),
+                str(tmp_path / "data"),
+                step,
+                *[m.id for m in machines],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
         with Journal(journal_path) as j:
             states = {x.state for x in j.unfinished_jobs()}
@@ -39,8 +51,13 @@ async def test_crash_then_resume_submits_once(step, tmp_path):
         client = loopback_client(api_url)
         journal = Journal(journal_path)
         try:
-            jobs = await resume(client, tmp_path / "out", journal=journal,
-                                settings=scaled_settings(reconcile_grace_s=1.0), progress_every=0.2)
+            jobs = await resume(
+                client,
+                tmp_path / "out",
+                journal=journal,
+                settings=scaled_settings(reconcile_grace_s=1.0),
+                progress_every=0.2,
+            )
         finally:
             await client.aclose()
         journal.open()
@@ -48,6 +65,7 @@ async def test_crash_then_resume_submits_once(step, tmp_path):
         journal.close()
         assert len(everything) == 3
         assert all(x.state is JobState.DONE and x.outcome is Outcome.SUCCEEDED for x in everything), [
-            (x.machine_id, x.state, x.outcome, x.error_message) for x in everything]
+            (x.machine_id, x.state, x.outcome, x.error_message) for x in everything
+        ]
         assert lr_actions_per_machine(sim) == {m.id: 1 for m in machines}
         assert jobs  # something was picked up

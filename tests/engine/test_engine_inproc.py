@@ -76,8 +76,9 @@ async def test_blocked_by_invisible_portal_session_and_not_allowed(engine_factor
     kiosk = next(r for r in sim.state.machines if not sim.group_of(r).remediation_level and r.supported)
     from lrtui.api.models import Machine
 
-    jobs = await eng.submit(sequence(("GetFile", r"C:\Windows\System32\drivers\etc\hosts")),
-                            [target, Machine.model_validate(kiosk.wire)])
+    jobs = await eng.submit(
+        sequence(("GetFile", r"C:\Windows\System32\drivers\etc\hosts")), [target, Machine.model_validate(kiosk.wire)]
+    )
     await eng.wait_idle(timeout=20)
     blocked, kiosk_job = jobs
     assert blocked.outcome is Outcome.BLOCKED and "portal" in blocked.error_message
@@ -135,8 +136,11 @@ async def test_link_regenerated_after_expiry(engine_factory, tmp_path):
     url = await collector._link(job.action_id, 0)
     await asyncio.sleep(1.6)
     links = []
-    eng.subscribe(lambda e: isinstance(e, RequestLogged) and "GetLiveResponseResultDownloadLink" in e.record.url
-                  and links.append(e))
+    eng.subscribe(
+        lambda e: (
+            isinstance(e, RequestLogged) and "GetLiveResponseResultDownloadLink" in e.record.url and links.append(e)
+        )
+    )
     res = await collector.fetch_file(job.action_id, 0, tmp_path / "again" / "0-hosts")
     assert res.sha256 == job.results[0].sha256
     assert len(links) == 1  # one regenerated link

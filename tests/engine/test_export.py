@@ -6,9 +6,9 @@ import csv
 import hashlib
 import json
 
+from lrtui.engine.budget import BudgetSettings
 from lrtui.engine.export import verify_bundle
 from lrtui.engine.headless import estimate_text, export_case, progress_line, render_summary
-from lrtui.engine.budget import BudgetSettings
 from lrtui.engine.jobs import BudgetSnapshot, CommandResult, JobState, Outcome
 from lrtui.engine.journal import Journal
 
@@ -19,9 +19,18 @@ def _done(j, path=None, outcome=Outcome.SUCCEEDED):
     j.state, j.outcome, j.action_id = JobState.DONE, outcome, "7f0c2a9e-1111-4c2b-9d3e-2a6f5b8c9d0" + j.machine_id[-1]
     if path:
         data = path.read_bytes()
-        j.results = [CommandResult(0, "GetFile", "Completed", file_path=str(path), size=len(data),
-                                   sha256=hashlib.sha256(data).hexdigest(), sha256_received="ab" * 32,
-                                   downloaded=True)]
+        j.results = [
+            CommandResult(
+                0,
+                "GetFile",
+                "Completed",
+                file_path=str(path),
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                sha256_received="ab" * 32,
+                downloaded=True,
+            )
+        ]
     return j
 
 
@@ -65,7 +74,10 @@ async def test_bundle_and_tampering(tmp_path):
 
 def test_texts():
     s = BudgetSettings()
-    assert estimate_text(40, 3, s) == "40 machines: about 4 minutes at 10 calls a minute, at most 25 at once (the rest wait for sessions to free), 3 will queue offline (up to 3 days)"
+    assert (
+        estimate_text(40, 3, s)
+        == "40 machines: about 4 minutes at 10 calls a minute, at most 25 at once (the rest wait for sessions to free), 3 will queue offline (up to 3 days)"
+    )
     assert estimate_text(5, 0, s) == "5 machines: submitted right away at 10 calls a minute"
     assert estimate_text(11, 0, s).startswith("11 machines: about 2 minutes")
     jobs = [_done(job("m1")), _done(job("m2"), outcome=Outcome.BLOCKED), job("m3")]

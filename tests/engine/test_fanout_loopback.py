@@ -12,7 +12,7 @@ from lrtui.engine.journal import Journal
 from lrtui.sim.config import SimConfig
 from lrtui.sim.testing import running_simulator
 
-from .conftest import lr_actions_per_machine, loopback_client, scaled_settings, usable
+from .conftest import loopback_client, lr_actions_per_machine, scaled_settings, usable
 
 
 async def test_fanout_30_machines_no_429(tmp_path):
@@ -20,15 +20,25 @@ async def test_fanout_30_machines_no_429(tmp_path):
     with running_simulator(cfg) as (api_url, _blob, sim):
         machines = usable(sim, 30)
         refs = [m.id for m in machines[:15]] + [m.computer_dns_name for m in machines[15:]] + ["no-such-host"]
-        seq = (Sequence(comment="case-fan triage")
-               .add(make_command(CommandType.RUN_SCRIPT, "Get-Processes.ps1"))
-               .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")))
+        seq = (
+            Sequence(comment="case-fan triage")
+            .add(make_command(CommandType.RUN_SCRIPT, "Get-Processes.ps1"))
+            .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows"))
+        )
         lines: list[str] = []
         client = loopback_client(api_url)
         journal = Journal(tmp_path / "j.sqlite3")
         try:
-            jobs = await run_batch(client, seq, refs, tmp_path / "out", lines.append, journal=journal,
-                                   settings=scaled_settings(max_sessions=25), progress_every=0.2)
+            jobs = await run_batch(
+                client,
+                seq,
+                refs,
+                tmp_path / "out",
+                lines.append,
+                journal=journal,
+                settings=scaled_settings(max_sessions=25),
+                progress_every=0.2,
+            )
         finally:
             await client.aclose()
         assert sim.state.throttled_count == 0, dict(sim.state.throttled_by_reason)

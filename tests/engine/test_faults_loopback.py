@@ -15,22 +15,37 @@ from .conftest import loopback_client, scaled_settings, usable
 
 
 async def test_faults_never_double_submit(tmp_path):
-    cfg = SimConfig(seed=21, machines=80, time_scale=0.01, scale_rate_window=True,
-                    faults="5xx=0.12,drop=0.08,429=0.08,after=0.5")
+    cfg = SimConfig(
+        seed=21, machines=80, time_scale=0.01, scale_rate_window=True, faults="5xx=0.12,drop=0.08,429=0.08,after=0.5"
+    )
     with running_simulator(cfg) as (api_url, _blob, sim):
         machines = usable(sim, 12)
         from lrtui.api.retry import RetryPolicy
 
-        client = loopback_client(api_url, retry=RetryPolicy(base_delay_s=0.05, max_delay_s=0.2, reconcile_delay_s=0.3,
-                                                            reconcile_attempts=4, max_attempts=6))
-        eng = Engine(client, Journal(tmp_path / "j.sqlite3"),
-                     scaled_settings(retry_after_default_s=3.0, reconcile_grace_s=2.0), data_dir=tmp_path / "data")
+        client = loopback_client(
+            api_url,
+            retry=RetryPolicy(
+                base_delay_s=0.05, max_delay_s=0.2, reconcile_delay_s=0.3, reconcile_attempts=4, max_attempts=6
+            ),
+        )
+        eng = Engine(
+            client,
+            Journal(tmp_path / "j.sqlite3"),
+            scaled_settings(retry_after_default_s=3.0, reconcile_grace_s=2.0),
+            data_dir=tmp_path / "data",
+        )
         posts: list[tuple[float, float, int | None]] = []  # (start, end, status)
-        eng.subscribe(lambda e: isinstance(e, RequestLogged) and e.record.url.endswith("/runliveresponse")
-                      and posts.append((e.record.at - e.record.elapsed_ms / 1000, e.record.at, e.record.status)))
+        eng.subscribe(
+            lambda e: (
+                isinstance(e, RequestLogged)
+                and e.record.url.endswith("/runliveresponse")
+                and posts.append((e.record.at - e.record.elapsed_ms / 1000, e.record.at, e.record.status))
+            )
+        )
         await eng.start()
         seq = Sequence(comment="case-faults").add(
-            make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows"))
+            make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")
+        )
         jobs = await eng.submit(seq, machines)
         await eng.wait_idle(timeout=45)
         await eng.stop()

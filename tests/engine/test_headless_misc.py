@@ -16,8 +16,11 @@ async def test_journal_listing_and_fetch_results(engine_factory, journal, tmp_pa
     sim = make_sim()
     eng = await engine_factory(sim)
     [m] = usable(sim, 1)
-    seq = (Sequence(comment="case-9").add(make_command(CommandType.RUN_SCRIPT, "Get-Processes.ps1"))
-           .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")))
+    seq = (
+        Sequence(comment="case-9")
+        .add(make_command(CommandType.RUN_SCRIPT, "Get-Processes.ps1"))
+        .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows"))
+    )
     [job] = await eng.submit(seq, [m])
     await eng.wait_idle(timeout=20)
     rows = list_actions_from_journal(journal)
@@ -31,10 +34,12 @@ async def test_journal_listing_and_fetch_results(engine_factory, journal, tmp_pa
 
 
 def test_engine_never_imports_textual():
-    code = ("import sys, importlib, pkgutil, lrtui.engine as e\n"
-            "for m in pkgutil.iter_modules(e.__path__):\n"
-            "    importlib.import_module('lrtui.engine.' + m.name)\n"
-            "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.') or m == 'rich']\n"
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, importlib, pkgutil, lrtui.engine as e\n"
+        "for m in pkgutil.iter_modules(e.__path__):\n"
+        "    importlib.import_module('lrtui.engine.' + m.name)\n"
+        "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.') or m == 'rich']\n"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

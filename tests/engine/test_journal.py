@@ -47,8 +47,11 @@ def test_roundtrip_and_unfinished(tmp_path):
         a.action_id, a.state, a.action_status = "7f0c2a9e-1111-4c2b-9d3e-2a6f5b8c9d01", JobState.PENDING, "Pending"
         j.record_action(a)
         b.state, b.outcome = JobState.DONE, Outcome.SUCCEEDED
-        b.results = [CommandResult(0, "RunScript", "Completed", script=ScriptResult(exit_code=0, script_output="x"),
-                                   downloaded=True)]
+        b.results = [
+            CommandResult(
+                0, "RunScript", "Completed", script=ScriptResult(exit_code=0, script_output="x"), downloaded=True
+            )
+        ]
         j.record_result(b, b.results[0])
         j.record_state(b, "final")
     with Journal(tmp_path / "j.sqlite3") as j:

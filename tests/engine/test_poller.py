@@ -64,8 +64,9 @@ async def test_fallback_poll_modes_work_on_the_simulator(engine_factory, mode):
     sim = make_sim()
     eng = await engine_factory(sim)
     eng.poller.mode = mode
-    seq = Sequence(comment="case-or").add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts",
-                                                       os_family="windows"))
+    seq = Sequence(comment="case-or").add(
+        make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")
+    )
     jobs = await eng.submit(seq, usable(sim, 3))
     await eng.wait_idle(timeout=20)
     assert all(j.outcome.value == "succeeded" for j in jobs)

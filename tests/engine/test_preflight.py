@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,39 +11,56 @@ from lrtui.engine.preflight import os_problem, preflight, refused_ids
 
 from .helpers import seq
 
-NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def machine(mid="a" * 40, platform="Windows11", version="23H2", health="Active", days=0, **kw) -> Machine:
-    return Machine(id=mid, computer_dns_name=f"{mid[:4]}.corp", os_platform=platform, version=version,
-                   health_status=health, last_seen=NOW - timedelta(days=days), **kw)
+    return Machine(
+        id=mid,
+        computer_dns_name=f"{mid[:4]}.corp",
+        os_platform=platform,
+        version=version,
+        health_status=health,
+        last_seen=NOW - timedelta(days=days),
+        **kw,
+    )
 
 
-@pytest.mark.parametrize("platform, version, os_version, bad", [
-    ("Windows10", "1607", None, True),
-    ("Windows10", "1709", None, False),
-    ("Windows10", "21H2", None, False),
-    ("Windows11", "22H2", None, False),
-    ("WindowsServer2008R2", None, None, True),
-    ("WindowsServer2012", None, None, True),
-    ("WindowsServer2012R2", None, None, False),
-    ("WindowsServer2016", None, None, False),
-    ("WindowsServer2025", None, None, False),
-    ("Windows7", None, None, True),
-    ("macOS", None, "10.15", True),
-    ("macOS", None, "14.2", False),
-    ("Linux", None, None, False),
-])
+@pytest.mark.parametrize(
+    "platform, version, os_version, bad",
+    [
+        ("Windows10", "1607", None, True),
+        ("Windows10", "1709", None, False),
+        ("Windows10", "21H2", None, False),
+        ("Windows11", "22H2", None, False),
+        ("WindowsServer2008R2", None, None, True),
+        ("WindowsServer2012", None, None, True),
+        ("WindowsServer2012R2", None, None, False),
+        ("WindowsServer2016", None, None, False),
+        ("WindowsServer2025", None, None, False),
+        ("Windows7", None, None, True),
+        ("macOS", None, "10.15", True),
+        ("macOS", None, "14.2", False),
+        ("Linux", None, None, False),
+    ],
+)
 def test_os_minimums(platform, version, os_version, bad):
     m = machine(platform=platform, version=version, os_version=os_version)
     assert (os_problem(m) is not None) is bad
 
 
 def test_each_reason():
-    lib = [LibraryFile(file_name="collect.ps1"), LibraryFile(file_name="big.bin", size=400 * 1024 * 1024),
-           LibraryFile(file_name="mid.bin", size=20 * 1024 * 1024)]
-    s = seq(("PutFile", "mid.bin"), ("RunScript", "collect.ps1"), ("RunScript", "missing.ps1"),
-            ("GetFile", r"C:\Temp\x.txt"))
+    lib = [
+        LibraryFile(file_name="collect.ps1"),
+        LibraryFile(file_name="big.bin", size=400 * 1024 * 1024),
+        LibraryFile(file_name="mid.bin", size=20 * 1024 * 1024),
+    ]
+    s = seq(
+        ("PutFile", "mid.bin"),
+        ("RunScript", "collect.ps1"),
+        ("RunScript", "missing.ps1"),
+        ("GetFile", r"C:\Temp\x.txt"),
+    )
     win = machine("a" * 40)
     lin = machine("b" * 40, platform="Linux")
     issues = preflight(s, [win, lin, "nosuch-host"], lib, now=NOW)
@@ -68,8 +85,8 @@ def test_warnings_do_not_refuse():
 
 
 def test_argument_characters_refused():
-    from lrtui.api.sequence import Command, Sequence
     from lrtui.api.models import CommandType
+    from lrtui.api.sequence import Command, Sequence
 
     s = Sequence((Command(CommandType.RUN_SCRIPT, "collect.ps1", "-x a;b"),), "case-1")
     issues = preflight(s, [machine()], [LibraryFile(file_name="collect.ps1")], now=NOW)

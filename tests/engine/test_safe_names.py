@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrtui.engine.safe_names import evidence_path, inside, safe_component, safe_result_name
 
 
-@pytest.mark.parametrize("device_path, expected", [
-    (r"C:\Windows\Temp\triage.zip", "0-triage.zip"),
-    ("/var/log/syslog", "0-syslog"),
-    (r"C:\x\..", "0-file"),
-    (r"C:\x\CON", "0-_CON"),
-    (r"C:\x\nul.txt", "0-_nul.txt"),
-    (r"C:\x\lpt1", "0-_lpt1"),
-    ("/a/b/evil\u202etxt.exe", "0-eviltxt.exe"),
-    ("/a/b/x\x1b[31m.txt", "0-x_[31m.txt"),
-    (r"C:\a\trailing. ", "0-trailing"),
-    ("C:", "0-file"),
-    (r"\\server\share\..\..\etc", "0-etc"),
-])
+@pytest.mark.parametrize(
+    "device_path, expected",
+    [
+        (r"C:\Windows\Temp\triage.zip", "0-triage.zip"),
+        ("/var/log/syslog", "0-syslog"),
+        (r"C:\x\..", "0-file"),
+        (r"C:\x\CON", "0-_CON"),
+        (r"C:\x\nul.txt", "0-_nul.txt"),
+        (r"C:\x\lpt1", "0-_lpt1"),
+        ("/a/b/evil\u202etxt.exe", "0-eviltxt.exe"),
+        ("/a/b/x\x1b[31m.txt", "0-x_[31m.txt"),
+        (r"C:\a\trailing. ", "0-trailing"),
+        ("C:", "0-file"),
+        (r"\\server\share\..\..\etc", "0-etc"),
+    ],
+)
 def test_known_names(device_path, expected):
     assert safe_result_name(0, device_path) == expected
 

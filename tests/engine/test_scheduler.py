@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrtui.engine.budget import Budget, BudgetSettings
 from lrtui.engine.jobs import Priority

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -39,7 +40,9 @@ class Server:
 
     def post_lr(self, machine: int | str, *commands: dict, comment: str = "conformance") -> httpx.Response:
         mid = self.mid(machine) if isinstance(machine, int) else machine
-        return self.client.post(f"/api/machines/{mid}/runliveresponse", json={"Comment": comment, "Commands": list(commands)})
+        return self.client.post(
+            f"/api/machines/{mid}/runliveresponse", json={"Comment": comment, "Commands": list(commands)}
+        )
 
     def action(self, aid: str) -> dict:
         r = self.client.get(f"/api/machineactions/{aid}")
@@ -90,6 +93,7 @@ def assert_error(r: httpx.Response, status: int, code: str, contains: str | None
 def make_server() -> Iterator[Callable[..., Server]]:
     """``make_server(manual=True, **SimConfig fields)`` -> a running :class:`Server` (stopped at teardown)."""
     with ExitStack() as stack:
+
         def factory(manual: bool = True, **kw: Any) -> Server:
             clock = ManualClock(T0) if manual else None
             kw.setdefault("machines", 40)
@@ -99,6 +103,7 @@ def make_server() -> Iterator[Callable[..., Server]]:
             api, blob, sim = stack.enter_context(running_simulator(cfg))
             client = stack.enter_context(httpx.Client(base_url=api, headers=AUTH, timeout=20, verify=False))
             return Server(api, blob, sim, client, clock)
+
         yield factory
 
 

@@ -69,7 +69,11 @@ def test_parse_faults():
 def test_faults_5xx_and_429(make_server):
     s = make_server(faults="5xx=1")
     r = s.client.get("/api/machines")
-    assert r.status_code in (500, 502, 503) and r.json()["error"]["code"] in ("InternalServerError", "BadGateway", "ServiceUnavailable")
+    assert r.status_code in (500, 502, 503) and r.json()["error"]["code"] in (
+        "InternalServerError",
+        "BadGateway",
+        "ServiceUnavailable",
+    )
     s = make_server(faults="429=1")
     r = s.client.get("/api/machines")
     assert_error(r, 429, "TooManyRequests")
@@ -101,6 +105,7 @@ def test_faults_seeded(make_server):
     def codes(seed):
         s = make_server(seed=seed, faults="5xx=0.3,429=0.2")
         return [s.client.get("/api/libraryfiles").status_code for _ in range(25)]
+
     a, b = codes(3), codes(3)
     assert a == b and len(set(a)) > 1
 
@@ -109,7 +114,9 @@ async def test_fault_drop_in_process():
     from lrtui.sim import SimConfig, Simulator
 
     sim = Simulator(SimConfig(machines=10, faults="drop=1"))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.api_app), base_url="http://sim.localhost", headers=AUTH) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sim.api_app), base_url="http://sim.localhost", headers=AUTH
+    ) as c:
         with pytest.raises(httpx.TransportError):
             await c.get("/api/machines")
 

@@ -18,9 +18,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_cli_serves_and_stops_on_ctrl_c(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    p = subprocess.Popen([sys.executable, "-m", "lrtui.sim", "--port", "0", "--machines", "30", "--time-scale", "0.001",
-                          "--seed", "5", "--quirk-portal-session", "fin-ws-0001.corp.contoso.example"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lrtui.sim",
+            "--port",
+            "0",
+            "--machines",
+            "30",
+            "--time-scale",
+            "0.001",
+            "--seed",
+            "5",
+            "--quirk-portal-session",
+            "fin-ws-0001.corp.contoso.example",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     try:
         lines = []
         deadline = time.time() + 20
@@ -39,8 +58,14 @@ def test_cli_serves_and_stops_on_ctrl_c(tmp_path):
         r = httpx.get(f"{api}/api/machines", headers=h)
         assert r.status_code == 200 and len(r.json()["value"]) == 30
         mid = r.json()["value"][0]["id"]
-        r = httpx.post(f"{api}/api/machines/{mid}/runliveresponse", headers=h,
-                       json={"Comment": "x", "Commands": [{"type": "RunScript", "params": [{"key": "ScriptName", "value": "Get-Processes.ps1"}]}]})
+        r = httpx.post(
+            f"{api}/api/machines/{mid}/runliveresponse",
+            headers=h,
+            json={
+                "Comment": "x",
+                "Commands": [{"type": "RunScript", "params": [{"key": "ScriptName", "value": "Get-Processes.ps1"}]}],
+            },
+        )
         assert r.status_code == 400 and r.json()["error"]["code"] == "ActiveRequestAlreadyExists"
         p.send_signal(signal.SIGINT)
         assert p.wait(timeout=10) == 0
@@ -62,7 +87,22 @@ def test_cli_help_lists_options(capsys):
     with pytest.raises(SystemExit):
         sim_main(["--help"])
     out = capsys.readouterr().out
-    for opt in ["--host", "--port", "--blob-port", "--seed", "--time-scale", "--machines", "--rate-calls", "--rate-window",
-                "--scale-rate-window", "--max-sessions", "--faults", "--require-token", "--token-ttl",
-                "--quirk-empty-commands", "--quirk-fresh-404", "--quirk-portal-session"]:
+    for opt in [
+        "--host",
+        "--port",
+        "--blob-port",
+        "--seed",
+        "--time-scale",
+        "--machines",
+        "--rate-calls",
+        "--rate-window",
+        "--scale-rate-window",
+        "--max-sessions",
+        "--faults",
+        "--require-token",
+        "--token-ttl",
+        "--quirk-empty-commands",
+        "--quirk-fresh-404",
+        "--quirk-portal-session",
+    ]:
         assert opt in out

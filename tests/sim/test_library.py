@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .conftest import WIN, assert_error, run
 
 
@@ -17,9 +16,24 @@ def test_list_shape(srv):
     body = r.json()
     assert body["@odata.context"].endswith("/api/$metadata#LibraryFiles")
     names = {f["fileName"] for f in body["value"]}
-    assert {"Get-Processes.ps1", "Invoke-Triage.ps1", "minidump.ps1", "yara_scan.ps1", "ps_list.sh", "triage.sh"} <= names
+    assert {
+        "Get-Processes.ps1",
+        "Invoke-Triage.ps1",
+        "minidump.ps1",
+        "yara_scan.ps1",
+        "ps_list.sh",
+        "triage.sh",
+    } <= names
     for f in body["value"]:
-        assert {"fileName", "sha256", "description", "creationTime", "lastUpdatedTime", "createdBy", "hasParameters"} <= set(f)
+        assert {
+            "fileName",
+            "sha256",
+            "description",
+            "creationTime",
+            "lastUpdatedTime",
+            "createdBy",
+            "hasParameters",
+        } <= set(f)
         assert len(f["sha256"]) == 64
         if f["hasParameters"]:
             assert f["parametersDescription"]
@@ -35,6 +49,7 @@ def test_upload_override_delete(srv):
     assert e["fileName"] == "My-Script_1.ps1" and e["description"] == "mine" and e["hasParameters"] is True
     assert e["parametersDescription"] == "-X" and e["createdBy"] == srv.sim.config.app_name
     import hashlib
+
     assert e["sha256"] == hashlib.sha256(src).hexdigest()
     assert "My-Script_1.ps1" in {f["fileName"] for f in srv.client.get("/api/libraryfiles").json()["value"]}
     assert_error(upload(srv, "My-Script_1.ps1", b"x"), 400, "BadRequest", "already exists")
@@ -45,6 +60,7 @@ def test_upload_override_delete(srv):
     x = srv.run_until_final(a["id"], step=10)
     link = srv.link(x["id"], 0).json()["value"]
     import httpx
+
     res = httpx.get(link).json()
     assert res["exit_code"] == 3 and res["script_errors"] == "boom"
     r = srv.client.delete("/api/libraryfiles/My-Script_1.ps1")

@@ -14,7 +14,9 @@ ISO7 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$")
 
 
 def test_post_201_pending_shape(srv):
-    r = srv.post_lr(WIN, putfile("rules.yar"), run("Get-Processes.ps1", "-Name svc*"), getfile(WIN_HOSTS), comment="case 42")
+    r = srv.post_lr(
+        WIN, putfile("rules.yar"), run("Get-Processes.ps1", "-Name svc*"), getfile(WIN_HOSTS), comment="case 42"
+    )
     assert r.status_code == 201, r.text
     assert r.headers["odata-version"] == "4.0"
     a = r.json()
@@ -28,48 +30,101 @@ def test_post_201_pending_shape(srv):
     assert a["errorHResult"] == 0 and a["cancellationRequestor"] is None
     assert [c["index"] for c in a["commands"]] == [0, 1, 2]
     assert all(c["commandStatus"] == "Created" and c["startTime"] is None and c["errors"] == [] for c in a["commands"])
-    assert a["commands"][1]["command"] == {"type": "RunScript", "params": [{"key": "ScriptName", "value": "Get-Processes.ps1"},
-                                                                          {"key": "Args", "value": "-Name svc*"}]}
+    assert a["commands"][1]["command"] == {
+        "type": "RunScript",
+        "params": [{"key": "ScriptName", "value": "Get-Processes.ps1"}, {"key": "Args", "value": "-Name svc*"}],
+    }
     MachineAction.model_validate(a)
     assert srv.sim.state.lr_post_count == 1 and a["id"] in srv.sim.state.actions
 
 
-@pytest.mark.parametrize("body, needle", [
-    ({"comment": "x", "Commands": [run("Get-Processes.ps1")]}, "case-sensitive"),
-    ({"Comment": "x", "commands": [run("Get-Processes.ps1")]}, "case-sensitive"),
-    ({"Comment": "x", "Commands": [{"Type": "RunScript", "params": [{"key": "ScriptName", "value": "ps_list.sh"}]}]}, "'Type'"),
-    ({"Comment": "x", "Commands": [{"type": "RunScript", "Params": [{"key": "ScriptName", "value": "ps_list.sh"}]}]}, "'Params'"),
-    ({"Comment": "x", "Commands": [{"type": "RunScript", "params": [{"Key": "ScriptName", "value": "ps_list.sh"}]}]}, "'Key'"),
-    ({"Comment": "x", "Commands": [{"type": "RunScript", "params": [{"key": "ScriptName", "Value": "ps_list.sh"}]}]}, "'Value'"),
-    ({"Comment": "x", "Commands": [{"type": "runscript", "params": [{"key": "ScriptName", "value": "ps_list.sh"}]}]}, "runscript"),
-    ({"Comment": "x", "Commands": [{"type": "RunScript", "params": [{"key": "scriptname", "value": "ps_list.sh"}]}]}, "scriptname"),
-    ({"Comment": "x", "Commands": []}, "non-empty"),
-    ({"Comment": "x"}, "Commands field is required"),
-    ({"Commands": [run("ps_list.sh")]}, "Comment field is required"),
-    ({"Comment": "x", "Commands": [{"type": "RunScript", "params": []}]}, "ScriptName"),
-    ({"Comment": "x", "Commands": [{"type": "GetFile", "params": [{"key": "FileName", "value": "a"}]}]}, "not a valid parameter"),
-    ({"Comment": "x", "Commands": [{"type": "GetFile", "params": [{"key": "Path", "value": ""}]}]}, "Path"),
-    ({"Comment": "x", "Commands": [getfile(WIN_HOSTS), run("Get-Processes.ps1")]}, "ordered"),
-    ({"Comment": "x", "Commands": [run("Get-Processes.ps1"), putfile("rules.yar")]}, "PutFile first"),
-    ({"Comment": "x", "Commands": [run("nope.ps1")]}, "was not found in the library"),
-    ({"Comment": "x", "Commands": [putfile("nope.bin")]}, "was not found in the library"),
-    ({"Comment": "x", "Commands": "RunScript"}, "array"),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ({"comment": "x", "Commands": [run("Get-Processes.ps1")]}, "case-sensitive"),
+        ({"Comment": "x", "commands": [run("Get-Processes.ps1")]}, "case-sensitive"),
+        (
+            {
+                "Comment": "x",
+                "Commands": [{"Type": "RunScript", "params": [{"key": "ScriptName", "value": "ps_list.sh"}]}],
+            },
+            "'Type'",
+        ),
+        (
+            {
+                "Comment": "x",
+                "Commands": [{"type": "RunScript", "Params": [{"key": "ScriptName", "value": "ps_list.sh"}]}],
+            },
+            "'Params'",
+        ),
+        (
+            {
+                "Comment": "x",
+                "Commands": [{"type": "RunScript", "params": [{"Key": "ScriptName", "value": "ps_list.sh"}]}],
+            },
+            "'Key'",
+        ),
+        (
+            {
+                "Comment": "x",
+                "Commands": [{"type": "RunScript", "params": [{"key": "ScriptName", "Value": "ps_list.sh"}]}],
+            },
+            "'Value'",
+        ),
+        (
+            {
+                "Comment": "x",
+                "Commands": [{"type": "runscript", "params": [{"key": "ScriptName", "value": "ps_list.sh"}]}],
+            },
+            "runscript",
+        ),
+        (
+            {
+                "Comment": "x",
+                "Commands": [{"type": "RunScript", "params": [{"key": "scriptname", "value": "ps_list.sh"}]}],
+            },
+            "scriptname",
+        ),
+        ({"Comment": "x", "Commands": []}, "non-empty"),
+        ({"Comment": "x"}, "Commands field is required"),
+        ({"Commands": [run("ps_list.sh")]}, "Comment field is required"),
+        ({"Comment": "x", "Commands": [{"type": "RunScript", "params": []}]}, "ScriptName"),
+        (
+            {"Comment": "x", "Commands": [{"type": "GetFile", "params": [{"key": "FileName", "value": "a"}]}]},
+            "not a valid parameter",
+        ),
+        ({"Comment": "x", "Commands": [{"type": "GetFile", "params": [{"key": "Path", "value": ""}]}]}, "Path"),
+        ({"Comment": "x", "Commands": [getfile(WIN_HOSTS), run("Get-Processes.ps1")]}, "ordered"),
+        ({"Comment": "x", "Commands": [run("Get-Processes.ps1"), putfile("rules.yar")]}, "PutFile first"),
+        ({"Comment": "x", "Commands": [run("nope.ps1")]}, "was not found in the library"),
+        ({"Comment": "x", "Commands": [putfile("nope.bin")]}, "was not found in the library"),
+        ({"Comment": "x", "Commands": "RunScript"}, "array"),
+    ],
+)
 def test_post_invalid_body_400(srv, body, needle):
     r = srv.client.post(f"/api/machines/{srv.mid(WIN)}/runliveresponse", json=body)
     assert_error(r, 400, "InvalidRequestBody", needle)
-    assert not srv.sim.state.actions or all(a.machine.id != srv.mid(WIN) for a in list(srv.sim.state.actions.values())[-1:])
+    assert not srv.sim.state.actions or all(
+        a.machine.id != srv.mid(WIN) for a in list(srv.sim.state.actions.values())[-1:]
+    )
 
 
 def test_post_not_json(srv):
-    r = srv.client.post(f"/api/machines/{srv.mid(WIN)}/runliveresponse", content=b"{nope", headers={"content-type": "application/json"})
+    r = srv.client.post(
+        f"/api/machines/{srv.mid(WIN)}/runliveresponse", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert_error(r, 400, "InvalidRequestBody", "JSON")
 
 
 def test_lenient_case_switch(make_server):
     s = make_server(lenient_case=True)
-    r = s.client.post(f"/api/machines/{s.mid(WIN)}/runliveresponse",
-                      json={"comment": "x", "commands": [{"Type": "runscript", "Params": [{"Key": "scriptname", "Value": "Get-Processes.ps1"}]}]})
+    r = s.client.post(
+        f"/api/machines/{s.mid(WIN)}/runliveresponse",
+        json={
+            "comment": "x",
+            "commands": [{"Type": "runscript", "Params": [{"Key": "scriptname", "Value": "Get-Processes.ps1"}]}],
+        },
+    )
     assert r.status_code == 201, r.text
     assert r.json()["commands"][0]["command"]["type"] == "RunScript"
 
@@ -78,7 +133,9 @@ def test_machine_errors(srv):
     assert_error(srv.post_lr("0" * 40, run("Get-Processes.ps1")), 404, "NotFound", "was not found")
     assert_error(srv.post_lr(KIOSK, run("Get-Processes.ps1")), 403, "DisallowedOperation", "automation level")
     assert_error(srv.post_lr(WIN7, run("Get-Processes.ps1")), 400, "OsPlatformNotSupported")
-    assert not srv.sim.state.actions or all(a.requestor != srv.sim.config.app_name for a in srv.sim.state.actions.values())
+    assert not srv.sim.state.actions or all(
+        a.requestor != srv.sim.config.app_name for a in srv.sim.state.actions.values()
+    )
 
 
 def test_disabled_feature_for_servers(make_server):
@@ -88,7 +145,9 @@ def test_disabled_feature_for_servers(make_server):
 
 def test_active_request_already_exists(srv):
     a = srv.post_lr(WIN, run("Get-Processes.ps1")).json()
-    assert_error(srv.post_lr(WIN, run("Get-Processes.ps1")), 400, "ActiveRequestAlreadyExists", "Action is already in progress")
+    assert_error(
+        srv.post_lr(WIN, run("Get-Processes.ps1")), 400, "ActiveRequestAlreadyExists", "Action is already in progress"
+    )
     assert srv.post_lr(LINUX, run("ps_list.sh")).status_code == 201  # other machines are free
     assert srv.run_until_final(a["id"])["status"] == "Succeeded"
     assert srv.post_lr(WIN, run("Get-Processes.ps1")).status_code == 201
@@ -97,7 +156,9 @@ def test_active_request_already_exists(srv):
 def test_portal_session_quirk(make_server):
     s = make_server(quirk_portal_session=["fin-ws-0001.corp.contoso.example"])
     assert_error(s.post_lr(WIN, run("Get-Processes.ps1")), 400, "ActiveRequestAlreadyExists")
-    r = s.client.get("/api/machineactions", params={"$filter": f"machineId eq '{s.mid(WIN)}' and type eq 'LiveResponse'"})
+    r = s.client.get(
+        "/api/machineactions", params={"$filter": f"machineId eq '{s.mid(WIN)}' and type eq 'LiveResponse'"}
+    )
     assert r.status_code == 200 and r.json()["value"] == []  # nothing explains it
     s.sim.end_portal_session(s.mid(WIN))
     assert s.post_lr(WIN, run("Get-Processes.ps1")).status_code == 201
@@ -115,7 +176,9 @@ def test_rate_budget_429(make_server):
     assert "live response" in err["message"]
     assert s.sim.state.throttled_count == 1
     s.tick(58)
-    r = s.client.post(f"/api/machines/{s.mid(8)}/runliveresponse", json={"Comment": "x", "Commands": [getfile(WIN_HOSTS)]})
+    r = s.client.post(
+        f"/api/machines/{s.mid(8)}/runliveresponse", json={"Comment": "x", "Commands": [getfile(WIN_HOSTS)]}
+    )
     assert r.status_code in (201, 400, 403), r.text  # no longer throttled
     assert r.status_code != 429
 
@@ -185,7 +248,12 @@ def test_lifecycle_success_one_command_at_a_time(srv):
     final = srv.action(a["id"])
     for c in final["commands"]:
         assert ISO7.match(c["startTime"]) and ISO7.match(c["endTime"]) and c["startTime"] <= c["endTime"]
-    assert final["commands"][0]["endTime"] <= final["commands"][1]["startTime"] <= final["commands"][1]["endTime"] <= final["commands"][2]["startTime"]
+    assert (
+        final["commands"][0]["endTime"]
+        <= final["commands"][1]["startTime"]
+        <= final["commands"][1]["endTime"]
+        <= final["commands"][2]["startTime"]
+    )
     assert final["lastUpdateDateTimeUtc"] == final["commands"][2]["endTime"]
 
 
@@ -259,12 +327,25 @@ def test_cancel(srv):
     assert x["cancellationRequestor"] == srv.sim.config.app_name and ISO7.match(x["cancellationDateTimeUtc"])
     srv.tick(600)
     assert srv.action(aid)["status"] == "Cancelled"
-    assert_error(srv.client.post(f"/api/machineactions/{aid}/cancel", json={"Comment": "again"}), 400, "BadRequest", "final")
-    assert_error(srv.client.post("/api/machineactions/11111111-2222-4333-8444-555555555555/cancel", json={"Comment": "x"}), 404, "NotFound")
+    assert_error(
+        srv.client.post(f"/api/machineactions/{aid}/cancel", json={"Comment": "again"}), 400, "BadRequest", "final"
+    )
+    assert_error(
+        srv.client.post("/api/machineactions/11111111-2222-4333-8444-555555555555/cancel", json={"Comment": "x"}),
+        404,
+        "NotFound",
+    )
     b = srv.post_lr(WIN, run("Get-Processes.ps1")).json()  # machine is free again
-    assert_error(srv.client.post(f"/api/machineactions/{b['id']}/cancel", json={"comment": "x"}), 400, "InvalidRequestBody")
+    assert_error(
+        srv.client.post(f"/api/machineactions/{b['id']}/cancel", json={"comment": "x"}), 400, "InvalidRequestBody"
+    )
     assert_error(srv.client.post(f"/api/machineactions/{b['id']}/cancel", json={}), 400, "InvalidRequestBody")
-    assert_error(srv.client.post(f"/api/machineactions/{srv.mid(WIN)}/cancel", json={"Comment": "x"}), 400, "BadRequest", "Edm.Guid")
+    assert_error(
+        srv.client.post(f"/api/machineactions/{srv.mid(WIN)}/cancel", json={"Comment": "x"}),
+        400,
+        "BadRequest",
+        "Edm.Guid",
+    )
 
 
 def test_cancel_reads_failed_quirk(make_server):
@@ -288,6 +369,7 @@ def test_list_actions_odata(make_server):
         if r.status_code == 201:
             ids.append(r.json()["id"])
     assert len(ids) >= 4
+
     def all_pages(params):
         body = s.client.get("/api/machineactions", params=params).json()
         out = body["value"]
@@ -295,6 +377,7 @@ def test_list_actions_odata(make_server):
             body = s.client.get(body["@odata.nextLink"]).json()
             out += body["value"]
         return out
+
     everything = all_pages({})
     assert len(everything) == hist + len(ids)
     mine = all_pages({"$filter": f"machineId eq '{s.mid(WIN)}' and type eq 'LiveResponse'"})
@@ -303,7 +386,9 @@ def test_list_actions_odata(make_server):
     assert [a["id"] for a in got] == ids[:2]
     act = all_pages({"$filter": "status eq 'Pending' or status eq 'InProgress'"})
     assert {a["id"] for a in act} == set(ids)
-    assert all_pages({"$filter": f"requestor eq '{s.sim.config.app_name}'"}) == [a for a in everything if a["id"] in ids]
+    assert all_pages({"$filter": f"requestor eq '{s.sim.config.app_name}'"}) == [
+        a for a in everything if a["id"] in ids
+    ]
     desc = s.client.get("/api/machineactions", params={"$orderby": "creationDateTimeUtc desc", "$top": "2"}).json()
     assert [a["id"] for a in desc["value"]] == ids[::-1][:2] and "@odata.nextLink" not in desc
     recent = all_pages({"$filter": f"creationDateTimeUtc ge {everything[hist]['creationDateTimeUtc']}"})

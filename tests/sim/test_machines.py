@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -16,7 +16,7 @@ ISO7 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$")
 
 
 def iso(t: float) -> datetime:
-    return datetime.fromtimestamp(t, timezone.utc)
+    return datetime.fromtimestamp(t, UTC)
 
 
 def test_list_headers_shape_and_entity_fields(srv):
@@ -29,11 +29,40 @@ def test_list_headers_shape_and_entity_fields(srv):
     assert "@odata.nextLink" not in body
     assert len(body["value"]) == 40
     m = body["value"][0]
-    for f in ["id", "computerDnsName", "firstSeen", "lastSeen", "osPlatform", "osVersion", "osProcessor", "osArchitecture",
-              "version", "osBuild", "agentVersion", "lastIpAddress", "lastExternalIpAddress", "ipAddresses", "healthStatus",
-              "onboardingStatus", "riskScore", "exposureLevel", "deviceValue", "rbacGroupId", "rbacGroupName", "aadDeviceId",
-              "isAadJoined", "machineTags", "defenderAvStatus", "managedBy", "managedByStatus", "mergedIntoMachineId",
-              "isPotentialDuplication", "isExcluded", "exclusionReason", "vmMetadata"]:
+    for f in [
+        "id",
+        "computerDnsName",
+        "firstSeen",
+        "lastSeen",
+        "osPlatform",
+        "osVersion",
+        "osProcessor",
+        "osArchitecture",
+        "version",
+        "osBuild",
+        "agentVersion",
+        "lastIpAddress",
+        "lastExternalIpAddress",
+        "ipAddresses",
+        "healthStatus",
+        "onboardingStatus",
+        "riskScore",
+        "exposureLevel",
+        "deviceValue",
+        "rbacGroupId",
+        "rbacGroupName",
+        "aadDeviceId",
+        "isAadJoined",
+        "machineTags",
+        "defenderAvStatus",
+        "managedBy",
+        "managedByStatus",
+        "mergedIntoMachineId",
+        "isPotentialDuplication",
+        "isExcluded",
+        "exclusionReason",
+        "vmMetadata",
+    ]:
         assert f in m, f
     assert re.fullmatch(r"[0-9a-f]{40}", m["id"])
     assert ISO7.match(m["lastSeen"]) and ISO7.match(m["firstSeen"])
@@ -47,7 +76,15 @@ def test_demo_tenant_variety(make_server):
     ms = s.client.get("/api/machines").json()["value"]
     assert len(ms) == 600
     plats = {m["osPlatform"] for m in ms}
-    assert {"Windows10", "Windows11", "WindowsServer2016", "WindowsServer2019", "WindowsServer2022", "macOS", "Linux"} <= plats
+    assert {
+        "Windows10",
+        "Windows11",
+        "WindowsServer2016",
+        "WindowsServer2019",
+        "WindowsServer2022",
+        "macOS",
+        "Linux",
+    } <= plats
     assert {m["healthStatus"] for m in ms} >= {"Active", "Inactive"}
     assert len({m["computerDnsName"] for m in ms}) == 600
     assert any(m["rbacGroupName"] is None and m["rbacGroupId"] == 0 for m in ms)
@@ -136,23 +173,26 @@ def test_top_skip_orderby_select(srv):
     assert srv.client.get("/api/machines", params={"$top": "10000"}).status_code == 200
 
 
-@pytest.mark.parametrize("params, needle", [
-    ({"$top": "10001"}, "10000"),
-    ({"$top": "abc"}, "$top"),
-    ({"$skip": "-1"}, "$skip"),
-    ({"$select": "nope"}, "nope"),
-    ({"$orderby": "nope desc"}, "nope"),
-    ({"$expand": "x"}, "expand"),
-    ({"$filter": "rbacGroupName eq 'x'"}, "rbacGroupName"),
-    ({"$filter": "firstSeen gt 2024-01-01Z"}, "firstSeen"),
-    ({"$filter": "bogus eq 1"}, "bogus"),
-    ({"$filter": "computerDnsName eq"}, "expected a value"),
-    ({"$filter": "computerDnsName eq 'x"}, "unterminated"),
-    ({"$filter": "(healthStatus eq 'Active'"}, "')'"),
-    ({"$filter": "rbacGroupId eq 'abc'"}, "incompatible"),
-    ({"$filter": "lastSeen gt 'yesterday'"}, "DateTimeOffset"),
-    ({"$filter": "healthStatus eq 'Active' xor true"}, "xor"),
-])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"$top": "10001"}, "10000"),
+        ({"$top": "abc"}, "$top"),
+        ({"$skip": "-1"}, "$skip"),
+        ({"$select": "nope"}, "nope"),
+        ({"$orderby": "nope desc"}, "nope"),
+        ({"$expand": "x"}, "expand"),
+        ({"$filter": "rbacGroupName eq 'x'"}, "rbacGroupName"),
+        ({"$filter": "firstSeen gt 2024-01-01Z"}, "firstSeen"),
+        ({"$filter": "bogus eq 1"}, "bogus"),
+        ({"$filter": "computerDnsName eq"}, "expected a value"),
+        ({"$filter": "computerDnsName eq 'x"}, "unterminated"),
+        ({"$filter": "(healthStatus eq 'Active'"}, "')'"),
+        ({"$filter": "rbacGroupId eq 'abc'"}, "incompatible"),
+        ({"$filter": "lastSeen gt 'yesterday'"}, "DateTimeOffset"),
+        ({"$filter": "healthStatus eq 'Active' xor true"}, "xor"),
+    ],
+)
 def test_bad_odata_400(srv, params, needle):
     assert_error(srv.client.get("/api/machines", params=params), 400, "ODataError", needle)
 
@@ -160,19 +200,26 @@ def test_bad_odata_400(srv, params, needle):
 def test_filters_match_python(make_server):
     s = make_server(machines=300)
     allm = s.client.get("/api/machines").json()["value"]
-    t = datetime.fromtimestamp(T0 - 12 * 3600, timezone.utc)
+    t = datetime.fromtimestamp(T0 - 12 * 3600, UTC)
     day = t.strftime("%Y-%m-%d")
     stamp = t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
     def ls(m):
         return datetime.fromisoformat(m["lastSeen"][:26] + "+00:00")
+
     cases = {
         "healthStatus eq 'Active'": lambda m: m["healthStatus"] == "Active",
         "healthStatus ne 'Active'": lambda m: m["healthStatus"] != "Active",
-        "riskScore eq 'High' and osPlatform eq 'Windows11'": lambda m: m["riskScore"] == "High" and m["osPlatform"] == "Windows11",
-        "riskScore eq 'High' or exposureLevel eq 'High'": lambda m: m["riskScore"] == "High" or m["exposureLevel"] == "High",
+        "riskScore eq 'High' and osPlatform eq 'Windows11'": lambda m: (
+            m["riskScore"] == "High" and m["osPlatform"] == "Windows11"
+        ),
+        "riskScore eq 'High' or exposureLevel eq 'High'": lambda m: (
+            m["riskScore"] == "High" or m["exposureLevel"] == "High"
+        ),
         "not (healthStatus eq 'Active')": lambda m: m["healthStatus"] != "Active",
-        "(osPlatform eq 'Linux' or osPlatform eq 'macOS') and healthStatus eq 'Active'":
-            lambda m: m["osPlatform"] in ("Linux", "macOS") and m["healthStatus"] == "Active",
+        "(osPlatform eq 'Linux' or osPlatform eq 'macOS') and healthStatus eq 'Active'": lambda m: (
+            m["osPlatform"] in ("Linux", "macOS") and m["healthStatus"] == "Active"
+        ),
         "startswith(computerDnsName,'fin-ws-')": lambda m: m["computerDnsName"].startswith("fin-ws-"),
         "contains(computerDnsName,'-lt-')": lambda m: "-lt-" in m["computerDnsName"],
         "osPlatform in ('Linux','macOS')": lambda m: m["osPlatform"] in ("Linux", "macOS"),
@@ -212,7 +259,12 @@ def test_get_machine_by_id_and_name(srv):
     assert r.json()["@odata.context"].endswith("/api/$metadata#Machines/$entity")
     r = srv.client.get(f"/api/machines/{m['computerDnsName'].upper()}")
     assert r.status_code == 200 and r.json()["id"] == m["id"]
-    assert_error(srv.client.get("/api/machines/no-such-host.example"), 404, "NotFound", "Machine no-such-host.example was not found")
+    assert_error(
+        srv.client.get("/api/machines/no-such-host.example"),
+        404,
+        "NotFound",
+        "Machine no-such-host.example was not found",
+    )
 
 
 def test_findbyip(make_server):
@@ -226,9 +278,11 @@ def test_findbyip(make_server):
     a = next(r for r in s.sim.state.machines if r.prev_ips)
     ip, t0, t1 = a.prev_ips[0]
     b = next(r for r in s.sim.state.machines if r.wire["lastIpAddress"] == ip)
+
     def ids_at(t):
         q = f"/api/machines/findbyip(ip='{ip}',timestamp={iso(t).strftime('%Y-%m-%dT%H:%M:%SZ')})"
         return {x["id"] for x in s.client.get(q).json()["value"]}
+
     assert ids_at(t1 - 3600) == {a.id}
     assert ids_at(t1 + 10 * 60) == {a.id, b.id}  # within 15 minutes of both
     assert ids_at(t1 + 3600) == {b.id}
@@ -245,7 +299,9 @@ def test_findbytag(make_server):
     assert r.status_code == 200 and "value" in r.json()
     assert {x["id"] for x in r.json()["value"]} == {m["id"] for m in allm if "VIP" in m["machineTags"]}
     r = s.client.get("/api/machines/findbytag", params={"tag": "Fin", "useStartsWithFilter": "true"})
-    assert {x["id"] for x in r.json()["value"]} == {m["id"] for m in allm if any(t.startswith("Fin") for t in m["machineTags"])}
+    assert {x["id"] for x in r.json()["value"]} == {
+        m["id"] for m in allm if any(t.startswith("Fin") for t in m["machineTags"])
+    }
     assert s.client.get("/api/machines/findbytag", params={"tag": "Fin"}).json()["value"] == []
     assert_error(s.client.get("/api/machines/findbytag"), 400, "MissingRequiredParameter")
 
@@ -261,7 +317,9 @@ def test_seed_reproducible(make_server):
 def test_path_variants_and_count_option(srv):
     assert srv.client.get("/API/machines?$top=1").status_code == 200
     assert srv.client.get("/api/v1.0/machines?$top=1").status_code == 200
-    body = srv.client.get("/api/machines", params={"$count": "true", "$top": "3", "$filter": "healthStatus eq 'Active'"}).json()
+    body = srv.client.get(
+        "/api/machines", params={"$count": "true", "$top": "3", "$filter": "healthStatus eq 'Active'"}
+    ).json()
     assert body["@odata.count"] == sum(m.wire["healthStatus"] == "Active" for m in srv.sim.state.machines)
     assert len(body["value"]) == 3
 
@@ -269,5 +327,8 @@ def test_path_variants_and_count_option(srv):
 def test_client_version_not_supported(make_server):
     s = make_server(machines=500)
     old = next(i for i, m in enumerate(s.sim.state.machines) if m.agent_too_old)
-    assert_error(s.post_lr(old, {"type": "RunScript", "params": [{"key": "ScriptName", "value": "ps_list.sh"}]}),
-                 400, "ClientVersionNotSupported")
+    assert_error(
+        s.post_lr(old, {"type": "RunScript", "params": [{"key": "ScriptName", "value": "ps_list.sh"}]}),
+        400,
+        "ClientVersionNotSupported",
+    )

@@ -24,14 +24,20 @@ async def _sequence(client: httpx.AsyncClient, blob: httpx.AsyncClient, clock: M
     r = await client.get("/api/machines", params={"$filter": "osPlatform eq 'Linux'", "$select": "id,computerDnsName"})
     out.append((r.status_code, norm(r.json())))
     win, lin = sim.state.machines[WIN].id, sim.state.machines[LINUX].id
-    r = await client.post(f"/api/machines/{win}/runliveresponse", json={"Comment": "parity", "Commands": [
-        putfile("rules.yar"), run("Get-Autoruns.ps1"), getfile(WIN_HOSTS)]})
+    r = await client.post(
+        f"/api/machines/{win}/runliveresponse",
+        json={"Comment": "parity", "Commands": [putfile("rules.yar"), run("Get-Autoruns.ps1"), getfile(WIN_HOSTS)]},
+    )
     out.append((r.status_code, norm(r.json())))
     aid = r.json()["id"]
-    r = await client.post(f"/api/machines/{lin}/runliveresponse", json={"Comment": "parity", "Commands": [getfile("/nope/x")]})
+    r = await client.post(
+        f"/api/machines/{lin}/runliveresponse", json={"Comment": "parity", "Commands": [getfile("/nope/x")]}
+    )
     out.append((r.status_code, norm(r.json())))
     bid = r.json()["id"]
-    r = await client.post(f"/api/machines/{win}/runliveresponse", json={"Comment": "again", "Commands": [run("Get-Processes.ps1")]})
+    r = await client.post(
+        f"/api/machines/{win}/runliveresponse", json={"Comment": "again", "Commands": [run("Get-Processes.ps1")]}
+    )
     out.append((r.status_code, r.json()["error"]["code"]))
     for _ in range(40):
         clock.advance(5)
@@ -50,7 +56,10 @@ async def _sequence(client: httpx.AsyncClient, blob: httpx.AsyncClient, clock: M
         d = await blob.get(f"{u.path}?{u.query}")
         body = gzip.decompress(d.content) if d.content[:2] == b"\x1f\x8b" else d.content
         out.append((idx, d.status_code, u.path, body.decode("utf-8", "replace")))
-    r = await client.get("/api/machineactions", params={"$filter": "requestor eq 'lrtui-demo-app'", "$orderby": "creationDateTimeUtc desc"})
+    r = await client.get(
+        "/api/machineactions",
+        params={"$filter": "requestor eq 'lrtui-demo-app'", "$orderby": "creationDateTimeUtc desc"},
+    )
     out.append(norm(r.json()))
     return out
 
@@ -63,8 +72,12 @@ def _config() -> tuple[SimConfig, ManualClock]:
 async def test_in_process_and_socket_agree():
     cfg, clock = _config()
     sim = Simulator(cfg)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.api_app), base_url="http://sim.localhost", headers=AUTH) as c, \
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.blob_app), base_url="http://blob.localhost") as b:
+    async with (
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=sim.api_app), base_url="http://sim.localhost", headers=AUTH
+        ) as c,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.blob_app), base_url="http://blob.localhost") as b,
+    ):
         local = await _sequence(c, b, clock, sim)
     cfg2, clock2 = _config()
     with running_simulator(cfg2) as (api, blob_url, sim2):

@@ -50,7 +50,14 @@ def test_link_shape_and_runscript_body(srv):
     assert res["script_output"].startswith("**********************\nWindows PowerShell transcript start")
     # attacker-controlled strings survive verbatim: escapes, OSC titles, bidi overrides, markup brackets
     out = res["script_output"]
-    assert "\x1b[31m" in out and "\x1b]0;" in out and "\u202e" in out and "[bold]" in out and "[/" in out and "[link=" in out
+    assert (
+        "\x1b[31m" in out
+        and "\x1b]0;" in out
+        and "\u202e" in out
+        and "[bold]" in out
+        and "[/" in out
+        and "[link=" in out
+    )
     assert srv.sim.state.auth_leaks == 0
     # the link is regenerated on every call, the content is the same
     b2 = fetch(srv.link(x["id"], 1).json()["value"])
@@ -83,13 +90,17 @@ def test_wrong_platform_script_fails_command(srv):
 
 
 def test_link_errors(srv):
-    x = finished(srv, WIN, putfile("rules.yar"), run("Get-Processes.ps1"), getfile("C:\\missing\\x.txt"), getfile(WIN_HOSTS))
+    x = finished(
+        srv, WIN, putfile("rules.yar"), run("Get-Processes.ps1"), getfile("C:\\missing\\x.txt"), getfile(WIN_HOSTS)
+    )
     assert x["status"] == "Failed"
     assert_error(srv.link(x["id"], 0), 400, "BadRequest", "PutFile")
     assert_error(srv.link(x["id"], 2), 400, "BadRequest", "failed")
     assert_error(srv.link(x["id"], 3), 400, "BadRequest", "not completed")
     assert_error(srv.link(x["id"], 9), 400, "BadRequest", "out of range")
-    assert_error(srv.client.get(f"/api/machineactions/{x['id']}/GetLiveResponseResultDownloadLink(index=abc)"), 400, "BadRequest")
+    assert_error(
+        srv.client.get(f"/api/machineactions/{x['id']}/GetLiveResponseResultDownloadLink(index=abc)"), 400, "BadRequest"
+    )
     assert_error(srv.link("not-a-guid", 0), 400, "BadRequest", "Edm.Guid")
     assert_error(srv.link("11111111-2222-4333-8444-555555555555", 0), 404, "NotFound")
     assert srv.link(x["id"], 1).status_code == 200
@@ -169,8 +180,12 @@ def test_script_behaviours(srv):
 
 
 def test_putfile_lands_on_device(srv):
-    x = finished(srv, WIN, putfile("rules.yar"),
-                 getfile("C:\\ProgramData\\Microsoft\\Windows Defender Advanced Threat Protection\\Downloads\\rules.yar"))
+    x = finished(
+        srv,
+        WIN,
+        putfile("rules.yar"),
+        getfile("C:\\ProgramData\\Microsoft\\Windows Defender Advanced Threat Protection\\Downloads\\rules.yar"),
+    )
     assert x["status"] == "Succeeded"
     data = gzip.decompress(fetch(srv.link(x["id"], 1).json()["value"]).content)
     assert data == srv.sim.state.library["rules.yar"].content
@@ -210,5 +225,6 @@ def test_blob_method_and_unknown_blob(srv):
     fake = parts.path[:-64] + "0" * 64
     se = parse_qs(parts.query)["se"][0]
     from urllib.parse import quote
+
     r = fetch(f"{srv.blob}{fake}?sv=2020-08-04&se={quote(se)}&sr=b&sp=r&sig={quote(srv.sim.sign(fake, se))}")
     assert r.status_code == 404 and b"BlobNotFound" in r.content

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -88,4 +89,3 @@ async def wait_ready(pilot: Any, timeout: float = 10.0) -> None:
 
     await wait_until(pilot, ready, timeout)
     await pilot.pause()
-

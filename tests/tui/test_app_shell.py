@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-import threading
 import textwrap
+import threading
 
 from textual.command import CommandPalette
 
@@ -21,7 +21,9 @@ def _shown(app: LrtuiApp) -> set[str]:
 
 
 def _help_text(screen) -> str:
-    return "\n".join(f"{title}: " + "; ".join(f"{k} {d} {i}" for k, d, i in entries) for title, entries in screen.groups)
+    return "\n".join(
+        f"{title}: " + "; ".join(f"{k} {d} {i}" for k, d, i in entries) for title, entries in screen.groups
+    )
 
 
 def _notes(app: LrtuiApp) -> list[str]:
@@ -41,7 +43,13 @@ async def test_80_columns_show_one_pane_and_number_keys_switch(demo_app):
         await wait_ready(pilot)
         assert demo_app.screen.has_class("-narrow")
         assert _shown(demo_app) == {"machines"}
-        for key, name in (("2", "sequence"), ("3", "activity"), ("4", "results"), ("5", "requestlog"), ("1", "machines")):
+        for key, name in (
+            ("2", "sequence"),
+            ("3", "activity"),
+            ("4", "results"),
+            ("5", "requestlog"),
+            ("1", "machines"),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert demo_app.current_pane == name
@@ -274,7 +282,9 @@ def test_first_frame_needs_no_heavy_imports(tmp_path):
         """
     )
     env = {"LRTUI_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "TEXTUAL_ANIMATIONS": "none"}
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, cwd=str(_repo()))
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, cwd=str(_repo())
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "clean"
 

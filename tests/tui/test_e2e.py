@@ -3,10 +3,10 @@ GetFile, run (confirm), watch Activity reach a final state, read the script outp
 
 from __future__ import annotations
 
-import pytest
-
 import hashlib
 from pathlib import Path
+
+import pytest
 
 from lrtui.engine.jobs import Outcome
 from lrtui.tui.screens.run_confirm import RunConfirmScreen
@@ -16,8 +16,8 @@ from tests.tui.pane_helpers import add_getfile, fast_poll, mark_machines, pick_l
 HOSTS = r"C:\Temp\a.txt"  # any file with an extension under C:\Temp exists on the demo devices
 
 
-
 pytestmark = pytest.mark.usefixtures("fast_poll")
+
 
 async def test_search_mark_build_run_watch_read(make_demo_app):
     app = make_demo_app(frozen=False)
@@ -48,7 +48,9 @@ async def test_search_mark_build_run_watch_read(make_demo_app):
         # 4. activity reaches a final state
         pane = app.activity_pane
         await wait_until(pilot, lambda: all(j.is_final for j in engine.jobs), timeout=40)
-        await wait_until(pilot, lambda: all(pane.table.get_cell(j.id, "state").plain.strip() == "✓ done" for j in engine.jobs))
+        await wait_until(
+            pilot, lambda: all(pane.table.get_cell(j.id, "state").plain.strip() == "✓ done" for j in engine.jobs)
+        )
         assert all(j.outcome is Outcome.SUCCEEDED for j in engine.jobs)
         assert "3 jobs: 3 succeeded" in screen_text(app)
         # 5. open the first job's results: the script output, then the saved file's hash

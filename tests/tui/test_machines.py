@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrtui.api.models import Machine
 from lrtui.engine.inventory import DROPPED_FIELDS, Inventory, Term, parse_query
@@ -67,7 +68,9 @@ def test_search_fields(inventory, machines):
     assert some.name in names(some.last_ip_address)  # free text finds an IP
     assert names(f"ip:{some.last_ip_address}") >= {some.name}
     assert names("-tag:vip") == {m.name for m in machines} - vip
-    assert names("tag:vip os:windows") == {m.name for m in machines if "VIP" in m.machine_tags and m.os_family == "windows"}
+    assert names("tag:vip os:windows") == {
+        m.name for m in machines if "VIP" in m.machine_tags and m.os_family == "windows"
+    }
     assert list(inventory.search("no-such-machine-anywhere")) == []
 
 
@@ -126,7 +129,9 @@ async def test_inventory_loads_from_the_service_in_pages():
     from lrtui.runtime import build_runtime
     from lrtui.sim import SimConfig
 
-    rt = await build_runtime(load_settings(demo=True), demo=True, sim_config=SimConfig(seed=DEMO_SEED, machines=250), start=False)
+    rt = await build_runtime(
+        load_settings(demo=True), demo=True, sim_config=SimConfig(seed=DEMO_SEED, machines=250), start=False
+    )
     try:
         pages: list[tuple[int, int]] = []
         count = await rt.inventory.load(rt.client, page_size=100, on_page=lambda n, p: pages.append((n, p)))
@@ -224,7 +229,14 @@ async def test_untrusted_machine_text_renders_literally(demo_app):
         victim.wire["computerDnsName"] = "zz-\x1b[31mevil\x1b[0m-[bold]host[/bold].example\x1b]0;pwned\x07"
         victim.wire["machineTags"] = ["[red]tag[/]", "\x1b[2Jclear", "[/", "bad[link=x]"]
         await pilot.press("r")  # refresh from the service
-        await wait_until(pilot, lambda: not demo_app.runtime.inventory.loading and demo_app.runtime.inventory.find(victim.id) is not None and "zz-" in demo_app.runtime.inventory.find(victim.id).name)  # noqa: E501
+        await wait_until(
+            pilot,
+            lambda: (
+                not demo_app.runtime.inventory.loading
+                and demo_app.runtime.inventory.find(victim.id) is not None
+                and "zz-" in demo_app.runtime.inventory.find(victim.id).name
+            ),
+        )
         await pilot.press("slash", *"zz-", "enter")
         pane = demo_app.machines_pane
         assert len(pane.machine_list.rows) == 1
@@ -277,13 +289,17 @@ def test_index_candidates_are_verified(verify_max):
     """Machines holding every 3-character piece of a term but not the term itself are not listed."""
     from lrtui.engine import search_index
 
-    tenant = [Machine(id=f"{i:040x}", computer_dns_name=f"aba-bab{i}" if i % 3 else f"xabab{i}.10.1.2") for i in range(90)]
+    tenant = [
+        Machine(id=f"{i:040x}", computer_dns_name=f"aba-bab{i}" if i % 3 else f"xabab{i}.10.1.2") for i in range(90)
+    ]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(search_index, "VERIFY_MAX", verify_max)
         inv = Inventory(tenant)
         for query in ("abab", "name:abab", "-abab", "aba-", "10.1", "ab ba"):
             _check_index_against_scan(inv, query)
         assert len(inv.search("abab")) == 30
+
+
 _INDEX_PREFIXES = ["", "", "", "tag:", "os:", "health:", "risk:", "group:", "ip:", "id:0", "-", "name:", "-tag:"]
 
 

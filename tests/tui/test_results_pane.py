@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence
@@ -81,8 +81,13 @@ async def test_getfile_hashes_listing_copy_and_export(make_demo_app):
         await wait_ready(pilot)
         m = machine(app, "fin-ws-0002")
         host = m.name.split(".")[0].upper()
-        seq = Sequence((Command(CommandType.RUN_SCRIPT, "Invoke-Triage.ps1", "-Quick"),  # writes C:\Windows\Temp
-                        Command(CommandType.GET_FILE, rf"C:\Windows\Temp\triage-{host}.zip")), COMMENT)
+        seq = Sequence(
+            (
+                Command(CommandType.RUN_SCRIPT, "Invoke-Triage.ps1", "-Quick"),  # writes C:\Windows\Temp
+                Command(CommandType.GET_FILE, rf"C:\Windows\Temp\triage-{host}.zip"),
+            ),
+            COMMENT,
+        )
         job = await run_and_open(pilot, seq, "fin-ws-0002")
         pane = app.results_pane
         await pilot.press("down")  # from the RunScript to the GetFile
@@ -117,7 +122,10 @@ async def test_megabytes_of_output_stay_fast(demo_app):
         await wait_ready(pilot)
         await pilot.press("4")
         view = demo_app.results_pane.query_one(OutputView)
-        big = "".join(f"{i:07d} svchost.exe C:\\Windows\\System32 [bold]not markup[/bold] \x1b[31mred\x1b[0m\n" for i in range(80_000))
+        big = "".join(
+            f"{i:07d} svchost.exe C:\\Windows\\System32 [bold]not markup[/bold] \x1b[31mred\x1b[0m\n"
+            for i in range(80_000)
+        )
         assert len(big) > 5_000_000
         t0 = time.perf_counter()
         lines, styles, width = prepare([Section("stdout", big)])

@@ -49,8 +49,15 @@ async def test_impossible_move_is_refused_with_the_reason(demo_app):
         await wait_ready(pilot)
         await pilot.press("2")
         pane = demo_app.sequence_pane
-        pane.load_sequence(Sequence((Command(CommandType.RUN_SCRIPT, "a.ps1"), Command(CommandType.RUN_SCRIPT, "b.ps1"),
-                                     Command(CommandType.GET_FILE, r"C:\x.txt"))))
+        pane.load_sequence(
+            Sequence(
+                (
+                    Command(CommandType.RUN_SCRIPT, "a.ps1"),
+                    Command(CommandType.RUN_SCRIPT, "b.ps1"),
+                    Command(CommandType.GET_FILE, r"C:\x.txt"),
+                )
+            )
+        )
         pane.command_list.focus()
         await pilot.pause()
         pane.command_list.highlighted = 2
@@ -183,7 +190,12 @@ async def test_save_open_and_rerun_a_past_sequence(demo_app):
         await wait_ready(pilot)
         await pilot.press("2")
         pane = demo_app.sequence_pane
-        seq = Sequence((Command(CommandType.PUT_FILE, "rules.yar"), Command(CommandType.RUN_SCRIPT, "yara_scan.ps1", "-Rules rules.yar")))
+        seq = Sequence(
+            (
+                Command(CommandType.PUT_FILE, "rules.yar"),
+                Command(CommandType.RUN_SCRIPT, "yara_scan.ps1", "-Rules rules.yar"),
+            )
+        )
         pane.load_sequence(seq)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(demo_app.screen, SaveSequenceScreen))
@@ -198,8 +210,10 @@ async def test_save_open_and_rerun_a_past_sequence(demo_app):
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane.command_list.commands == seq.commands)
         # a past job's sequence comes back in its order
-        await demo_app.runtime.engine.submit(Sequence((Command(CommandType.GET_FILE, r"C:\b.txt"),), "c"),
-                                             _machines(demo_app, "fin-ws-0001.corp.contoso.example"))
+        await demo_app.runtime.engine.submit(
+            Sequence((Command(CommandType.GET_FILE, r"C:\b.txt"),), "c"),
+            _machines(demo_app, "fin-ws-0001.corp.contoso.example"),
+        )
         await pilot.press("h")
         await wait_until(pilot, lambda: isinstance(demo_app.screen, HistoryScreen))
         await pilot.press("enter")

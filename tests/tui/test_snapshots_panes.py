@@ -11,8 +11,8 @@ import pytest
 
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence
-from tests.tui.pane_helpers import fast_poll  # noqa: F401 (fixture)
 from tests.tui.conftest import build_demo_app, wait_ready, wait_until
+from tests.tui.pane_helpers import fast_poll  # noqa: F401 (fixture)
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -44,8 +44,10 @@ async def _activity(pilot):
     await wait_ready(pilot)
     await pilot.press("3")
     await pilot.press("p")  # paused: nothing moves, nothing depends on the wall clock
-    await app.runtime.engine.submit(SEQ.with_comment("analyst=demo case=SNAP-1"),
-                                    _machines(app, "eng-lt-0002", "eng-lt-0003", "fin-ws-0001", "KIOSK-001"))
+    await app.runtime.engine.submit(
+        SEQ.with_comment("analyst=demo case=SNAP-1"),
+        _machines(app, "eng-lt-0002", "eng-lt-0003", "fin-ws-0001", "KIOSK-001"),
+    )
     await wait_until(pilot, lambda: app.activity_pane.table.row_count == 4)
     await pilot.pause(0.4)
 
@@ -53,8 +55,13 @@ async def _activity(pilot):
 async def _results(pilot):
     app = pilot.app
     await wait_ready(pilot)
-    seq = Sequence((Command(CommandType.RUN_SCRIPT, "Get-NetConnections.ps1"),
-                    Command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts")), "analyst=demo case=SNAP-2")
+    seq = Sequence(
+        (
+            Command(CommandType.RUN_SCRIPT, "Get-NetConnections.ps1"),
+            Command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts"),
+        ),
+        "analyst=demo case=SNAP-2",
+    )
     [job] = await app.runtime.engine.submit(seq, _machines(app, "fin-ws-0002"))
     await wait_until(pilot, lambda: job.action_id is not None)
     app.clock.advance(3600.0)  # one jump: every simulated time in the output is the same on every run

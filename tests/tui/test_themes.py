@@ -110,7 +110,11 @@ async def test_theme_commands_in_the_palette_switch_and_persist(demo_app):
 
 @pytest.mark.parametrize(
     "env",
-    [{"NO_COLOR": "1"}, {"TEXTUAL_COLOR_SYSTEM": "standard"}, {"TEXTUAL_COLOR_SYSTEM": "standard", "LRTUI_THEME": "lrtui-terminal"}],
+    [
+        {"NO_COLOR": "1"},
+        {"TEXTUAL_COLOR_SYSTEM": "standard"},
+        {"TEXTUAL_COLOR_SYSTEM": "standard", "LRTUI_THEME": "lrtui-terminal"},
+    ],
     ids=["no-color", "16-colours", "16-colours-terminal-theme"],
 )
 def test_no_color_and_16_colour_terminals(env, tmp_path):
@@ -136,7 +140,9 @@ def test_no_color_and_16_colour_terminals(env, tmp_path):
         % str(REPO)
     )
     full_env = {"PATH": os.environ.get("PATH", ""), "LRTUI_HOME": str(tmp_path), "TEXTUAL_ANIMATIONS": "none", **env}
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=full_env, timeout=90, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=full_env, timeout=90, cwd=REPO
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     theme, no_color, system, *_ = out.stdout.split()
     if "NO_COLOR" in env:

@@ -9,9 +9,8 @@ from lrtui.api.sequence import Command, Sequence
 from tests.tui.conftest import wait_ready, wait_until
 from tests.tui.pane_helpers import fast_poll, press_text, screen_text, svg_text  # noqa: F401 (fixture)
 
-
-
 pytestmark = pytest.mark.usefixtures("fast_poll")
+
 
 async def test_escapes_stripped_and_brackets_literal(make_demo_app):
     app = make_demo_app(frozen=False)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,9 @@ MID = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
 AID = "7f0c2a9e-1111-4c2b-9d3e-2a6f5b8c9d01"
 
 
-def err(status: int, code: str, message: str = "msg", target: str = "|b1838e63-40a6640ddd2719ac.", headers=None) -> httpx.Response:
+def err(
+    status: int, code: str, message: str = "msg", target: str = "|b1838e63-40a6640ddd2719ac.", headers=None
+) -> httpx.Response:
     return httpx.Response(
         status,
         json={"error": {"code": code, "message": message, "target": target}},
@@ -26,7 +29,14 @@ def err(status: int, code: str, message: str = "msg", target: str = "|b1838e63-4
 
 
 def action(**kw: Any) -> dict:
-    base = {"id": AID, "type": "LiveResponse", "status": "Pending", "machineId": MID, "requestorComment": "c", "commands": []}
+    base = {
+        "id": AID,
+        "type": "LiveResponse",
+        "status": "Pending",
+        "machineId": MID,
+        "requestorComment": "c",
+        "commands": [],
+    }
     base.update(kw)
     return base
 

@@ -87,7 +87,9 @@ async def test_401_refreshes_once_and_retries_once():
     now = [0.0]
     prov = CountingProvider(lambda: now[0])
     seen: list[str] = []
-    async with httpx.AsyncClient(auth=BearerAuth(prov, clock=lambda: now[0]), transport=httpx.MockTransport(make_api({"tok2"}, seen))) as c:
+    async with httpx.AsyncClient(
+        auth=BearerAuth(prov, clock=lambda: now[0]), transport=httpx.MockTransport(make_api({"tok2"}, seen))
+    ) as c:
         r = await c.get("https://h/api/machines/x")
     assert r.status_code == 200
     assert seen == ["Bearer tok1", "Bearer tok2"]
@@ -117,7 +119,9 @@ async def test_401_on_post_is_replayed_with_the_same_body():
             return httpx.Response(201, json={"id": "x"})
         return httpx.Response(401)
 
-    async with httpx.AsyncClient(auth=BearerAuth(prov, clock=lambda: now[0]), transport=httpx.MockTransport(handler)) as c:
+    async with httpx.AsyncClient(
+        auth=BearerAuth(prov, clock=lambda: now[0]), transport=httpx.MockTransport(handler)
+    ) as c:
         r = await c.post("https://h/api/machines/m/runliveresponse", json={"Comment": "c", "Commands": []})
     assert r.status_code == 201
     assert bodies == [b'{"Comment":"c","Commands":[]}'] * 2
@@ -127,7 +131,9 @@ async def test_concurrent_requests_share_one_refresh():
     now = [0.0]
     prov = CountingProvider(lambda: now[0])
     seen: list[str] = []
-    async with httpx.AsyncClient(auth=BearerAuth(prov, clock=lambda: now[0]), transport=httpx.MockTransport(make_api({"tok1"}, seen))) as c:
+    async with httpx.AsyncClient(
+        auth=BearerAuth(prov, clock=lambda: now[0]), transport=httpx.MockTransport(make_api({"tok1"}, seen))
+    ) as c:
         await asyncio.gather(*(c.get("https://h/x") for _ in range(10)))
     assert prov.calls == [False]
 
@@ -166,7 +172,9 @@ def test_make_auth_kinds(monkeypatch):
     with pytest.raises(E.ConfigError, match="tenant_id"):
         make_auth("client_secret", client_id=CLIENT)
     # a settings object: a secret in it is ignored, never used
-    auth = make_auth({"auth": "client_secret", "tenant_id": TENANT, "client_id": CLIENT, "client_secret": "from-config"})
+    auth = make_auth(
+        {"auth": "client_secret", "tenant_id": TENANT, "client_id": CLIENT, "client_secret": "from-config"}
+    )
     assert auth.provider._secret is None
     gov = make_auth("client_secret", **{**kw, "cloud": "gcc-high"}).provider
     assert gov.scope == "https://securitycenter.onmicrosoft.us/windowsatpservice/.default"
@@ -227,7 +235,7 @@ def _self_signed(tmp: Path):
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -241,7 +249,9 @@ def _self_signed(tmp: Path):
         .sign(key, hashes.SHA256())
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     (tmp / "cert.pem").write_bytes(cert_pem)
     (tmp / "key.pem").write_bytes(key_pem)
     (tmp / "both.pem").write_bytes(key_pem + cert_pem)
@@ -302,9 +312,17 @@ def idp(tmp_path_factory):
                         and form.get("client_assertion", "").count(".") == 2
                     )
                     if not ok:
-                        return self._json(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"})
+                        return self._json(
+                            401,
+                            {
+                                "error": "invalid_client",
+                                "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x",
+                            },
+                        )
                     stub.issued += 1
-                    return self._json(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": f"stub-token-{stub.issued}"})
+                    return self._json(
+                        200, {"token_type": "Bearer", "expires_in": 3599, "access_token": f"stub-token-{stub.issued}"}
+                    )
                 return self._json(400, {"error": "authorization_pending", "error_description": "pending"})
             self._json(404, {"error": "not_found"})
 
@@ -399,7 +417,13 @@ async def test_device_code_prompt_and_abort(idp):
         if prompts:
             break
         await asyncio.sleep(0.02)
-    assert prompts == [("https://microsoft.com/devicelogin", "ABCD-EFGH", "To sign in, use a browser to open the page and enter ABCD-EFGH.")]
+    assert prompts == [
+        (
+            "https://microsoft.com/devicelogin",
+            "ABCD-EFGH",
+            "To sign in, use a browser to open the page and enter ABCD-EFGH.",
+        )
+    ]
     t0 = time.monotonic()
     prov.cancel()  # sets flow["expires_at"] = 0
     with pytest.raises(E.AuthError, match="cancelled"):
@@ -437,11 +461,7 @@ def _fake_az(tmp_path: Path, body: str, rc: int = 0, stderr: str = "") -> Path:
     az = tmp_path / "az"
     args_file = tmp_path / "args.txt"
     az.write_text(
-        "#!/bin/sh\n"
-        f'echo "$@" > {args_file}\n'
-        f"printf '%s' '{stderr}' >&2\n"
-        f"printf '%s' '{body}'\n"
-        f"exit {rc}\n"
+        f"#!/bin/sh\necho \"$@\" > {args_file}\nprintf '%s' '{stderr}' >&2\nprintf '%s' '{body}'\nexit {rc}\n"
     )
     az.chmod(0o755)
     return az
@@ -453,7 +473,16 @@ async def test_azure_cli(tmp_path):
     tok = await prov.get_token()
     assert (tok.token, tok.expires_on) == ("az-token", 1_900_000_000.0)
     args = (tmp_path / "args.txt").read_text().split()
-    assert args == ["account", "get-access-token", "--resource", "https://api.securitycenter.microsoft.com", "-o", "json", "--tenant", TENANT]
+    assert args == [
+        "account",
+        "get-access-token",
+        "--resource",
+        "https://api.securitycenter.microsoft.com",
+        "-o",
+        "json",
+        "--tenant",
+        TENANT,
+    ]
 
 
 async def test_azure_cli_failure(tmp_path, monkeypatch):
@@ -519,7 +548,7 @@ async def test_managed_identity_app_service(msi_stub, monkeypatch):
     assert tok.token == "mi-token-1" and 3500 < tok.expires_on - time.time() <= 3600
     tok2 = await prov.get_token()
     assert tok2.token == "mi-token-1"  # from msal's cache
-    (path, header), = calls
+    ((path, header),) = calls
     assert header == "hdr-secret"
     assert "resource=https%3A%2F%2Fapi.securitycenter.microsoft.com" in path
     assert "client_id=55555555-0000-0000-0000-000000000000" in path

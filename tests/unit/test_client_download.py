@@ -90,7 +90,14 @@ async def test_unsafe_links_refused_without_a_request(h, tmp_path, url):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8766/b?sig=s", "http://127.5.6.7/b", "http://[::1]:9/b", "http://localhost/b", "http://blob.localhost/b"]
+    "url",
+    [
+        "http://127.0.0.1:8766/b?sig=s",
+        "http://127.5.6.7/b",
+        "http://[::1]:9/b",
+        "http://localhost/b",
+        "http://blob.localhost/b",
+    ],
 )
 async def test_loopback_http_allowed(h, tmp_path, url):
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(b"data"))
@@ -115,7 +122,10 @@ async def test_gzip_detected_decompressed_and_both_hashes(h, tmp_path):
 async def test_blob_content_encoding_gzip_is_not_decoded_twice(h, tmp_path):
     original = b"A" * 100_000
     gz = gzip.compress(original)
-    c = h.client(lambda r: httpx.Response(200), lambda r: stream(gz, headers={"Content-Encoding": "gzip", "Content-Length": str(len(gz))}))
+    c = h.client(
+        lambda r: httpx.Response(200),
+        lambda r: stream(gz, headers={"Content-Encoding": "gzip", "Content-Length": str(len(gz))}),
+    )
     res = await c.download_result(SAS, tmp_path / "f")
     assert res.compression == "gzip" and res.received_size == len(gz)
     assert res.path.read_bytes() == original and res.sha256_received == sha(gz)
@@ -223,7 +233,12 @@ async def test_memory_stays_flat(h, tmp_path):
 
 
 async def test_fetch_script_result_json_bom_and_gzip(h):
-    doc = {"script_name": "collect.ps1", "exit_code": 0, "script_output": "Transcript started\nDone\n", "script_errors": ""}
+    doc = {
+        "script_name": "collect.ps1",
+        "exit_code": 0,
+        "script_output": "Transcript started\nDone\n",
+        "script_errors": "",
+    }
     raw = json.dumps(doc).encode()
     bodies = iter([raw, b"\xef\xbb\xbf" + raw, gzip.compress(raw)])
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(next(bodies)))

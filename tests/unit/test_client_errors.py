@@ -92,7 +92,9 @@ async def test_forbidden_names_the_missing_permission(h, call, needle):
 
 
 async def test_disallowed_operation_has_remediation_advice(h):
-    c = h.client(lambda r: err(403, "DisallowedOperation", "This device has no automation level assigned to it."), retry=NO_RETRY)
+    c = h.client(
+        lambda r: err(403, "DisallowedOperation", "This device has no automation level assigned to it."), retry=NO_RETRY
+    )
     with pytest.raises(E.DisallowedOperation) as ei:
         await c.run_live_response(MID, {"Commands": [], "Comment": "x"})
     assert "remediation level" in ei.value.hint
@@ -111,7 +113,9 @@ async def test_405_empty_body_is_readable(h):
     c = h.client(lambda r: httpx.Response(405, headers={"Allow": "POST"}), retry=NO_RETRY)
     with pytest.raises(E.MethodNotAllowed) as ei:
         await c.get_machine(MID)
-    assert ei.value.message == "The service does not accept GET on machines (HTTP 405 Method Not Allowed; it allows POST)."
+    assert (
+        ei.value.message == "The service does not accept GET on machines (HTTP 405 Method Not Allowed; it allows POST)."
+    )
     assert ei.value.status == 405 and ei.value.code == "MethodNotAllowed"
 
 
@@ -128,7 +132,11 @@ async def test_html_proxy_page_is_readable(h):
 
 
 async def test_html_error_with_200_is_unexpected_response(h):
-    c = h.client(lambda r: httpx.Response(200, content=b"<html><title>Sign in</title></html>", headers={"Content-Type": "text/html"}))
+    c = h.client(
+        lambda r: httpx.Response(
+            200, content=b"<html><title>Sign in</title></html>", headers={"Content-Type": "text/html"}
+        )
+    )
     with pytest.raises(E.UnexpectedResponse) as ei:
         await c.get_machine(MID)
     assert "is not JSON" in ei.value.message
@@ -169,14 +177,20 @@ def test_error_from_response_direct():
                             "https://h/api/libraryfiles")  # fmt: skip
     assert "Library.Manage" in e.hint and e.target is None
     e = error_from_response(
-        400, b'{"error":{"code":"BadRequest","message":"A file named a.ps1 already exists"}}', {}, "POST", "https://h/api/libraryfiles"
+        400,
+        b'{"error":{"code":"BadRequest","message":"A file named a.ps1 already exists"}}',
+        {},
+        "POST",
+        "https://h/api/libraryfiles",
     )
     assert e.hint == "A library file with this name exists; upload with override to replace it."
 
 
 def test_blob_xml_error_and_sas_redaction():
     body = b'<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signature not valid sig=abc</Message></Error>'
-    e = error_from_response(403, body, {}, "GET", "https://x.blob.core.windows.net/c/b?sv=1&sig=SECRETSIG&se=2", blob=True)
+    e = error_from_response(
+        403, body, {}, "GET", "https://x.blob.core.windows.net/c/b?sv=1&sig=SECRETSIG&se=2", blob=True
+    )
     assert type(e) is E.ResultLinkError
     assert e.code == "AuthenticationFailed"
     assert "SECRETSIG" not in e.url and "sig=REDACTED" in e.url
@@ -186,7 +200,12 @@ def test_blob_xml_error_and_sas_redaction():
 
 def test_parse_error_body_shapes():
     assert parse_error_body(b"") == (None, "", None, "empty")
-    assert parse_error_body(b'{"error":"invalid_client","error_description":"bad"}') == ("invalid_client", "bad", None, "json")
+    assert parse_error_body(b'{"error":"invalid_client","error_description":"bad"}') == (
+        "invalid_client",
+        "bad",
+        None,
+        "json",
+    )
     assert parse_error_body(b'{"odata.error":{"code":"X","message":{"value":"v"}}}') == ("X", "v", None, "json")
     assert parse_error_body(b'{"message":"gateway said"}') == (None, "gateway said", None, "json")
-    assert parse_error_body(b"\xef\xbb\xbf{\"error\":{\"code\":\"C\",\"message\":\"M\",\"target\":\"T\"}}") == ("C", "M", "T", "json")
+    assert parse_error_body(b'\xef\xbb\xbf{"error":{"code":"C","message":"M","target":"T"}}') == ("C", "M", "T", "json")

@@ -152,7 +152,14 @@ async def test_service_errors_on_post_are_not_reconciled(h):
 
 
 async def test_fresh_404_is_tolerated(h):
-    it = iter([err(404, "NotFound"), err(404, "NotFound"), err(404, "ResourceNotFound"), httpx.Response(200, json=action(status="InProgress"))])
+    it = iter(
+        [
+            err(404, "NotFound"),
+            err(404, "NotFound"),
+            err(404, "ResourceNotFound"),
+            httpx.Response(200, json=action(status="InProgress")),
+        ]
+    )
     c = h.client(lambda r: next(it), retry=RetryPolicy(jitter=0.0, fresh_404_first_delay_s=2.0))
     a = await c.get_action(AID, fresh=True)
     assert a.status == "InProgress"
@@ -193,12 +200,22 @@ async def test_list_actions_params_and_paging(h):
     def handler(req):
         if "skiptoken" in str(req.url):
             return httpx.Response(200, json={"value": [action(id="22222222-2222-3333-4444-555555555555")]})
-        return httpx.Response(200, json={"value": [action()], "@odata.nextLink": f"{req.url.scheme}://{req.url.host}/api/machineactions?$skiptoken=Zz%3D"})
+        return httpx.Response(
+            200,
+            json={
+                "value": [action()],
+                "@odata.nextLink": f"{req.url.scheme}://{req.url.host}/api/machineactions?$skiptoken=Zz%3D",
+            },
+        )
 
     c = h.client(handler)
     acts = await c.list_actions(filter="status eq 'Pending'", orderby="creationDateTimeUtc desc")
     assert [a.id for a in acts] == [AID, "22222222-2222-3333-4444-555555555555"]
-    assert dict(h.requests[0].url.params) == {"$filter": "status eq 'Pending'", "$orderby": "creationDateTimeUtc desc", "$top": "10000"}
+    assert dict(h.requests[0].url.params) == {
+        "$filter": "status eq 'Pending'",
+        "$orderby": "creationDateTimeUtc desc",
+        "$top": "10000",
+    }
     assert str(h.requests[1].url) == "https://api.security.microsoft.com/api/machineactions?$skiptoken=Zz%3D"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -45,7 +45,10 @@ async def test_next_link_to_other_mde_host_allowed(h):
     def handler(req):
         if req.url.host == "api.securitycenter.microsoft.com":
             return httpx.Response(200, json={"value": [m(2)]})
-        return httpx.Response(200, json={"value": [m(1)], "@odata.nextLink": "https://api.securitycenter.microsoft.com/api/machines?$skip=1"})
+        return httpx.Response(
+            200,
+            json={"value": [m(1)], "@odata.nextLink": "https://api.securitycenter.microsoft.com/api/machines?$skip=1"},
+        )
 
     c = h.client(handler)
     assert [x.id for x in await c.list_machines()] == [m(1)["id"], m(2)["id"]]
@@ -60,7 +63,9 @@ async def test_top_skip_select_orderby_and_client_paging(h):
         return httpx.Response(200, json={"value": data[skip : skip + top]})
 
     c = h.client(handler)
-    got = await c.list_machines(top=3, page_size=2, skip=1, select=["id", "computerDnsName"], orderby="computerDnsName asc")
+    got = await c.list_machines(
+        top=3, page_size=2, skip=1, select=["id", "computerDnsName"], orderby="computerDnsName asc"
+    )
     assert [x.computer_dns_name for x in got] == ["ws1", "ws2", "ws3"]
     assert [dict(r.url.params) for r in h.requests] == [
         {"$select": "id,computerDnsName", "$orderby": "computerDnsName asc", "$skip": "1", "$top": "2"},
@@ -90,7 +95,11 @@ async def test_get_machine_by_name_is_one_quoted_segment(h):
 
 
 async def test_get_machine_not_found(h):
-    c = h.client(lambda r: httpx.Response(404, json={"error": {"code": "ResourceNotFound", "message": "Machine x was not found"}}))
+    c = h.client(
+        lambda r: httpx.Response(
+            404, json={"error": {"code": "ResourceNotFound", "message": "Machine x was not found"}}
+        )
+    )
     with pytest.raises(E.NotFound) as ei:
         await c.get_machine("x")
     assert ei.value.code == "ResourceNotFound" and ei.value.message == "Machine x was not found"
@@ -103,20 +112,25 @@ async def test_find_by_ip_and_tag(h):
         return httpx.Response(200, json=[m(2)])  # bare list tolerated
 
     c = h.client(handler)
-    got = await c.find_machines_by_ip("10.1.2.3", datetime(2024, 6, 1, 8, 0, tzinfo=timezone.utc))
+    got = await c.find_machines_by_ip("10.1.2.3", datetime(2024, 6, 1, 8, 0, tzinfo=UTC))
     assert got[0].id == m(1)["id"]
     assert h.requests[0].url.path == "/api/machines/findbyip(ip='10.1.2.3',timestamp=2024-06-01T08:00:00Z)"
     got = await c.find_machines_by_tag("VIP's", starts_with=True)
     assert got[0].id == m(2)["id"]
     assert dict(h.requests[1].url.params) == {"tag": "VIP's", "useStartsWithFilter": "true"}
     with pytest.raises(E.ValidationError):
-        await c.find_machines_by_ip("10.1.2.3') or (1", datetime.now(timezone.utc))
+        await c.find_machines_by_ip("10.1.2.3') or (1", datetime.now(UTC))
 
 
 async def test_library_list_upload_delete(h, tmp_path):
     def handler(req):
         if req.method == "GET":
-            return httpx.Response(200, json={"value": [{"fileName": "a.ps1", "hasParameters": False, "lastUpdatedTime": "2024-01-01T00:00:00Z"}]})
+            return httpx.Response(
+                200,
+                json={
+                    "value": [{"fileName": "a.ps1", "hasParameters": False, "lastUpdatedTime": "2024-01-01T00:00:00Z"}]
+                },
+            )
         if req.method == "POST":
             return httpx.Response(200, json={"fileName": "collect.ps1", "sha256": "ab", "hasParameters": True})
         return httpx.Response(204)
@@ -126,12 +140,24 @@ async def test_library_list_upload_delete(h, tmp_path):
     assert f.file_name == "a.ps1"
     script = tmp_path / "collect.ps1"
     script.write_bytes(b"Write-Output 'hi'")
-    up = await c.upload_library("collect.ps1", script, description="collects", parameters_description="-Target", has_parameters=True, override=True)
+    up = await c.upload_library(
+        "collect.ps1",
+        script,
+        description="collects",
+        parameters_description="-Target",
+        has_parameters=True,
+        override=True,
+    )
     assert up.file_name == "collect.ps1" and up.has_parameters
     post = h.requests[1]
     assert post.headers["content-type"].startswith("multipart/form-data; boundary=")
     body = post.content.decode()
-    for field, value in (("Description", "collects"), ("ParametersDescription", "-Target"), ("HasParameters", "true"), ("OverrideIfExists", "true")):
+    for field, value in (
+        ("Description", "collects"),
+        ("ParametersDescription", "-Target"),
+        ("HasParameters", "true"),
+        ("OverrideIfExists", "true"),
+    ):
         assert f'name="{field}"\r\n\r\n{value}\r\n' in body
     assert 'name="file"; filename="collect.ps1"' in body and "Write-Output 'hi'" in body
     await c.delete_library("collect.ps1")
@@ -153,7 +179,9 @@ async def test_library_upload_checked_before_the_call(h, tmp_path):
 
 
 async def test_library_already_exists_hint(h):
-    c = h.client(lambda r: httpx.Response(400, json={"error": {"code": "BadRequest", "message": "File a.ps1 already exists."}}))
+    c = h.client(
+        lambda r: httpx.Response(400, json={"error": {"code": "BadRequest", "message": "File a.ps1 already exists."}})
+    )
     with pytest.raises(E.BadRequest) as ei:
         await c.upload_library("a.ps1", b"x")
     assert "override" in ei.value.hint

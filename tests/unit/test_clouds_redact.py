@@ -60,17 +60,25 @@ def test_resolve_base_url_errors():
 
 
 def test_loopback():
-    assert all(map(is_loopback_host, ["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost", "blob.localhost", "LOCALHOST."]))
+    assert all(
+        map(is_loopback_host, ["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost", "blob.localhost", "LOCALHOST."])
+    )
     assert not any(map(is_loopback_host, ["", None, "10.0.0.1", "localhost.evil.com", "127.0.0.1.nip.io", "::2"]))
 
 
 def test_redact_sas_url():
     url = "https://acc.blob.core.windows.net/investigation-actions-data/x/h?sv=2020-08-04&se=2030-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=AbC%2Bd%3D"
     red = redact_url(url)
-    assert red == "https://acc.blob.core.windows.net/investigation-actions-data/x/h?sv=2020-08-04&se=2030-01-01T00:00:00Z&sr=b&sp=r&sig=REDACTED"
+    assert (
+        red
+        == "https://acc.blob.core.windows.net/investigation-actions-data/x/h?sv=2020-08-04&se=2030-01-01T00:00:00Z&sr=b&sp=r&sig=REDACTED"
+    )
     assert redact_url("https://h/api/machines?$filter=id eq 'x'") == "https://h/api/machines?$filter=id eq 'x'"
     assert redact_url("https://u:pw@h/x") == "https://REDACTED@h/x"
-    assert redact_url("https://h/x?SIG=1&Signature=2&skoid=3") == "https://h/x?SIG=REDACTED&Signature=REDACTED&skoid=REDACTED"
+    assert (
+        redact_url("https://h/x?SIG=1&Signature=2&skoid=3")
+        == "https://h/x?SIG=REDACTED&Signature=REDACTED&skoid=REDACTED"
+    )
 
 
 def test_redact_text():
@@ -83,7 +91,13 @@ def test_redact_text():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="&#%+ \t\n\r\x0b\x0c\"'<>"), min_size=1, max_size=40))
+@given(
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="&#%+ \t\n\r\x0b\x0c\"'<>"),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_sig_value_never_survives(sig):
     url = f"https://acc.blob.core.windows.net/c/b?sv=1&sig={sig}&se=2"
     red = redact_url(url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lrtui.api.models import (
     ActionStatus,
@@ -28,7 +28,9 @@ MACHINE = {
     "rbacGroupId": 0,
     "rbacGroupName": None,
     "machineTags": ["lab"],
-    "ipAddresses": [{"ipAddress": "10.0.0.21", "macAddress": "00155D010203", "type": "Ethernet", "operationalStatus": "Up"}],
+    "ipAddresses": [
+        {"ipAddress": "10.0.0.21", "macAddress": "00155D010203", "type": "Ethernet", "operationalStatus": "Up"}
+    ],
     "brandNewField": {"nested": [1, 2]},
 }
 
@@ -58,8 +60,8 @@ ACTION = {
 
 def test_machine_parses_and_keeps_unknowns():
     m = Machine.model_validate(MACHINE)
-    assert m.last_seen == datetime(2024, 6, 2, 7, 55, 12, 123456, tzinfo=timezone.utc)
-    assert m.first_seen == datetime(2024, 5, 1, 8, 0, 0, tzinfo=timezone.utc)
+    assert m.last_seen == datetime(2024, 6, 2, 7, 55, 12, 123456, tzinfo=UTC)
+    assert m.first_seen == datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
     assert m.health_status == "SomethingNew"  # unknown enum value kept
     assert not m.is_online
     assert m.risk_score == "Low" and m.os_family == "windows"
@@ -80,7 +82,7 @@ def test_action_both_last_update_spellings():
     a = MachineAction.model_validate(ACTION)
     b = MachineAction.model_validate({**{k: v for k, v in ACTION.items() if k != "lastUpdateDateTimeUtc"},
                                       "lastUpdateTimeUtc": "2024-06-02T08:02:41.5000000Z"})  # fmt: skip
-    expected = datetime(2024, 6, 2, 8, 2, 41, 500000, tzinfo=timezone.utc)
+    expected = datetime(2024, 6, 2, 8, 2, 41, 500000, tzinfo=UTC)
     assert a.last_update_date_time_utc == expected
     assert b.last_update_date_time_utc == expected
 
@@ -90,7 +92,7 @@ def test_action_fields_and_errors_text():
     assert a.status == ActionStatus.SUCCEEDED and a.is_final and not a.is_active
     assert a.external_id == "ext-1"
     assert a.error_h_result == 0
-    assert a.creation_date_time_utc == datetime(2024, 6, 2, 8, 0, 0, 100000, tzinfo=timezone.utc)
+    assert a.creation_date_time_utc == datetime(2024, 6, 2, 8, 0, 0, 100000, tzinfo=UTC)
     cmd = a.commands[0]
     assert cmd.command is not None and cmd.command.param("ScriptName") == "collect.ps1"
     assert cmd.error_text == "first; second; 3"
@@ -105,17 +107,27 @@ def test_action_unknown_status_and_empty_commands():
 
 def test_library_file_and_script_result():
     f = LibraryFile.model_validate(
-        {"fileName": "a.ps1", "sha256": "ab", "lastUpdatedTime": "2024-01-01T00:00:00.1234567Z", "hasParameters": True, "x": 1}
+        {
+            "fileName": "a.ps1",
+            "sha256": "ab",
+            "lastUpdatedTime": "2024-01-01T00:00:00.1234567Z",
+            "hasParameters": True,
+            "x": 1,
+        }
     )
     assert f.file_name == "a.ps1" and f.has_parameters
-    assert f.last_updated_time == datetime(2024, 1, 1, 0, 0, 0, 123456, tzinfo=timezone.utc)
+    assert f.last_updated_time == datetime(2024, 1, 1, 0, 0, 0, 123456, tzinfo=UTC)
     assert f.parameters_description is None
-    s = ScriptResult.model_validate({"script_name": "a.ps1", "exit_code": 3, "script_output": "o", "script_errors": "", "new": 1})
+    s = ScriptResult.model_validate(
+        {"script_name": "a.ps1", "exit_code": 3, "script_output": "o", "script_errors": "", "new": 1}
+    )
     assert (s.exit_code, s.script_output, s.model_extra) == (3, "o", {"new": 1})
 
 
 def test_api_error_and_page():
-    e = ApiError.model_validate({"error": {"code": "NotFound", "message": "m", "target": "|b1838e63-40a6640ddd2719ac."}})
+    e = ApiError.model_validate(
+        {"error": {"code": "NotFound", "message": "m", "target": "|b1838e63-40a6640ddd2719ac."}}
+    )
     assert e.error.target == "|b1838e63-40a6640ddd2719ac."
     p = ODataPage.model_validate({"value": [{"id": 1}], "@odata.nextLink": "https://x/next?$skiptoken=a"})
     assert p.next_link == "https://x/next?$skiptoken=a" and p.value == [{"id": 1}]

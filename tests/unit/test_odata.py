@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -61,7 +61,7 @@ def test_examples():
 
 
 def test_datetimes():
-    assert o.format_datetime(datetime(2024, 6, 1, tzinfo=timezone.utc)) == "2024-06-01T00:00:00Z"
+    assert o.format_datetime(datetime(2024, 6, 1, tzinfo=UTC)) == "2024-06-01T00:00:00Z"
     assert o.format_datetime(datetime(2024, 6, 1, 2, 0, tzinfo=timezone(timedelta(hours=2)))) == "2024-06-01T00:00:00Z"
     assert o.format_datetime(datetime(2024, 6, 1, 0, 0, 0, 500000)) == "2024-06-01T00:00:00.5Z"
     assert o.format_datetime(date(2024, 6, 1)) == "2024-06-01T00:00:00Z"

@@ -49,7 +49,9 @@ def test_seed_example_equals_documented_body():
     assert seq.to_body() == json.loads(SEED_BODY)
     assert json.dumps(seq.to_body(), separators=(",", ":")) == SEED_BODY
     # the typed path has single backslashes; only the JSON text doubles them
-    assert json.loads(seq.to_json())["Commands"][1]["params"][0]["value"] == "C:\\windows\\TEMP\\OfficeClickToRun.dmp.zip"
+    assert (
+        json.loads(seq.to_json())["Commands"][1]["params"][0]["value"] == "C:\\windows\\TEMP\\OfficeClickToRun.dmp.zip"
+    )
     assert "\\\\\\\\" not in seq.to_json()  # never double-escaped
 
 
@@ -65,7 +67,11 @@ def test_from_body_reads_action_commands_echo():
     action = {
         "requestorComment": "case 42",
         "commands": [
-            {"index": 0, "commandStatus": "Completed", "command": {"type": "PutFile", "params": [{"key": "FileName", "value": "a.ps1"}]}},
+            {
+                "index": 0,
+                "commandStatus": "Completed",
+                "command": {"type": "PutFile", "params": [{"key": "FileName", "value": "a.ps1"}]},
+            },
             {"index": 1, "command": {"type": "RunScript", "params": [{"key": "ScriptName", "value": "a.ps1"}]}},
         ],
     }
@@ -132,7 +138,10 @@ def test_args_only_on_runscript():
         with pytest.raises(SequenceError, match="Args belong to RunScript only"):
             make_command(t, v, "-x")
     # Args are never emitted for other types even when a Command is built by hand
-    assert Command(PUT, "a.ps1", "zzz").to_wire() == {"type": "PutFile", "params": [{"key": "FileName", "value": "a.ps1"}]}
+    assert Command(PUT, "a.ps1", "zzz").to_wire() == {
+        "type": "PutFile",
+        "params": [{"key": "FileName", "value": "a.ps1"}],
+    }
 
 
 @pytest.mark.parametrize("ch", list(FORBIDDEN_ARG_CHARS))
@@ -162,8 +171,13 @@ def test_empty_sequence_and_comment_problems():
 def test_sequence_from_commands_refuses_wrong_order():
     with pytest.raises(SequenceError) as ei:
         sequence_from_commands([Command(GET, r"C:\x"), Command(RUN, "s")], "c")
-    assert str(ei.value) == "Command 2 (RunScript) comes after a GetFile: the service needs PutFile commands first, then RunScript, then GetFile."
-    assert order_problem(["PutFile", "Bogus"]) == "Command 2 has unknown type 'Bogus'; use PutFile, RunScript or GetFile."
+    assert (
+        str(ei.value)
+        == "Command 2 (RunScript) comes after a GetFile: the service needs PutFile commands first, then RunScript, then GetFile."
+    )
+    assert (
+        order_problem(["PutFile", "Bogus"]) == "Command 2 has unknown type 'Bogus'; use PutFile, RunScript or GetFile."
+    )
 
 
 def test_unknown_type_and_names():
@@ -190,7 +204,9 @@ _arg_chars = st.characters(blacklist_categories=("Cs", "Cc"), min_codepoint=32).
     lambda c: c not in FORBIDDEN_ARG_CHARS and c not in BIDI_CONTROLS
 )
 _args = st.text(_arg_chars, min_size=1, max_size=40)
-_seg_chars = st.characters(blacklist_categories=("Cs", "Cc", "Cf"), min_codepoint=32).filter(lambda c: c not in '<>"|?*\\/:')
+_seg_chars = st.characters(blacklist_categories=("Cs", "Cc", "Cf"), min_codepoint=32).filter(
+    lambda c: c not in '<>"|?*\\/:'
+)
 _segment = st.text(_seg_chars, min_size=1, max_size=12).filter(lambda s: s.strip() == s)
 _win_path = st.builds(
     lambda drive, segs: f"{drive}:\\" + "\\".join(segs),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lrtui.api.errors import AuthError, ConfigError
 from lrtui.api.providers.base import AccessToken
@@ -26,7 +27,9 @@ class _AppCredentials(_MsalProvider):
     def _construct(self) -> Any:
         import msal
 
-        return msal.ConfidentialClientApplication(self.client_id, client_credential=self._credential(), **self._app_kwargs())
+        return msal.ConfidentialClientApplication(
+            self.client_id, client_credential=self._credential(), **self._app_kwargs()
+        )
 
     def _acquire_sync(self, force_refresh: bool) -> AccessToken:
         app = self._ensure_app()
@@ -102,7 +105,8 @@ class Certificate(_AppCredentials):
         thumb = self.cert_thumbprint or _pem_thumbprint(pem)
         if not thumb:
             raise AuthError(
-                f"No thumbprint for {self.cert_path}.", hint="Set cert_thumbprint, or put the certificate in the PEM too."
+                f"No thumbprint for {self.cert_path}.",
+                hint="Set cert_thumbprint, or put the certificate in the PEM too.",
             )
         cred: dict[str, Any] = {"private_key": pem.decode("ascii", "replace"), "thumbprint": thumb}
         passphrase = os.environ.get(ENV_CERT_PASSPHRASE)

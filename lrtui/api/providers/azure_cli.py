@@ -10,8 +10,8 @@ from datetime import datetime
 
 from lrtui.api.clouds import Cloud, get_cloud, scope_to_resource
 from lrtui.api.errors import AuthError
-from lrtui.api.redact import redact_text
 from lrtui.api.providers.base import AccessToken, TokenProvider, _jwt_exp
+from lrtui.api.redact import redact_text
 
 
 class AzureCli(TokenProvider):
@@ -42,26 +42,34 @@ class AzureCli(TokenProvider):
         async with self._lock:
             exe = self.az or shutil.which("az") or shutil.which("az.cmd")
             if not exe:
-                raise AuthError("The Azure CLI (az) was not found.", hint="Install it and run az login, or pick another auth method.")
+                raise AuthError(
+                    "The Azure CLI (az) was not found.",
+                    hint="Install it and run az login, or pick another auth method.",
+                )
             args = [exe, "account", "get-access-token", "--resource", self.resource, "-o", "json"]
             if self.tenant_id:
                 args += ["--tenant", self.tenant_id]
             try:
                 proc = await asyncio.create_subprocess_exec(
-                    *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+                    *args,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
                 )
             except OSError as e:
                 raise AuthError(f"Cannot run the Azure CLI: {e.strerror or e}.") from None
             try:
                 out, err = await asyncio.wait_for(proc.communicate(), self.timeout_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 proc.kill()
                 await proc.wait()
                 raise AuthError(f"az account get-access-token did not answer within {self.timeout_s:.0f} s.") from None
             if proc.returncode != 0:
                 lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
                 first = redact_text(lines[0])[:300] if lines else f"exit code {proc.returncode}"
-                raise AuthError(f"az account get-access-token failed: {first}", hint="Run az login (with the right tenant).")
+                raise AuthError(
+                    f"az account get-access-token failed: {first}", hint="Run az login (with the right tenant)."
+                )
             try:
                 data = json.loads(out.decode("utf-8-sig"))
                 token = data["accessToken"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 #: on_prompt(verification_uri, user_code, message); may be sync or async
 PromptFn = Callable[[str, str, str], "None | Awaitable[None]"]

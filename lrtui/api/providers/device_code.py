@@ -8,7 +8,7 @@ from typing import Any
 
 from lrtui.api.errors import AuthError
 from lrtui.api.providers.base import AccessToken, PromptFn
-from lrtui.api.providers.msal_base import _MsalProvider, _msal_error
+from lrtui.api.providers.msal_base import _msal_error, _MsalProvider
 
 
 class DeviceCode(_MsalProvider):

@@ -8,9 +8,9 @@ from typing import Any
 
 from lrtui.api.clouds import Cloud, get_cloud, scope_to_resource
 from lrtui.api.errors import AuthError
-from lrtui.api.redact import redact_text
 from lrtui.api.providers.base import AccessToken, TokenProvider
 from lrtui.api.providers.msal_base import _msal_error
+from lrtui.api.redact import redact_text
 
 
 class ManagedIdentity(TokenProvider):
@@ -57,7 +57,8 @@ class ManagedIdentity(TokenProvider):
             result = self._client.acquire_token_for_client(resource=self.resource)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
             raise AuthError(
-                "Cannot reach the managed identity endpoint.", hint="Managed identity works only on an Azure host with one assigned."
+                "Cannot reach the managed identity endpoint.",
+                hint="Managed identity works only on an Azure host with one assigned.",
             ) from e
         except Exception as e:
             if type(e).__name__ == "ManagedIdentityError":

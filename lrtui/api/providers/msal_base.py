@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from lrtui.api.clouds import Cloud, get_cloud
 from lrtui.api.errors import AuthError, ConfigError
-from lrtui.api.redact import redact_text
 from lrtui.api.providers.base import AccessToken, TokenProvider
+from lrtui.api.redact import redact_text
 from lrtui.api.token_cache import TokenCacheStore
-
 
 _AAD_HINTS = {
     "invalid_client": "The client secret or certificate is wrong or expired (or the app has none); check the app registration.",
@@ -119,7 +119,9 @@ class _MsalProvider(TokenProvider):
                 hint="Check the network, proxy settings (HTTPS_PROXY) and the cloud in the profile.",
             ) from e
         except requests.exceptions.RequestException as e:
-            raise AuthError(f"Talking to the sign-in authority (host {self.authority_host}) failed: {type(e).__name__}.") from e
+            raise AuthError(
+                f"Talking to the sign-in authority (host {self.authority_host}) failed: {type(e).__name__}."
+            ) from e
         except ValueError as e:  # msal: "Unable to get authority configuration", a bad key, ...
             text = redact_text(str(e))[:200]
             if "authority" in text.lower() or "tenant" in text.lower():

@@ -15,8 +15,12 @@ from textual.widgets import Static
 from lrtui.tui.safe_text import clean_line
 
 EXTRA = [
-    ("^p", "Command palette: jump to or mark a machine, add a library script, load a saved sequence, "
-           "open a job's results, switch theme", ""),
+    (
+        "^p",
+        "Command palette: jump to or mark a machine, add a library script, load a saved sequence, "
+        "open a job's results, switch theme",
+        "",
+    ),
 ]
 
 
@@ -39,7 +43,9 @@ def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tup
         if display not in keys:
             keys.append(display)
     ordered = sorted(groups.values(), key=lambda g: g[0] == "App")  # the app's keys last
-    return [(title, [(" / ".join(keys), desc, bid) for keys, desc, bid in actions.values()]) for title, actions in ordered]
+    return [
+        (title, [(" / ".join(keys), desc, bid) for keys, desc, bid in actions.values()]) for title, actions in ordered
+    ]
 
 
 def _title(node: Any, app: Any) -> str:

@@ -37,7 +37,7 @@ def human_duration(seconds: float) -> str:
     return f"{s / 3600:.1f} hours"
 
 
-def group_issues(issues: list["PreflightIssue"]) -> list[tuple[str, str, list[str]]]:
+def group_issues(issues: list[PreflightIssue]) -> list[tuple[str, str, list[str]]]:
     """(level, first message, machine names), errors first; messages that differ only by the machine's name
     or by numbers are merged, so 40 machines with the same problem make one line."""
     groups: dict[tuple[str, str], tuple[str, list[str]]] = {}
@@ -60,8 +60,16 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         Binding("n,escape", "cancel", "Cancel", id="run-cancel"),
     ]
 
-    def __init__(self, sequence: Sequence, machines: "tuple[Machine, ...] | list[Machine]", engine: Any, *,
-                 threshold: int = 20, problems: list[str] | None = None, comment_prefix: str = "") -> None:
+    def __init__(
+        self,
+        sequence: Sequence,
+        machines: tuple[Machine, ...] | list[Machine],
+        engine: Any,
+        *,
+        threshold: int = 20,
+        problems: list[str] | None = None,
+        comment_prefix: str = "",
+    ) -> None:
         super().__init__()
         self.sequence = sequence
         self.machines = list(machines)
@@ -69,7 +77,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         self.threshold = threshold
         self.problems = list(problems or [])
         self.comment_prefix = comment_prefix
-        self.issues: list["PreflightIssue"] | None = None
+        self.issues: list[PreflightIssue] | None = None
         self.preflight_failed: str | None = None
 
     # ---------------------------------------------------------------- layout
@@ -98,14 +106,19 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
 
     def _render_targets(self) -> None:
         n = len(self.machines)
-        self.query_one("#run-dialog").border_title = f"Run {len(self.sequence.commands)} commands on {n} machine{'s' if n != 1 else ''}"
+        self.query_one(
+            "#run-dialog"
+        ).border_title = f"Run {len(self.sequence.commands)} commands on {n} machine{'s' if n != 1 else ''}"
         t = Text()
         t.append(f"Targets ({n}): ", style="bold")
         t.append(", ".join(clean_line(m.name) for m in self.machines[:12]))
         if n > 12:
             t.append(f" and {n - 12} more", style="dim")
         t.append("\nComment: ", style="bold")
-        t.append(clean_line(self.sequence.comment) or "(none: required)", style="" if self.sequence.comment.strip() else "bold red")
+        t.append(
+            clean_line(self.sequence.comment) or "(none: required)",
+            style="" if self.sequence.comment.strip() else "bold red",
+        )
         if self.comment_prefix.strip() and self.sequence.comment.strip() == self.comment_prefix.strip():
             t.append("  (only the profile's prefix: say why, if you can)", style="yellow")
         self.query_one("#run-targets", Static).update(t)
@@ -123,7 +136,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
             if queued:
                 text += f"; {queued} jobs already queued go first (all sent in about {human_duration(self.engine.estimate(n, offline))})"
             return text
-        except Exception:  # noqa: BLE001 - an estimate is advisory
+        except Exception:
             return f"{n} machine{'s' if n != 1 else ''}, {offline} offline."
 
     def _update_count_prompt(self) -> None:
@@ -139,7 +152,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
     async def _preflight(self) -> None:
         try:
             self.issues = list(await self.engine.preflight(self.sequence, list(self.machines)))
-        except Exception as e:  # noqa: BLE001 - the engine checks again on submit
+        except Exception as e:
             self.issues = []
             um = getattr(e, "user_message", None)
             self.preflight_failed = um() if callable(um) else str(e) or type(e).__name__
@@ -159,7 +172,9 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
             t.append(p + "\n")
         if self.preflight_failed:
             t.append("! ", style="bold yellow")
-            t.append(f"Pre-flight could not finish ({clean_line(self.preflight_failed)}); the engine checks again when submitting.\n")
+            t.append(
+                f"Pre-flight could not finish ({clean_line(self.preflight_failed)}); the engine checks again when submitting.\n"
+            )
         groups = [g for g in group_issues(self.issues or []) if g[1] not in self.problems]
         warnings = 0
         for level, msg, names in groups:

@@ -74,7 +74,11 @@ def command_glyphs(job: Job) -> list[tuple[str, str]]:
         elif status == "Failed":
             out.append(("✗", "bold red"))
         elif status in (None, "Created"):
-            if job.state is JobState.RUNNING and not running_marked and (started is not None or not out or out[-1][0] == "✓"):
+            if (
+                job.state is JobState.RUNNING
+                and not running_marked
+                and (started is not None or not out or out[-1][0] == "✓")
+            ):
                 out.append(("▶", "bold cyan"))
                 running_marked = True
             else:

@@ -50,8 +50,10 @@ def gauges_text(s: BudgetSnapshot | None, width: int = 120) -> Text:
         t.append("Back-off ", style="bold red")
         t.append(short(s.backoff_until_s) + "  ", style="bold red")
     t.append("API ", style="bold")
-    t.append(f"{s.general_used_minute}/{s.general_limit_minute} a minute, {s.general_used_hour}/{s.general_limit_hour} an hour",
-             style="yellow" if s.general_used_minute >= 0.8 * s.general_limit_minute else "dim")
+    t.append(
+        f"{s.general_used_minute}/{s.general_limit_minute} a minute, {s.general_used_hour}/{s.general_limit_hour} an hour",
+        style="yellow" if s.general_used_minute >= 0.8 * s.general_limit_minute else "dim",
+    )
     return t
 
 

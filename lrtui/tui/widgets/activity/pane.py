@@ -8,8 +8,9 @@ the cells whose text changed, adding rows only for new jobs. A one-second tick r
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -35,8 +36,13 @@ class ActivityPane(Vertical):
     BINDINGS = [
         Binding("x", "cancel_job", "Cancel", id="activity-cancel", tooltip="Cancel the highlighted job"),
         Binding("r", "retry_job", "Retry", id="activity-retry", tooltip="Retry the highlighted failed job"),
-        Binding("F", "retry_class", "Retry class", id="activity-retry-class",
-                tooltip="Retry every failed job with the highlighted job's outcome"),
+        Binding(
+            "F",
+            "retry_class",
+            "Retry class",
+            id="activity-retry-class",
+            tooltip="Retry every failed job with the highlighted job's outcome",
+        ),
         Binding("p", "toggle_pause", "Pause/resume", id="activity-pause", tooltip="Pause or resume the queue"),
         Binding("enter", "open_results", "Results", id="activity-results", show=True),
     ]
@@ -67,7 +73,11 @@ class ActivityPane(Vertical):
     def on_mount(self) -> None:
         table = self.table
         for key, label, width in COLUMNS:
-            label_text = Text(label, style="bold", justify="right") if key in ("elapsed", "left") else Text(f" {label}", style="bold")
+            label_text = (
+                Text(label, style="bold", justify="right")
+                if key in ("elapsed", "left")
+                else Text(f" {label}", style="bold")
+            )
             table.add_column(label_text, key=key, width=width)
         self.set_interval(FLUSH_S, self._flush, name="activity-flush")
         self.set_interval(TICK_S, self._tick, name="activity-tick")
@@ -191,7 +201,7 @@ class ActivityPane(Vertical):
             return
         try:
             snap = engine.budget_snapshot()
-        except Exception:  # noqa: BLE001 - the gauges keep their last value
+        except Exception:
             return
         self.query_one(Gauges).show(snap)
 
@@ -207,7 +217,9 @@ class ActivityPane(Vertical):
             t.append(f"{len(self._jobs)} jobs: ", style="bold")
             t.append(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
         job = self.highlighted_job()
-        if job is not None and (job.error_code or job.error_message or any(r.errors or r.download_error for r in job.results)):
+        if job is not None and (
+            job.error_code or job.error_message or any(r.errors or r.download_error for r in job.results)
+        ):
             t.append("\n")
             t.append(clean_line(job.machine_name) + ": ", style="bold")
             t.append_text(info_text(job))
@@ -247,8 +259,14 @@ class ActivityPane(Vertical):
             return
         from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
 
-        what = "remove it from the queue" if job.state in (JobState.QUEUED, JobState.PAUSED) else "ask the service to cancel the action"
-        q = Text(f"Cancel the job on {clean_line(job.machine_name)}? This will {what}. Work already running on the device may not stop.")
+        what = (
+            "remove it from the queue"
+            if job.state in (JobState.QUEUED, JobState.PAUSED)
+            else "ask the service to cancel the action"
+        )
+        q = Text(
+            f"Cancel the job on {clean_line(job.machine_name)}? This will {what}. Work already running on the device may not stop."
+        )
         self.app.push_screen(ConfirmScreen("Cancel?", q), lambda yes: yes and self._call("cancel", job.id))
 
     def action_retry_job(self) -> None:
@@ -292,5 +310,5 @@ class ActivityPane(Vertical):
     async def _call(self, method: str, arg: Any) -> None:
         try:
             await getattr(self.engine, method)(arg)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.post_message(ShowError(e, title=f"{method.replace('_', ' ').capitalize()} failed"))

@@ -81,7 +81,8 @@ def row_cells(job: Job, now: float) -> dict[str, Text]:
         "state": _cell(label, style),
         "cmds": _cell(cmds),
         "elapsed": _cell(f"#{job.queue_position}" if waiting else clock(elapsed(job, now)), right=True),
-        "left": _cell(clock(left) if left is not None else "", "bold red" if left is not None and left < 60 else "",
-                      right=True),
+        "left": _cell(
+            clock(left) if left is not None else "", "bold red" if left is not None and left < 60 else "", right=True
+        ),
         "info": _cell(info_text(job)),
     }

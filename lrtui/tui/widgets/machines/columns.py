@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
-from datetime import datetime
-from typing import Any
 
 HEALTH_SHORT = {
     "Active": "online",
@@ -26,7 +26,6 @@ OS_SHORT = {
 
 
 RISK_SHORT = {"Informational": "Info"}
-
 
 
 def fit(text: str, width: int) -> str:

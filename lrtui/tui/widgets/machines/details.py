@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -20,11 +21,11 @@ OFFLINE_NOTE = "offline: live response will queue up to 3 days"
 def _when(value: datetime | None, now: float) -> str:
     if value is None:
         return "-"
-    stamp = value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"{stamp} ({relative_age(value, now)} ago)"
 
 
-def _ips(machine: "Machine") -> str:
+def _ips(machine: Machine) -> str:
     seen: list[str] = []
     for ip in machine.ip_addresses or ():
         a = ip.ip_address
@@ -38,7 +39,7 @@ def _ips(machine: "Machine") -> str:
     return text or "-"
 
 
-def detail_items(machine: "Machine", now: float) -> list[tuple[str, str]]:
+def detail_items(machine: Machine, now: float) -> list[tuple[str, str]]:
     """(label, value) pairs, most useful first; values are raw (cleaned when rendered)."""
     os_bits = " ".join(
         str(x) for x in (machine.os_platform, machine.version, f"build {machine.os_build}" if machine.os_build else None,
@@ -61,7 +62,7 @@ def detail_items(machine: "Machine", now: float) -> list[tuple[str, str]]:
     ]
 
 
-def details_text(machine: "Machine", now: float, *, width: int = 80, warning: str = "bold") -> Text:
+def details_text(machine: Machine, now: float, *, width: int = 80, warning: str = "bold") -> Text:
     """The details as a ``Text``: labels dim, values plain and cleaned, packed into lines of ``width``."""
     out = Text(no_wrap=False, overflow="fold")
     name = clean_line(machine.name)
@@ -91,9 +92,9 @@ class MachineDetails(Static):
     def __init__(self, *, clock: Callable[[], float] | None = None, **kw: Any) -> None:
         super().__init__("", markup=False, **kw)
         self._clock = clock
-        self._machine: "Machine | None" = None
+        self._machine: Machine | None = None
 
-    def show_machine(self, machine: "Machine | None") -> None:
+    def show_machine(self, machine: Machine | None) -> None:
         self.set_class(machine is not None and not machine.is_online, "-offline")
         if machine is None:
             self._machine = None

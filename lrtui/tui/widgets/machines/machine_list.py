@@ -7,9 +7,10 @@ survive new searches and refreshes. It never calls the service; the pane feeds i
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from math import ceil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -92,7 +93,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # ------------------------------------------------------------ data
 
-    def set_rows(self, inventory: "Inventory", rows: list[int]) -> None:
+    def set_rows(self, inventory: Inventory, rows: list[int]) -> None:
         """Show ``rows``; keep the highlighted machine when it is still listed."""
         previous = self.highlighted_index
         same_source = inventory is self.inventory and not self._stale
@@ -315,7 +316,9 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
             if col.key == "mark":
                 segments.append(Segment(MARK_GLYPH if marked else "  ", style))
                 continue
-            text = self._display_name(index) if col.key == "name" else clean_line(cell_of_row(col.key, row, fields, now))
+            text = (
+                self._display_name(index) if col.key == "name" else clean_line(cell_of_row(col.key, row, fields, now))
+            )
             extra = None if is_cursor else _accent(col.key, text, online)
             segments.append(Segment(fit(text, col.width), style + styles[extra] if extra else style))
         return segments

@@ -7,8 +7,9 @@ The pane never calls the service itself: it reads ``runtime.inventory`` and asks
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -42,14 +43,20 @@ class MachinesPane(Vertical):
     DEFAULT_CLASSES = "pane"
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="machines-search", tooltip="Search the whole tenant"),
-        Binding("r,f5", "refresh_inventory", "Refresh", show=False, id="machines-refresh",
-                tooltip="Reload machines from the service"),
+        Binding(
+            "r,f5",
+            "refresh_inventory",
+            "Refresh",
+            show=False,
+            id="machines-refresh",
+            tooltip="Reload machines from the service",
+        ),
     ]
 
     class MarkedChanged(Message):
         """The set of marked machines changed; ``machines`` in marking order."""
 
-        def __init__(self, machines: "tuple[Machine, ...]") -> None:
+        def __init__(self, machines: tuple[Machine, ...]) -> None:
             super().__init__()
             self.machines = machines
 
@@ -89,7 +96,7 @@ class MachinesPane(Vertical):
         return self.query_one("#machine-details", MachineDetails)
 
     @property
-    def marked_machines(self) -> "tuple[Machine, ...]":
+    def marked_machines(self) -> tuple[Machine, ...]:
         inv = self.runtime.inventory if self.runtime else None
         if inv is None:
             return ()

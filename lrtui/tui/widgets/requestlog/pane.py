@@ -7,9 +7,9 @@ written in one batch per flush. URLs come already redacted from the client (no S
 from __future__ import annotations
 
 from collections import deque
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -52,7 +52,7 @@ def short_url(url: str, api_host: str | None = None) -> str:
 
 def record_line(rec: RequestRecord, api_host: str | None = None) -> Text:
     t = Text(no_wrap=True)
-    when = datetime.fromtimestamp(rec.at, timezone.utc).strftime("%H:%M:%S") if rec.at > 1e9 else f"{rec.at:9.1f}"
+    when = datetime.fromtimestamp(rec.at, UTC).strftime("%H:%M:%S") if rec.at > 1e9 else f"{rec.at:9.1f}"
     t.append(f"{when} ", style="dim")
     t.append(f"{rec.method:<6} ", style="bold")
     t.append(f"{rec.status if rec.status is not None else '---':>3} ", style=status_style(rec))
@@ -86,7 +86,9 @@ class RequestLogPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Request log: connecting...", style="dim"), markup=False, id="requestlog-summary")
-        log = RichLog(max_lines=MAX_LINES, wrap=False, markup=False, highlight=False, auto_scroll=True, id="requestlog-log")
+        log = RichLog(
+            max_lines=MAX_LINES, wrap=False, markup=False, highlight=False, auto_scroll=True, id="requestlog-log"
+        )
         log.border_title = "API calls (newest at the bottom)"
         yield log
 
@@ -104,7 +106,9 @@ class RequestLogPane(Vertical):
         base = str(getattr(runtime.client, "base_url", "") or "")
         self._api_host = urlsplit(base).netloc or None
         if self._api_host:
-            self.query_one(RichLog).border_title = Text(f"API calls to {clean_line(self._api_host)} (newest at the bottom)")
+            self.query_one(RichLog).border_title = Text(
+                f"API calls to {clean_line(self._api_host)} (newest at the bottom)"
+            )
         self._pending.extend(list(runtime.request_log)[-MAX_LINES:])
         if self._unsubscribe:
             self._unsubscribe()

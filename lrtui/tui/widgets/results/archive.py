@@ -18,8 +18,10 @@ def archive_listing(path: str | Path) -> tuple[str, list[str]] | None:
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as z:
                 infos = z.infolist()
-                lines = [f"{i.file_size:>12,}  {'%04d-%02d-%02d %02d:%02d' % i.date_time[:5]}  {clean_line(i.filename)}"
-                         for i in infos[:MAX_MEMBERS]]
+                lines = [
+                    f"{i.file_size:>12,}  {'%04d-%02d-%02d %02d:%02d' % i.date_time[:5]}  {clean_line(i.filename)}"
+                    for i in infos[:MAX_MEMBERS]
+                ]
                 return _finish("zip", lines, len(infos))
         if tarfile.is_tarfile(p):
             with tarfile.open(p) as t:

@@ -35,7 +35,12 @@ class ExportScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog") as v:
             v.border_title = "Export the case bundle"
-            yield Static(Text("Every job whose comment names this case (or whose batch id it is): files, manifest, journal chain."), markup=False)
+            yield Static(
+                Text(
+                    "Every job whose comment names this case (or whose batch id it is): files, manifest, journal chain."
+                ),
+                markup=False,
+            )
             yield Input(value=self.case, placeholder="Case id, e.g. IR-1234", id="export-case")
             yield Static(Text("enter export · esc cancel", style="dim"), markup=False)
 

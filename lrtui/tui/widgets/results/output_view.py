@@ -72,7 +72,7 @@ class OutputView(ScrollView, can_focus=True):
         pass
 
     class MatchChanged(Message):
-        def __init__(self, view: "OutputView", info: str) -> None:
+        def __init__(self, view: OutputView, info: str) -> None:
             super().__init__()
             self.view = view
             self.info = info

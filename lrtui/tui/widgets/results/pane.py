@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -51,7 +52,11 @@ class ResultsPane(Vertical):
         self._output_key: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("No job selected: open one from Activity (3, then enter).", style="dim"), markup=False, id="results-header")
+        yield Static(
+            Text("No job selected: open one from Activity (3, then enter).", style="dim"),
+            markup=False,
+            id="results-header",
+        )
         ol = OptionList(id="results-commands")
         ol.border_title = "Commands"
         yield ol
@@ -60,7 +65,11 @@ class ResultsPane(Vertical):
         out.border_title = "Output"
         yield out
         yield Input(placeholder="Search the output (enter finds, esc closes)", id="results-search")
-        yield Static(Text("/ search · n/N next/prev · c copy path · E export · [ ] other machine", style="dim"), markup=False, id="results-status")
+        yield Static(
+            Text("/ search · n/N next/prev · c copy path · E export · [ ] other machine", style="dim"),
+            markup=False,
+            id="results-status",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#results-search", Input).display = False
@@ -148,7 +157,13 @@ class ResultsPane(Vertical):
         self.query_one("#results-info", Static).update(info_text(job, index))
         r = result_for(job, index)
         cmd = job.sequence.commands[index]
-        key = (job.id, index, r.downloaded if r else None, r.file_path if r else None, r.script is not None if r else None)
+        key = (
+            job.id,
+            index,
+            r.downloaded if r else None,
+            r.file_path if r else None,
+            r.script is not None if r else None,
+        )
         if key == self._output_key:
             return
         self._output_key = key
@@ -206,7 +221,9 @@ class ResultsPane(Vertical):
 
     @on(OutputView.MatchChanged)
     def _match_changed(self, event: OutputView.MatchChanged) -> None:
-        self.query_one("#results-status", Static).update(Text(event.info or "", style="yellow" if "no match" in event.info else ""))
+        self.query_one("#results-status", Static).update(
+            Text(event.info or "", style="yellow" if "no match" in event.info else "")
+        )
 
     # ---------------------------------------------------------------- actions
 
@@ -224,7 +241,9 @@ class ResultsPane(Vertical):
         path = self._file_path()
         if path is None:
             self.app.bell()
-            self.query_one("#results-status", Static).update(Text("No saved file to copy: pick a finished GetFile.", style="yellow"))
+            self.query_one("#results-status", Static).update(
+                Text("No saved file to copy: pick a finished GetFile.", style="yellow")
+            )
             return
         self.app.copy_to_clipboard(path)
         self.query_one("#results-status", Static).update(Text(f"Copied {clean_line(path)}", style="green"))
@@ -233,7 +252,9 @@ class ResultsPane(Vertical):
         job = self.job
         if job is None:
             return
-        batch = sorted((j for j in self.runtime.engine.jobs if j.batch_id == job.batch_id), key=lambda j: j.machine_name.lower())
+        batch = sorted(
+            (j for j in self.runtime.engine.jobs if j.batch_id == job.batch_id), key=lambda j: j.machine_name.lower()
+        )
         if len(batch) < 2:
             return
         i = next(k for k, j in enumerate(batch) if j.id == job.id)
@@ -246,7 +267,9 @@ class ResultsPane(Vertical):
             return
         from lrtui.tui.widgets.results.export_dialog import ExportScreen, guess_case
 
-        self.app.push_screen(ExportScreen(guess_case(job.sequence.comment, job.batch_id)), lambda case: case and self._export(case))
+        self.app.push_screen(
+            ExportScreen(guess_case(job.sequence.comment, job.batch_id)), lambda case: case and self._export(case)
+        )
 
     @work(exclusive=True, group="results-export", exit_on_error=False)
     async def _export(self, case: str) -> None:
@@ -259,10 +282,12 @@ class ResultsPane(Vertical):
         status.update(Text(f"Exporting case {case}...", style="dim"))
         try:
             manifest = await export_jobs(self.runtime.journal, case, out)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.post_message(ShowError(e, title="Export failed"))
             status.update(Text("Export failed.", style="bold red"))
             return
         problems = manifest.get("problems") or []
-        msg = f"Exported {manifest.get('jobs', 0)} jobs to {out}" + (f" ({len(problems)} problems, see manifest.json)" if problems else "")
+        msg = f"Exported {manifest.get('jobs', 0)} jobs to {out}" + (
+            f" ({len(problems)} problems, see manifest.json)" if problems else ""
+        )
         status.update(Text(msg, style="yellow" if problems else "green"))

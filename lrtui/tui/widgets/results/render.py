@@ -13,7 +13,13 @@ from lrtui.tui.widgets.activity.format import state_label
 def _size(n: int | None) -> str:
     if n is None:
         return "?"
-    return f"{n:,} bytes" if n < 1024 else f"{n:,} bytes ({n / 1024 / 1024:.2f} MB)" if n >= 1024 * 1024 else f"{n:,} bytes ({n / 1024:.1f} KB)"
+    return (
+        f"{n:,} bytes"
+        if n < 1024
+        else f"{n:,} bytes ({n / 1024 / 1024:.2f} MB)"
+        if n >= 1024 * 1024
+        else f"{n:,} bytes ({n / 1024:.1f} KB)"
+    )
 
 
 def result_for(job: Job, index: int) -> CommandResult | None:
@@ -39,11 +45,16 @@ def header_text(job: Job) -> Text:
 def command_row(job: Job, index: int) -> Text:
     cmd = job.sequence.commands[index]
     r = result_for(job, index)
-    status = (r.status if r and r.status else None) or (job.command_status[index] if index < len(job.command_status) else None)
+    status = (r.status if r and r.status else None) or (
+        job.command_status[index] if index < len(job.command_status) else None
+    )
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{index + 1} {cmd.type.value:<9} ", style="bold")
     t.append(cmd.value)
-    t.append(f"  {clean_line(status or 'waiting')}", style="green" if status == "Completed" else ("bold red" if status == "Failed" else "dim"))
+    t.append(
+        f"  {clean_line(status or 'waiting')}",
+        style="green" if status == "Completed" else ("bold red" if status == "Failed" else "dim"),
+    )
     if r and r.script and r.script.exit_code is not None:
         t.append(f"  exit {r.script.exit_code}", style="green" if r.script.exit_code == 0 else "bold red")
     if r and r.file_path:
@@ -67,13 +78,18 @@ def info_text(job: Job, index: int) -> Text:
         t.append(f"PutFile copies {cmd.value} from the library to the device; it produces no result.", style="dim")
     elif cmd.type is CommandType.RUN_SCRIPT:
         if r is None or r.script is None:
-            t.append("No output yet: it appears when the action has finished and the result is downloaded.", style="dim")
+            t.append(
+                "No output yet: it appears when the action has finished and the result is downloaded.", style="dim"
+            )
         else:
             code = r.script.exit_code
             t.append("Exit code ", style="bold")
             t.append(str(code) if code is not None else "?", style="bold green" if code == 0 else "bold red")
             t.append(f"  ·  {clean_line(r.script.script_name or cmd.value)}")
-            t.append(f"  ·  {len(r.script.script_output):,} chars stdout, {len(r.script.script_errors):,} stderr", style="dim")
+            t.append(
+                f"  ·  {len(r.script.script_output):,} chars stdout, {len(r.script.script_errors):,} stderr",
+                style="dim",
+            )
     else:
         if r is not None and r.status == "Failed":
             t.append("The service could not collect the file (see its errors above).", style="yellow")
@@ -93,5 +109,12 @@ def info_text(job: Job, index: int) -> Text:
 
 
 def _signature(job: Job) -> tuple:
-    return (job.state, job.outcome, job.action_status, tuple(job.command_status),
-            tuple((r.index, r.status, r.downloaded, r.file_path, r.download_error, r.script is not None) for r in job.results))
+    return (
+        job.state,
+        job.outcome,
+        job.action_status,
+        tuple(job.command_status),
+        tuple(
+            (r.index, r.status, r.downloaded, r.file_path, r.download_error, r.script is not None) for r in job.results
+        ),
+    )

@@ -18,7 +18,11 @@ from textual.widgets.option_list import Option
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence, SequenceError
 
-TYPE_STYLE = {CommandType.PUT_FILE: "bold cyan", CommandType.RUN_SCRIPT: "bold magenta", CommandType.GET_FILE: "bold green"}
+TYPE_STYLE = {
+    CommandType.PUT_FILE: "bold cyan",
+    CommandType.RUN_SCRIPT: "bold magenta",
+    CommandType.GET_FILE: "bold green",
+}
 
 
 def command_prompt(index: int, cmd: Command) -> Text:
@@ -36,16 +40,28 @@ def command_prompt(index: int, cmd: Command) -> Text:
 class CommandList(OptionList):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [
-        Binding("alt+up,K", "move(-1)", "Move up", id="sequence-move-up", show=False,
-                tooltip="Move the command up within its group"),
-        Binding("alt+down,J", "move(1)", "Move down", id="sequence-move-down", show=False,
-                tooltip="Move the command down within its group"),
+        Binding(
+            "alt+up,K",
+            "move(-1)",
+            "Move up",
+            id="sequence-move-up",
+            show=False,
+            tooltip="Move the command up within its group",
+        ),
+        Binding(
+            "alt+down,J",
+            "move(1)",
+            "Move down",
+            id="sequence-move-down",
+            show=False,
+            tooltip="Move the command down within its group",
+        ),
         Binding("d,delete", "remove", "Remove", id="sequence-remove", tooltip="Remove the highlighted command"),
         Binding("e", "edit", "Edit", id="sequence-edit", tooltip="Edit the script arguments or the path"),
     ]
 
     class Changed(Message):
-        def __init__(self, command_list: "CommandList", sequence: Sequence) -> None:
+        def __init__(self, command_list: CommandList, sequence: Sequence) -> None:
             super().__init__()
             self.command_list = command_list
             self.sequence = sequence

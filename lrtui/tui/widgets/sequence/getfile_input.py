@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from lrtui.api.errors import ValidationError
 from lrtui.api.enums import CommandType
+from lrtui.api.errors import ValidationError
 from lrtui.api.paths import path_style
 from lrtui.api.sequence import Command, make_command
 
@@ -60,7 +60,12 @@ class GetFileScreen(ModalScreen[Command | None]):
         with Vertical(id="getfile-dialog") as v:
             v.border_title = "GetFile: collect a file from the device"
             yield Static(Text(f"Full path of the file, typed plainly. Checked against: {against}."), markup=False)
-            yield GetFileInput(value=self._initial, select_on_focus=False, placeholder=r"C:\Windows\Temp\triage.zip  or  /var/log/syslog", id="getfile-path")
+            yield GetFileInput(
+                value=self._initial,
+                select_on_focus=False,
+                placeholder=r"C:\Windows\Temp\triage.zip  or  /var/log/syslog",
+                id="getfile-path",
+            )
             yield Static(Text(""), markup=False, id="getfile-message")
             yield Static(Text("enter add · esc cancel", style="dim"), markup=False)
 

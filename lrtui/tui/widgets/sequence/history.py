@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
@@ -39,10 +39,10 @@ HistoryScreen #history-preview { height: auto; max-height: 10; color: $text-mute
 def _when(ts: float | datetime | None) -> str:
     if ts is None:
         return "?"
-    dt = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, timezone.utc)
+    dt = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, UTC)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _entry(seq: Sequence, machine: str, when: str, source: str) -> Text:
@@ -68,7 +68,11 @@ class HistoryScreen(ModalScreen[Sequence | None]):
         with Vertical(id="history-dialog") as v:
             v.border_title = "Re-run a past action's sequence"
             yield OptionList(id="history-list")
-            yield Static(Text("Loading the tenant's recent live response actions...", style="dim"), markup=False, id="history-preview")
+            yield Static(
+                Text("Loading the tenant's recent live response actions...", style="dim"),
+                markup=False,
+                id="history-preview",
+            )
             yield Static(Text("enter load into the builder · esc cancel", style="dim"), markup=False)
 
     def on_mount(self) -> None:
@@ -96,8 +100,9 @@ class HistoryScreen(ModalScreen[Sequence | None]):
         preview = self.query_one("#history-preview", Static)
         try:
             actions = await self.runtime.client.list_actions(
-                filter=str(odata.eq("type", "LiveResponse")), top=100, orderby="creationDateTimeUtc desc")
-        except Exception as e:  # noqa: BLE001 - this session's jobs stay listed
+                filter=str(odata.eq("type", "LiveResponse")), top=100, orderby="creationDateTimeUtc desc"
+            )
+        except Exception as e:
             um = getattr(e, "user_message", None)
             preview.update(Text(f"Cannot list the tenant's actions: {um() if callable(um) else e}", style="yellow"))
             return

@@ -60,7 +60,10 @@ def upload_problem(path_text: str, name: str) -> str | None:
 
 class UploadScreen(ModalScreen[dict | None]):
     DEFAULT_CSS = CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="upload-cancel"), Binding("ctrl+s", "submit", "Upload", id="upload-go")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="upload-cancel"),
+        Binding("ctrl+s", "submit", "Upload", id="upload-go"),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="library-manage-dialog") as v:
@@ -147,7 +150,7 @@ class LibraryManageScreen(ModalScreen[None]):
     async def _load(self, refresh: bool, note: str = "") -> None:
         try:
             self.files = sorted(await self.runtime.engine.library(refresh=refresh), key=lambda f: f.file_name.lower())
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self._message(f"Cannot read the library: {_msg(e)}", "bold red")
             return
         ol = self.query_one("#manage-list", OptionList)
@@ -182,9 +185,14 @@ class LibraryManageScreen(ModalScreen[None]):
         self._message(f"Uploading {v['name']}...", "dim")
         try:
             await self.runtime.client.upload_library(
-                v["name"], v["path"], description=v["description"], parameters_description=v["parameters_description"],
-                has_parameters=v["has_parameters"], override=override)
-        except Exception as e:  # noqa: BLE001 - shown; nothing is lost, the dialog stays
+                v["name"],
+                v["path"],
+                description=v["description"],
+                parameters_description=v["parameters_description"],
+                has_parameters=v["has_parameters"],
+                override=override,
+            )
+        except Exception as e:
             self._message(f"Upload failed: {_msg(e)}", "bold red")
             return
         self._load(True, f"Uploaded {v['name']}.")
@@ -200,7 +208,7 @@ class LibraryManageScreen(ModalScreen[None]):
     async def _delete(self, name: str) -> None:
         try:
             await self.runtime.client.delete_library(name)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self._message(f"Delete failed: {_msg(e)}", "bold red")
             return
         self._load(True, f"Deleted {name}.")

@@ -6,8 +6,9 @@ checked live by ``make_command``; a refused value stays in the field.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -18,8 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lrtui.api.errors import ValidationError
 from lrtui.api.enums import CommandType
+from lrtui.api.errors import ValidationError
 from lrtui.api.sequence import Command, make_command
 
 if TYPE_CHECKING:
@@ -83,7 +84,9 @@ class LibraryPicker(ModalScreen[Command | None]):
             yield Input(placeholder="Filter: name, description, parameters, sha256", id="library-filter")
             yield OptionList(id="library-list")
             yield Static(Text("Loading the library...", style="dim"), markup=False, id="library-detail")
-            yield Static(Text("enter pick · ctrl+t PutFile/RunScript · F5 refresh · esc cancel", style="dim"), markup=False)
+            yield Static(
+                Text("enter pick · ctrl+t PutFile/RunScript · F5 refresh · esc cancel", style="dim"), markup=False
+            )
 
     def on_mount(self) -> None:
         self._title()
@@ -99,7 +102,7 @@ class LibraryPicker(ModalScreen[Command | None]):
         detail = self.query_one("#library-detail", Static)
         try:
             self._files = sorted(await self._load(refresh), key=lambda f: f.file_name.lower())
-        except Exception as e:  # noqa: BLE001 - shown to the analyst, picker stays open
+        except Exception as e:
             detail.update(Text(f"Cannot read the library: {_message(e)}", style="bold red"))
             return
         self._apply_filter(self.query_one("#library-filter", Input).value)
@@ -146,6 +149,7 @@ class LibraryPicker(ModalScreen[Command | None]):
             self.app.bell()
             return
         if self._type is CommandType.RUN_SCRIPT and f.has_parameters:
+
             def got_args(args: str | None) -> None:
                 if args is not None:
                     self.dismiss(make_command(CommandType.RUN_SCRIPT, f.file_name, args or None))
@@ -190,7 +194,12 @@ class ArgsScreen(ModalScreen[str | None]):
             hint = Text("Parameters: ", style="bold")
             hint.append(self._hint or "(the library gives no hint)")
             yield Static(hint, markup=False, id="args-hint")
-            yield Input(value=self._initial, select_on_focus=False, placeholder="Args (one string; may be empty)", id="args-input")
+            yield Input(
+                value=self._initial,
+                select_on_focus=False,
+                placeholder="Args (one string; may be empty)",
+                id="args-input",
+            )
             yield Static(Text(""), markup=False, id="args-message")
             yield Static(Text("enter accept · esc cancel", style="dim"), markup=False)
 

@@ -38,13 +38,17 @@ class SequencePane(Vertical):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [
         Binding("p", "add_putfile", "PutFile", id="sequence-add-putfile", tooltip="Add a PutFile from the library"),
-        Binding("s", "add_runscript", "RunScript", id="sequence-add-runscript", tooltip="Add a RunScript from the library"),
+        Binding(
+            "s", "add_runscript", "RunScript", id="sequence-add-runscript", tooltip="Add a RunScript from the library"
+        ),
         Binding("g", "add_getfile", "GetFile", id="sequence-add-getfile", tooltip="Add a GetFile by typing a path"),
         Binding("c", "focus_comment", "Comment", id="sequence-comment", tooltip="Edit the required comment"),
         Binding("ctrl+s", "save", "Save", id="sequence-save", tooltip="Save the sequence under a name"),
         Binding("o", "open_saved", "Open", id="sequence-open", tooltip="Load a saved sequence"),
         Binding("h", "history", "Past", id="sequence-history", tooltip="Re-run a past action's sequence"),
-        Binding("m", "manage_library", "Library", id="sequence-library", tooltip="Upload to or delete from the library"),
+        Binding(
+            "m", "manage_library", "Library", id="sequence-library", tooltip="Upload to or delete from the library"
+        ),
     ]
 
     class Submitted(Message):
@@ -55,10 +59,10 @@ class SequencePane(Vertical):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.runtime: Any = None
-        self._targets: tuple["Machine", ...] = ()
+        self._targets: tuple[Machine, ...] = ()
         self._refusal: str | None = None
         self._submitting = False
-        self._library: list["LibraryFile"] = []
+        self._library: list[LibraryFile] = []
 
     def compose(self) -> ComposeResult:
         yield Static(targets_text(()), markup=False, id="sequence-targets")
@@ -79,7 +83,7 @@ class SequencePane(Vertical):
         self.comment_input.prefill(self._comment_prefix())
         self._refresh()
 
-    def set_targets(self, machines: "tuple[Machine, ...] | list[Machine]") -> None:
+    def set_targets(self, machines: tuple[Machine, ...] | list[Machine]) -> None:
         self._targets = tuple(machines)
         self.query_one("#sequence-targets", Static).update(targets_text(self._targets))
         self._refresh()
@@ -91,7 +95,7 @@ class SequencePane(Vertical):
         self._refusal = None
         self._refresh()
 
-    def add_library_command(self, file: "LibraryFile", type: CommandType | str) -> None:
+    def add_library_command(self, file: LibraryFile, type: CommandType | str) -> None:
         kind = CommandType(type)
         if kind is CommandType.RUN_SCRIPT and file.has_parameters:
             from lrtui.tui.widgets.sequence.library_picker import ArgsScreen
@@ -119,7 +123,7 @@ class SequencePane(Vertical):
         return self.query_one(CommentInput)
 
     @property
-    def targets(self) -> tuple["Machine", ...]:
+    def targets(self) -> tuple[Machine, ...]:
         return self._targets
 
     @property
@@ -146,7 +150,7 @@ class SequencePane(Vertical):
         if settings is None:
             try:
                 settings = getattr(self.app, "settings", None)
-            except Exception:  # noqa: BLE001 - no app yet
+            except Exception:
                 settings = None
         profile = getattr(settings, "profile", None)
         return getattr(profile, "comment_prefix", "") or ""
@@ -159,11 +163,15 @@ class SequencePane(Vertical):
         if self._refusal:
             status.update(Text(self._refusal, style="bold red"))
             return
-        problems = [p for p in self.problems() if not (p.startswith("The sequence is empty") and not self.command_list.commands)]
+        problems = [
+            p for p in self.problems() if not (p.startswith("The sequence is empty") and not self.command_list.commands)
+        ]
         if not self.command_list.commands:
             status.update(Text(HINT, style="dim"))
         elif problems:
-            status.update(Text(problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""), style="yellow"))
+            status.update(
+                Text(problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""), style="yellow")
+            )
         elif self._script_mismatch():
             status.update(Text(self._script_mismatch() or "", style="yellow"))
         elif not self._targets:
@@ -221,6 +229,7 @@ class SequencePane(Vertical):
 
             self.app.push_screen(ArgsScreen(cmd.value, self._param_hint(cmd.value), cmd.args or ""), got)
         else:
+
             def got_path(new: Command | None) -> None:
                 if new is not None:
                     self.command_list.replace(index, new)
@@ -331,19 +340,25 @@ class SequencePane(Vertical):
 
         seq, machines = self.sequence, self._targets
         threshold = getattr(getattr(self.runtime.settings, "ui", None), "bulk_confirm_threshold", 20)
-        screen = RunConfirmScreen(seq, machines, self.runtime.engine, threshold=threshold, problems=self.problems(),
-                                  comment_prefix=self._comment_prefix())
+        screen = RunConfirmScreen(
+            seq,
+            machines,
+            self.runtime.engine,
+            threshold=threshold,
+            problems=self.problems(),
+            comment_prefix=self._comment_prefix(),
+        )
         self.app.push_screen(screen, lambda chosen: chosen and self._submit(seq, tuple(chosen)))
 
     @work(exclusive=True, group="sequence-submit", exit_on_error=False)
-    async def _submit(self, seq: Sequence, machines: tuple["Machine", ...]) -> None:
+    async def _submit(self, seq: Sequence, machines: tuple[Machine, ...]) -> None:
         from lrtui.engine.jobs import Priority
 
         self._submitting = True
         try:
             priority = Priority.INTERACTIVE if len(machines) == 1 else Priority.BULK
             jobs = await self.runtime.engine.submit(seq, list(machines), priority=priority)
-        except Exception as e:  # noqa: BLE001 - the sequence stays; the app shows the error
+        except Exception as e:
             self.post_message(ShowError(e, title="The sequence was not submitted"))
             return
         finally:

@@ -111,7 +111,9 @@ class OpenSavedScreen(ModalScreen[Sequence | None]):
         if self.names:
             ol.highlighted = 0
         else:
-            self.query_one("#saved-preview", Static).update(Text("No saved sequences yet: ctrl+s in the Sequence pane saves one.", style="yellow"))
+            self.query_one("#saved-preview", Static).update(
+                Text("No saved sequences yet: ctrl+s in the Sequence pane saves one.", style="yellow")
+            )
 
     def _current(self) -> str | None:
         i = self.query_one("#saved-list", OptionList).highlighted

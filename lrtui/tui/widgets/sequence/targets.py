@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from lrtui.api.models import Machine
 
 
-def targets_text(machines: tuple["Machine", ...]) -> Text:
+def targets_text(machines: tuple[Machine, ...]) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     if not machines:
         t.append("No targets: ", style="bold yellow")
