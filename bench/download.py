@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 from lrtui.api.auth import BearerAuth, StaticToken  # noqa: E402
 from lrtui.api.client import MdeClient  # noqa: E402
 from lrtui.api.models import CommandType  # noqa: E402
+from lrtui.api.records import RequestHub  # noqa: E402
 from lrtui.api.sequence import Sequence, make_command  # noqa: E402
-from lrtui.engine.budget import BudgetSettings  # noqa: E402
+from lrtui.engine.budget import Budget, BudgetSettings  # noqa: E402
 from lrtui.engine.engine import Engine  # noqa: E402
 from lrtui.engine.jobs import JobChanged, JobState, Outcome, RequestLogged  # noqa: E402
 from lrtui.engine.journal import Journal  # noqa: E402
@@ -71,14 +72,18 @@ class PeakRss:
         return self.peak - self.base
 
 
-async def engine_round(client: MdeClient, machine_id: str, path: str, tmp: Path, k: int):
+async def engine_round(api_url: str, machine_id: str, path: str, tmp: Path, k: int):
     """Submit the GetFile through the engine; time the collecting phase; return (seconds, job, rss growth)."""
-    eng = Engine(
-        client,
-        Journal(tmp / f"dl{k}.sqlite3"),
-        BudgetSettings(rate_window_s=0.06, general_window_s=0.06, poll_fast_s=0.02, poll_slow_s=0.1),
-        data_dir=tmp / f"data{k}",
+    budget = Budget(BudgetSettings(rate_window_s=0.06, general_window_s=0.06, poll_fast_s=0.02, poll_slow_s=0.1))
+    requests = RequestHub()
+    client = MdeClient(
+        api_url,
+        auth=BearerAuth(StaticToken("demo-token")),
+        download_timeout=600,
+        on_request=requests,
+        general_gate=budget.general_gate,
     )
+    eng = Engine(client, Journal(tmp / f"dl{k}.sqlite3"), budget, requests=requests, data_dir=tmp / f"data{k}")
     marks: dict[str, float] = {}
 
     def on(e) -> None:
@@ -92,20 +97,21 @@ async def engine_round(client: MdeClient, machine_id: str, path: str, tmp: Path,
 
     eng.subscribe(on)
     await eng.start()
-    machine = await client.get_machine(machine_id)
+    machine = await client.machines.get(machine_id)
     seq = Sequence(comment="bench download").add(make_command(CommandType.GET_FILE, path, os_family="windows"))
     with PeakRss() as rss:
         [job] = await eng.submit(seq, [machine])
         await eng.wait_idle(timeout=600)
     await eng.stop()
     eng.journal.close()
+    await client.aclose()
     if job.outcome is not Outcome.SUCCEEDED:
         raise SystemExit(f"download failed: {job.outcome} {job.error_message} {job.results}")
     return marks["done"] - marks["collect"], job, rss.growth, marks.get("blob_s", 0.0)
 
 
 async def plain_round(client: MdeClient, action_id: str, dest: Path) -> tuple[float, int]:
-    url = await client.get_result_link(action_id, 0)
+    url = await client.results.get_link(action_id, 0)
     t0 = time.perf_counter()
     n = 0
     async with httpx.AsyncClient(timeout=600) as plain:
@@ -133,11 +139,11 @@ async def main() -> None:
             tmp = Path(d)
             os.environ.setdefault("LRTUI_HOME", str(tmp / "home"))
             client = MdeClient(api_url, auth=BearerAuth(StaticToken("demo-token")), download_timeout=600)
-            machines = await client.list_machines(filter="healthStatus eq 'Active' and osPlatform eq 'Windows11'")
+            machines = await client.machines.list(filter="healthStatus eq 'Active' and osPlatform eq 'Windows11'")
             path = rf"C:\bench\{args.size}.bin"
             ours, plain, growths, size, blob = [], [], [], 0, []
             for k in range(args.rounds):
-                secs, job, growth, blob_s = await engine_round(client, machines[k % len(machines)].id, path, tmp, k)
+                secs, job, growth, blob_s = await engine_round(api_url, machines[k % len(machines)].id, path, tmp, k)
                 r = job.results[0]
                 size = r.size
                 ours.append(secs)

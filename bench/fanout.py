@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lrtui.api.auth import BearerAuth, StaticToken
 from lrtui.api.client import MdeClient
 from lrtui.api.models import CommandType, Machine
+from lrtui.api.records import RequestHub
 from lrtui.api.sequence import Sequence, make_command
-from lrtui.engine.budget import BudgetSettings
+from lrtui.engine.budget import Budget, BudgetSettings
 from lrtui.engine.engine import Engine
 from lrtui.engine.jobs import JobState, Outcome
 from lrtui.engine.journal import Journal
@@ -67,22 +68,32 @@ def settings_for(scale: float, **kw) -> BudgetSettings:
     )
 
 
+def make_engine(api_url: str, settings: BudgetSettings, journal: Journal, data_dir: Path) -> Engine:
+    """The client and the engine wired as the app wires them (one budget, one request hub)."""
+    budget = Budget(settings)
+    requests = RequestHub()
+    client = MdeClient(
+        api_url, auth=BearerAuth(StaticToken("demo-token")), on_request=requests, general_gate=budget.general_gate
+    )
+    return Engine(client, journal, budget, requests=requests, data_dir=data_dir)
+
+
 def general_calls(sim) -> int:
     return sum(sum(c.values()) for ep, c in sim.state.calls_per_minute.items() if ep not in GENERAL_ENDPOINTS_EXCLUDED)
 
 
 async def fanout(api_url: str, sim, n: int, scale: float, tmp: Path, script_s: float | None = None) -> dict:
     """Run one batch; ``script_s``: a library script that runs that many service seconds (sessions bind)."""
-    client = MdeClient(api_url, auth=BearerAuth(StaticToken("demo-token")))
     settings = settings_for(scale)
     tag = "short" if script_s is None else f"long{script_s:g}"
-    eng = Engine(client, Journal(tmp / f"fanout-{tag}.sqlite3"), settings, data_dir=tmp / f"data-{tag}")
+    eng = make_engine(api_url, settings, Journal(tmp / f"fanout-{tag}.sqlite3"), tmp / f"data-{tag}")
+    client = eng.client
     await eng.start()
     machines = usable(sim, n)
     script = "Get-Processes.ps1"
     if script_s is not None:
         script = f"bench-{tag}.ps1"
-        await client.upload_library(
+        await client.library.upload(
             script,
             f"# sim: duration={script_s:g}\nWrite-Output done\n".encode(),
             description="bench: runs a fixed time",
@@ -154,9 +165,9 @@ async def fanout(api_url: str, sim, n: int, scale: float, tmp: Path, script_s: f
 
 async def polling_rate(api_url: str, sim, n: int, scale: float, tmp: Path, measure_s: float) -> tuple[float, int]:
     """General calls per (real) minute while ``n`` sessions run; and how many were running."""
-    client = MdeClient(api_url, auth=BearerAuth(StaticToken("demo-token")))
     settings = settings_for(scale, rate_calls=50, max_sessions=50)
-    eng = Engine(client, Journal(tmp / f"poll{n}.sqlite3"), settings, data_dir=tmp / "data")
+    eng = make_engine(api_url, settings, Journal(tmp / f"poll{n}.sqlite3"), tmp / "data")
+    client = eng.client
     await eng.start()
     busy = {a.machine.id for a in sim.state.actions.values() if a.is_active}
     machines = [m for m in usable(sim, n + len(busy) + 5) if m.id not in busy][:n]

@@ -74,11 +74,12 @@ def _key_name(k: str) -> str:
 async def run(machines: int, api_url: str, interval: float) -> dict[str, float]:
     from textual import events
 
-    from lrtui.config import Profile, Settings
+    from lrtui.cli.compose import runtime_factory
+    from lrtui.settings import Profile, Settings
     from lrtui.tui.app import make_app
 
     settings = Settings(profile=Profile(name="bench", tenant_id="bench.example", auth="token", api_url=api_url))
-    app = make_app(settings, demo=False, cursor_blink=False)
+    app = make_app(settings, runtime_factory=runtime_factory(settings, demo=False), demo=False, cursor_blink=False)
     out: dict[str, float] = {"rss_start_mib": rss_mib()}
     async with app.run_test(size=(120, 40)) as pilot:
         t0 = time.perf_counter()

@@ -45,10 +45,18 @@ async def until(pilot: Any, predicate: Callable[[], bool], timeout: float = 10.0
 
 
 def new_app(out: Path) -> Any:
-    from lrtui.config import load_settings
+    from lrtui.cli.compose import runtime_factory
+    from lrtui.settings import load_settings
     from lrtui.tui.app import make_app
 
-    return make_app(load_settings(demo=True), demo=True, cursor_blink=False, screenshot_dir=str(out))
+    settings = load_settings(demo=True)
+    return make_app(
+        settings,
+        runtime_factory=runtime_factory(settings, demo=True),
+        demo=True,
+        cursor_blink=False,
+        screenshot_dir=str(out),
+    )
 
 
 async def ready(pilot: Any) -> None:

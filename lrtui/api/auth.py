@@ -1,11 +1,13 @@
 """Bearer authentication for the MDE API: an ``httpx.Auth`` over pluggable token providers.
 
 ``BearerAuth`` caches the provider's token, refreshes it 5 minutes before expiry, and on a 401 refreshes once
-and retries the request once. Providers: ``StaticToken`` (``LRTUI_ACCESS_TOKEN``), ``ClientSecret`` (secret
-from ``LRTUI_CLIENT_SECRET`` or a prompt, never from the config file), ``Certificate`` (PEM + thumbprint),
-``DeviceCode`` (the SSH-friendly delegated flow), ``ManagedIdentity`` and ``AzureCli``.
+and retries the request once. Providers: ``StaticToken`` (a given token), ``ClientSecret`` (a given secret or a
+prompt, never from the config file), ``Certificate`` (PEM + thumbprint), ``DeviceCode`` (the SSH-friendly
+delegated flow), ``ManagedIdentity`` and ``AzureCli``. ``make_auth`` builds one from a profile's settings; the
+values the settings layer reads from the environment (``LRTUI_ACCESS_TOKEN``, ``LRTUI_CLIENT_SECRET``,
+``LRTUI_CERT_PASSPHRASE``, ``LRTUI_TOKEN_CACHE``) come in as arguments.
 
-The providers live in ``lrtui.api.providers`` (one module per sign-in method) and are re-exported here.
+The providers live in ``lrtui.api.providers`` (one module per sign-in method).
 msal (and requests) are imported only inside provider methods, which run in worker threads
 (``asyncio.to_thread``) under an ``asyncio.Lock``. Tokens and secrets are never logged or put in a repr.
 """
@@ -22,24 +24,31 @@ import httpx
 
 from lrtui.api.clouds import Cloud
 from lrtui.api.errors import ConfigError
-from lrtui.api.providers.app_credentials import (  # noqa: F401
-    ENV_CERT_PASSPHRASE,
-    ENV_SECRET,
+from lrtui.api.providers import (
+    AccessToken,
+    AzureCli,
     Certificate,
     ClientSecret,
-    _pem_thumbprint,
+    DeviceCode,
+    ManagedIdentity,
+    PromptFn,
+    StaticToken,
+    TokenProvider,
 )
-from lrtui.api.providers.azure_cli import AzureCli, _az_expiry  # noqa: F401
-from lrtui.api.providers.base import AccessToken, PromptFn, TokenProvider, _jwt_exp  # noqa: F401
-from lrtui.api.providers.device_code import DeviceCode
-from lrtui.api.providers.managed_identity import ManagedIdentity
-from lrtui.api.providers.msal_base import _AAD_HINTS, _msal_error, _MsalProvider  # noqa: F401
-from lrtui.api.providers.static_token import ENV_TOKEN, StaticToken  # noqa: F401
-from lrtui.api.token_cache import TokenCacheStore
+from lrtui.api.token_cache import TokenCacheSettings, TokenCacheStore
+
+__all__ = [
+    "AUTH_KINDS", "REFRESH_MARGIN_S", "AccessToken", "AzureCli", "BearerAuth", "Certificate", "ClientSecret",
+    "DeviceCode", "ManagedIdentity", "PromptFn", "RefusedFn", "StaticToken", "TokenProvider", "make_auth",
+    "make_provider", "normalize_kind",
+]  # fmt: skip
 
 #: Refresh this long before the token's expiry.
 REFRESH_MARGIN_S = 300.0
 
+
+#: on_refused(request, 401 response, elapsed_ms): told before the refresh-and-retry (the request log)
+RefusedFn = Callable[[httpx.Request, httpx.Response, float], None]
 
 # ---------------------------------------------------------------------------------------------- httpx.Auth
 
@@ -55,6 +64,7 @@ class BearerAuth(httpx.Auth):
         *,
         refresh_margin_s: float = REFRESH_MARGIN_S,
         clock: Callable[[], float] = time.time,
+        on_refused: RefusedFn | None = None,
     ) -> None:
         self.provider = provider
         self.refresh_margin_s = refresh_margin_s
@@ -62,8 +72,9 @@ class BearerAuth(httpx.Auth):
         self._lock = asyncio.Lock()
         self._cached: AccessToken | None = None
         self.refreshes = 0  #: tokens fetched so far (tests, diagnostics)
-        #: called with (request, 401 response, elapsed_ms) before the refresh-and-retry (MdeClient logs it)
-        self.on_refused: Callable[[httpx.Request, httpx.Response, float], None] | None = None
+        #: called with (request, 401 response, elapsed_ms) before the refresh-and-retry; the client's transport
+        #: sets it when none was given (its request log)
+        self.on_refused: RefusedFn | None = on_refused
 
     def __repr__(self) -> str:
         return f"BearerAuth({self.provider!r})"
@@ -80,7 +91,7 @@ class BearerAuth(httpx.Auth):
             if self.on_refused is not None:  # the request log sees this attempt too
                 try:
                     self.on_refused(request, response, (time.monotonic() - t0) * 1000.0)
-                except Exception:
+                except Exception:  # noqa: S110 - the log must not break the retry
                     pass
             fresh = await self.token(force=True, stale=token)
             request.headers["Authorization"] = f"Bearer {fresh}"
@@ -94,12 +105,14 @@ class BearerAuth(httpx.Auth):
             if force:
                 if cur is not None and cur.token != stale and not cur.expires_within(self.refresh_margin_s, now):
                     return cur.token  # another request already refreshed it
-                self._cached = await self.provider.get_token(force_refresh=True)
-                self.refreshes += 1
+                cur = await self.provider.get_token(force_refresh=True)
             elif cur is None or cur.expires_within(self.refresh_margin_s, now):
-                self._cached = await self.provider.get_token(force_refresh=cur is not None)
-                self.refreshes += 1
-            return self._cached.token
+                cur = await self.provider.get_token(force_refresh=cur is not None)
+            else:
+                return cur.token
+            self._cached = cur
+            self.refreshes += 1
+            return cur.token
 
     async def get_token(self) -> AccessToken:
         """Sign in now if needed (``lrtui login``) and return the current token (never print ``.token``)."""
@@ -145,23 +158,13 @@ def normalize_kind(kind: str) -> str:
         raise ConfigError(f"Unknown auth method {kind!r}.", hint=f"Use one of: {', '.join(AUTH_KINDS)}.") from None
 
 
-def _from_settings(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        return dict(obj)
-    names = (
-        "auth", "kind", "tenant_id", "client_id", "cloud", "profile_name", "name", "cert_path", "cert_thumbprint",
-        "scope", "authority", "managed_identity_client_id",
-    )  # fmt: skip
-    return {n: getattr(obj, n) for n in names if getattr(obj, n, None) is not None}
-
-
 def make_provider(
     kind: str,
     *,
+    cache: TokenCacheStore,
     tenant_id: str | None = None,
     client_id: str | None = None,
     cloud: str | Cloud | None = "commercial",
-    profile_name: str = "default",
     cert_path: str | Path | None = None,
     cert_thumbprint: str | None = None,
     on_prompt: PromptFn | None = None,
@@ -169,11 +172,13 @@ def make_provider(
     authority: str | None = None,
     managed_identity_client_id: str | None = None,
     token: str | None = None,
+    client_secret: str | None = None,
+    cert_passphrase: str | None = None,
     secret_prompt: Callable[[str], str] | None = None,
-    cache: TokenCacheStore | None = None,
     http_client: Any = None,
     instance_discovery: bool | None = None,
 ) -> TokenProvider:
+    """The token provider for an auth method name (see ``make_auth``)."""
     k = normalize_kind(kind)
     if k == "token":
         return StaticToken(token)
@@ -181,36 +186,56 @@ def make_provider(
         return ManagedIdentity(client_id=managed_identity_client_id, cloud=cloud, scope=scope, http_client=http_client)
     if k == "azure_cli":
         return AzureCli(tenant_id=tenant_id, cloud=cloud, scope=scope)
-    common = dict(
-        tenant_id=tenant_id, client_id=client_id, cloud=cloud, scope=scope, authority=authority,
-        profile_name=profile_name, cache=cache, http_client=http_client, instance_discovery=instance_discovery,
+    common: dict[str, Any] = dict(
+        tenant_id=tenant_id, client_id=client_id, cloud=cloud, scope=scope, authority=authority, cache=cache,
+        http_client=http_client, instance_discovery=instance_discovery,
     )  # fmt: skip
     if k == "client_secret":
-        return ClientSecret(prompt=secret_prompt, **common)
+        return ClientSecret(secret=client_secret, prompt=secret_prompt, **common)
     if k == "certificate":
-        return Certificate(cert_path=cert_path, cert_thumbprint=cert_thumbprint, **common)
+        return Certificate(cert_path=cert_path, cert_thumbprint=cert_thumbprint, passphrase=cert_passphrase, **common)
     return DeviceCode(on_prompt=on_prompt, **common)
 
 
-def make_auth(kind: Any, **kw: Any) -> BearerAuth:
+def make_auth(
+    kind: str,
+    *,
+    token_cache: TokenCacheSettings,
+    tenant_id: str | None = None,
+    client_id: str | None = None,
+    cloud: str | Cloud | None = "commercial",
+    profile_name: str = "default",
+    cert_path: str | Path | None = None,
+    cert_thumbprint: str | None = None,
+    scope: str | None = None,
+    managed_identity_client_id: str | None = None,
+    on_prompt: PromptFn | None = None,
+    secret_prompt: Callable[[str], str] | None = None,
+    client_secret: str | None = None,
+    access_token: str | None = None,
+    cert_passphrase: str | None = None,
+    authority: str | None = None,
+    refresh_margin_s: float = REFRESH_MARGIN_S,
+) -> BearerAuth:
     """``BearerAuth`` for an auth method name (``token``, ``client_secret``, ``certificate``, ``device_code``,
-    ``managed_identity``, ``azure_cli``) and the profile's settings as keywords. ``kind`` may also be a settings
-    object or dict with ``auth`` and those fields. No secret is ever taken from the settings."""
-    refresh_margin_s = kw.pop("refresh_margin_s", REFRESH_MARGIN_S)
-    if not isinstance(kind, str):
-        settings = _from_settings(kind)
-        settings.pop("secret", None)
-        settings.pop("client_secret", None)
-        kind = settings.pop("auth", None) or settings.pop("kind", None) or "token"
-        settings.pop("kind", None)
-        if "name" in settings and "profile_name" not in settings:
-            settings["profile_name"] = settings.pop("name")
-        settings.pop("name", None)
-        settings.update(kw)
-        kw = settings
-    return BearerAuth(make_provider(kind, **kw), refresh_margin_s=refresh_margin_s)
-
-
-def describe_cache(profile: str = "default") -> str:
-    """Where ``lrtui login`` keeps this profile's tokens (encrypted or a 0600 file)."""
-    return TokenCacheStore(profile).describe()
+    ``managed_identity``, ``azure_cli``) and the profile's settings. ``client_secret``, ``access_token`` and
+    ``cert_passphrase`` come from the environment (never from the config file); ``token_cache`` says where
+    this profile's tokens are kept."""
+    provider = make_provider(
+        kind,
+        cache=TokenCacheStore(profile_name, token_cache),
+        tenant_id=tenant_id,
+        client_id=client_id,
+        cloud=cloud,
+        cert_path=cert_path,
+        cert_thumbprint=cert_thumbprint,
+        on_prompt=on_prompt,
+        scope=scope,
+        authority=authority,
+        managed_identity_client_id=managed_identity_client_id,
+        token=access_token,
+        client_secret=client_secret,
+        cert_passphrase=cert_passphrase,
+        secret_prompt=secret_prompt,
+    )
+    return BearerAuth(provider, refresh_margin_s=refresh_margin_s)

@@ -1,8 +1,8 @@
-"""``MdeClient``: the async MDE API client (docs/contracts.md).
+"""``MdeClient``: the async MDE API client (docs/contracts.md), composed of resources over one transport.
 
-``MdeClient`` composes one class per endpoint group over the request core: ``transport`` (httpx clients,
-retries, request log), ``paging``, ``machines_api``, ``actions_api``, ``live_response`` (POST + reconcile),
-``results_api`` and ``library_api``. Their names are re-exported here.
+``client.transport`` (``ApiTransport``) holds the two httpx clients, one call with retries and the request log;
+the endpoint groups share it: ``client.machines``, ``client.actions``, ``client.live_response`` (POST +
+reconcile), ``client.results`` and ``client.library`` (``lrtui.api.resources``).
 
 One long-lived ``httpx.AsyncClient`` carries the API calls (with the bearer auth); a second, separate client
 with no auth and no default headers fetches result links, so the blob host can never receive the token.
@@ -16,18 +16,65 @@ actions for the caller's marker; found -> that action, else ``SubmissionUncertai
 
 from __future__ import annotations
 
-from lrtui.api.download import DownloadResult
-from lrtui.api.ids import _GUID, _MACHINE_ID, _check_machine_id, _seg, check_action_id  # noqa: F401
-from lrtui.api.library_api import _LIBRARY_NAME, LIBRARY_MAX_BYTES, LibraryApi, _too_big  # noqa: F401
-from lrtui.api.live_response import LiveResponseApi
-from lrtui.api.machines_api import MachinesApi
-from lrtui.api.paging import _TRUSTED_API_SUFFIXES, MAX_PAGE_SIZE  # noqa: F401
-from lrtui.api.results_api import ResultsApi
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Self
+
+import httpx
+
+from lrtui.api.providers import TokenProvider
+from lrtui.api.records import RequestRecord
+from lrtui.api.resources import (
+    ActionsResource,
+    LibraryResource,
+    LiveResponseResource,
+    MachinesResource,
+    ResultsResource,
+)
 from lrtui.api.retry import RetryPolicy
-from lrtui.api.transport import _NOT_SENT, _RECORD_HAS_RETRY_AFTER, RetryKind, _detail, _ep, _has_request  # noqa: F401
-
-__all__ = ["LIBRARY_MAX_BYTES", "MAX_PAGE_SIZE", "DownloadResult", "MdeClient", "RetryPolicy"]
+from lrtui.api.transport import ApiTransport
 
 
-class MdeClient(MachinesApi, LiveResponseApi, ResultsApi, LibraryApi):
+class MdeClient:
     """The MDE API: machines, live response (with reconciliation), actions, results and the library."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | TokenProvider | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        blob_transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        on_request: Callable[[RequestRecord], None] | None = None,
+        general_gate: Callable[[], Awaitable[None]] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        download_timeout: float | None = None,
+    ) -> None:
+        self.transport = ApiTransport(
+            base_url,
+            auth=auth,
+            transport=transport,
+            blob_transport=blob_transport,
+            timeout=timeout,
+            retry=retry,
+            on_request=on_request,
+            general_gate=general_gate,
+            sleep=sleep,
+            download_timeout=download_timeout,
+        )
+        self.machines = MachinesResource(self.transport)
+        self.actions = ActionsResource(self.transport)
+        self.live_response = LiveResponseResource(self.transport, self.actions)
+        self.results = ResultsResource(self.transport)
+        self.library = LibraryResource(self.transport)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,10 +1,16 @@
 """Typed errors: one class per service error code that matters, each with a message a person can act on.
 
-``error_from_response(status, body, headers)`` (in ``lrtui.api.client``'s mapping helpers) builds these; the
-classes themselves only carry data and a ``hint``.
+``error_from_response(status, body, headers)`` (in ``lrtui.api.errors_map``) builds these; the classes
+themselves only carry data and a ``hint``. ``error_text(e)`` is the one plain-text description of any error
+(every widget, the engine and the CLI use it) and ``error_code(e)`` its short code.
 """
 
 from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from lrtui.api.text import clean
 
 
 class LrtuiError(Exception):
@@ -120,7 +126,7 @@ class NotFound(ApiCallError):
 class RateLimited(ApiCallError):
     code = "TooManyRequests"
 
-    def __init__(self, message: str, *, retry_after: float = 60.0, **kw) -> None:
+    def __init__(self, message: str, *, retry_after: float = 60.0, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
         if not self.hint:
@@ -189,3 +195,29 @@ class DownloadTooLarge(LrtuiError):
 
 class CorruptDownload(LrtuiError):
     """A download ended early (fewer bytes than announced) or its gzip stream is truncated or invalid."""
+
+
+# ---------------------------------------------------------------- describing any error
+
+
+def error_text(error: BaseException | str) -> str:
+    """A one-paragraph plain-text description: ``user_message()`` for our errors, else type and text (cleaned)."""
+    if isinstance(error, str):
+        return clean(error)
+    if isinstance(error, LrtuiError):
+        with contextlib.suppress(Exception):  # a broken user_message must not hide the error itself
+            return clean(error.user_message())
+    text = str(error).strip()
+    name = type(error).__name__
+    if isinstance(error, (OSError, TimeoutError)) and not text:
+        text = "the operation failed or timed out"
+    if isinstance(error, ImportError):
+        return clean(f"A part of lrtui is missing ({text}). Reinstall lrtui.")
+    return clean(f"{name}: {text}" if text else name)
+
+
+def error_code(exc: BaseException) -> str:
+    """The service's error code for an HTTP error (``HTTP<status>`` when it gave none), else the type name."""
+    if isinstance(exc, ApiCallError):
+        return exc.code or f"HTTP{exc.status}"
+    return type(exc).__name__

@@ -11,6 +11,7 @@ import html
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lrtui.api import errors as E
@@ -238,7 +239,7 @@ def error_from_response(
         message = f"HTTP {status} {status_text} from {method} {ep}."
 
     hint: str | None = None
-    kw: dict = dict(status=status, code=code or "", target=target, method=method, url=safe_url)
+    kw: dict[str, Any] = dict(status=status, code=code or "", target=target, method=method, url=safe_url)
     if cls is E.Forbidden:
         hint = forbidden_hint(method, safe_url)
     if cls is E.BadRequest and "already exists" in message.lower() and ep == "libraryfiles":

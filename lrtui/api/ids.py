@@ -11,7 +11,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _MACHINE_ID = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
-def _seg(value: str) -> str:
+def segment(value: str) -> str:
     """One path segment, percent-encoded (a name can never add a path segment or a query)."""
     return _urlquote(value, safe="")
 
@@ -31,7 +31,8 @@ def check_action_id(action_id: str) -> str:
     )
 
 
-def _check_machine_id(machine_id: str) -> str:
+def check_machine_id(machine_id: str) -> str:
+    """The machine id (or name) stripped, or ``ValidationError`` when it is empty."""
     s = (machine_id or "").strip()
     if not s:
         raise E.ValidationError("A machine id is required.")

@@ -49,7 +49,7 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (1 = the first retry): capped exponential, jittered."""
         attempt = max(1, attempt)
-        ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (attempt - 1)))
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2.0 ** (attempt - 1)))
         j = min(max(self.jitter, 0.0), 1.0)
         return ceiling * (1.0 - j * self.rng.random())
 

@@ -222,6 +222,8 @@ class Sequence:
             t = spec.get("type")
             params = {p.get("key"): p.get("value") for p in spec.get("params") or [] if isinstance(p, dict)}
             try:
+                if not isinstance(t, str):
+                    raise ValueError(t)
                 ct = CommandType(t)
             except ValueError:
                 raise SequenceError(f"Command {i + 1} has unknown type {t!r}.") from None

@@ -1,6 +1,8 @@
 """Persistent msal token cache: encrypted via msal-extensions where the platform can, else a 0600 file.
 
-msal and msal-extensions are imported only when a cache is loaded (never at import time).
+Where the caches live and how they are kept come in as ``TokenCacheSettings`` (the settings layer fills it
+from ``LRTUI_TOKEN_CACHE`` and the cache folder). msal and msal-extensions are imported only when a cache is
+loaded (never at import time).
 """
 
 from __future__ import annotations
@@ -8,12 +10,25 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from lrtui.paths import ensure_dir, token_cache_file
-
 CacheKind = Literal["encrypted", "plain", "memory"]
+#: auto: encrypted where the platform can, else a 0600 file; plain: the 0600 file; memory: never saved
+CacheMode = Literal["auto", "plain", "memory"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCacheSettings:
+    """Where and how token caches are kept. ``path`` is the folder holding one cache file per profile."""
+
+    path: Path
+    mode: CacheMode = "auto"
+
+    def file_for(self, profile: str) -> Path:
+        """The plain cache file of ``profile`` (the encrypted one sits next to it with ``.enc``)."""
+        return self.path / f"tokens-{profile}.bin"
 
 
 class TokenCacheStore:
@@ -23,19 +38,12 @@ class TokenCacheStore:
     saves itself); call ``save()`` after each token call (a no-op unless the cache changed).
     """
 
-    def __init__(
-        self,
-        profile: str = "default",
-        *,
-        path: Path | None = None,
-        encrypted: bool | None = None,
-        persist: bool = True,
-    ) -> None:
+    def __init__(self, profile: str, settings: TokenCacheSettings) -> None:
         self.profile = profile
-        self.path = Path(path) if path is not None else token_cache_file(profile)
-        #: None = try encrypted, fall back to plain; True = encrypted or plain fallback; False = plain only
-        self._want_encrypted = encrypted is not False and os.environ.get("LRTUI_TOKEN_CACHE", "").lower() != "plain"
-        self.persist = persist and os.environ.get("LRTUI_TOKEN_CACHE", "").lower() != "memory"
+        self._plain_path = settings.file_for(profile)
+        self.path = self._plain_path
+        self._want_encrypted = settings.mode == "auto"
+        self.persist = settings.mode != "memory"
         self.kind: CacheKind | None = None
         self.detail = ""
         self._cache: Any = None
@@ -76,7 +84,7 @@ class TokenCacheStore:
             return None
         enc_path = self.path.with_suffix(".enc")
         try:
-            ensure_dir(enc_path.parent)
+            _ensure_dir(enc_path.parent)
             persistence = build_encrypted_persistence(str(enc_path))
             try:
                 persistence.load()  # probe: raises when the keyring/DPAPI is unusable
@@ -100,7 +108,7 @@ class TokenCacheStore:
             cache = self._cache
             if cache is None or self.kind != "plain":
                 return  # encrypted caches persist themselves; memory caches do not persist
-            if not getattr(cache, "has_state_changed", True):
+            if not cache.has_state_changed:
                 return
             write_private(self.path, cache.serialize())
             cache.has_state_changed = False
@@ -108,7 +116,7 @@ class TokenCacheStore:
     def clear(self) -> None:
         """Forget every token of this profile (``lrtui logout``)."""
         with self._lock:
-            for p in {self.path, self.path.with_suffix(".enc"), token_cache_file(self.profile)}:
+            for p in {self.path, self.path.with_suffix(".enc"), self._plain_path}:
                 try:
                     p.unlink()
                 except FileNotFoundError:
@@ -129,7 +137,7 @@ class TokenCacheStore:
 
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically, mode 0600 from creation (never briefly world-readable)."""
-    ensure_dir(path.parent)
+    _ensure_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".tokens-", dir=str(path.parent))
     try:
         os.fchmod(fd, 0o600)
@@ -153,5 +161,10 @@ def _tighten(path: Path) -> None:
         pass
 
 
-def describe_cache(profile: str = "default") -> str:
-    return TokenCacheStore(profile).describe()
+def _ensure_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def describe_cache(profile: str, settings: TokenCacheSettings) -> str:
+    """Where ``lrtui login`` keeps this profile's tokens (encrypted or a 0600 file)."""
+    return TokenCacheStore(profile, settings).describe()

@@ -1,31 +1,47 @@
 """The live response engine: budgets, scheduler, poller, results, journal (no Textual anywhere here).
 
-Lazy exports (PEP 562): ``from lrtui.engine import Engine`` imports the engine only when asked for.
+Lazy exports (PEP 562): ``from lrtui.engine import Engine`` imports the engine (and pydantic, through the API
+models) only when asked for, so that importing the light modules (``lrtui.engine.jobs`` for the TUI's panes)
+does not pull the rest in.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-_EXPORTS = {
-    "Engine": "lrtui.engine.engine",
-    "BudgetSettings": "lrtui.engine.budget",
-    "Budget": "lrtui.engine.budget",
-    "Journal": "lrtui.engine.journal",
-    "verify_chain": "lrtui.engine.journal",
-    "ResultLimits": "lrtui.engine.results",
-    "preflight": "lrtui.engine.preflight",
-}
+if TYPE_CHECKING:
+    from lrtui.engine.budget import Budget, BudgetSettings
+    from lrtui.engine.engine import Engine
+    from lrtui.engine.journal import Journal, verify_chain
+    from lrtui.engine.results import ResultLimits
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["Budget", "BudgetSettings", "Engine", "Journal", "ResultLimits", "verify_chain"]
 
 
-def __getattr__(name: str) -> Any:
-    mod = _EXPORTS.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'lrtui.engine' has no attribute {name!r}")
-    import importlib
+def __getattr__(name: str) -> object:
+    """The export ``name``, imported on first use."""
+    if name == "Engine":
+        from lrtui.engine.engine import Engine
 
-    value = getattr(importlib.import_module(mod), name)
-    globals()[name] = value
-    return value
+        return Engine
+    if name == "Budget":
+        from lrtui.engine.budget import Budget
+
+        return Budget
+    if name == "BudgetSettings":
+        from lrtui.engine.budget import BudgetSettings
+
+        return BudgetSettings
+    if name == "Journal":
+        from lrtui.engine.journal import Journal
+
+        return Journal
+    if name == "verify_chain":
+        from lrtui.engine.journal import verify_chain
+
+        return verify_chain
+    if name == "ResultLimits":
+        from lrtui.engine.results import ResultLimits
+
+        return ResultLimits
+    raise AttributeError(f"module 'lrtui.engine' has no attribute {name!r}")

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
+
+from lrtui.engine.jobs import BudgetSnapshot
 
 RATE = "rate"  #: the runliveresponse budget
 GENERAL = "general"  #: everything else
@@ -46,26 +47,6 @@ class BudgetSettings:
     poll_chunk: int = 40  #: action ids per list call
     retry_after_default_s: float = 60.0  #: back-off when a 429 carries no usable Retry-After
     reconcile_grace_s: float = 120.0  #: how long a just-POSTed action may stay invisible in the list
-
-    @classmethod
-    def from_env(cls, base: BudgetSettings | None = None, env: dict[str, str] | None = None) -> BudgetSettings:
-        """``base`` (the profile's values, or the defaults) overridden by ``LRTUI_RATE_CALLS`` and friends."""
-        base = base or cls()
-        env = os.environ if env is None else env
-        changes: dict[str, object] = {}
-        for f in fields(cls):
-            raw = env.get(f"LRTUI_{f.name.upper()}")
-            if raw is None or raw.strip() == "":
-                continue
-            kind = type(getattr(base, f.name))
-            try:
-                value = kind(float(raw)) if kind is int else kind(raw)
-            except ValueError:
-                raise ValueError(f"LRTUI_{f.name.upper()}={raw!r} is not a number.") from None
-            if value <= 0:
-                raise ValueError(f"LRTUI_{f.name.upper()} must be positive, not {raw!r}.")
-            changes[f.name] = value
-        return replace(base, **changes) if changes else base
 
     @property
     def general_hour_s(self) -> float:
@@ -219,7 +200,8 @@ class Budget:
 
     async def general_gate(self) -> None:
         """Awaited by the client before every general call: returns once a slot is booked."""
-        while not self.try_general():
+        # a slot opens as time passes (no event to wait for): sleep exactly until then, then try again
+        while not self.try_general():  # noqa: ASYNC110
             await asyncio.sleep(max(self.general_wait(), 0.001))
 
     def general_used(self, now: float | None = None) -> tuple[int, int]:
@@ -257,10 +239,10 @@ class Budget:
         waves = math.ceil(rest / self.settings.rate_calls) if rest > 0 else 0
         return first + waves * self.settings.rate_window_s
 
-    def snapshot(self, *, queued: int = 0, active: int = 0, paused: bool = False, now: float | None = None):
-        """Everything the UI shows about the budgets, at one instant (a ``BudgetSnapshot``)."""
-        from lrtui.engine.jobs import BudgetSnapshot
-
+    def snapshot(
+        self, *, queued: int = 0, active: int = 0, paused: bool = False, now: float | None = None
+    ) -> BudgetSnapshot:
+        """Everything the UI shows about the budgets, at one instant."""
         now = self.clock() if now is None else now
         s = self.settings
         gm, gh = self.general_used(now)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lrtui.engine.jobs import Job
-from lrtui.engine.journal import GENESIS, Entry, verify_chain
+from lrtui.engine.journal import GENESIS, Entry, Journal, verify_chain
 from lrtui.engine.safe_names import safe_component
 
 CSV_FIELDS = [
@@ -173,7 +173,7 @@ def write_bundle(jobs: list[Job], entries: list[Entry], case_id: str, out: Path)
     return manifest
 
 
-async def export_jobs(journal: Any, case_id: str, out: Path) -> dict[str, Any]:
+async def export_jobs(journal: Journal, case_id: str, out: Path) -> dict[str, Any]:
     jobs = case_jobs(await asyncio.to_thread(journal.all_jobs), case_id)
     entries = await asyncio.to_thread(journal.entries)
     return await asyncio.to_thread(write_bundle, jobs, entries, case_id, Path(out))

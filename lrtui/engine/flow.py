@@ -1,31 +1,98 @@
-"""How one job moves: submission (write-ahead, 429s, blocks, uncertain POSTs), reconciliation, following the
-action's status, and collecting its results. A mixin of ``Engine`` (``engine.py``), split off to keep each file
-about one responsibility; it uses the engine's budget, queue, dispatcher, poller, collector and journal."""
+"""How one job moves: submission (write-ahead, 429s, blocks, uncertain POSTs), reconciliation, cancelling,
+following the action's status, and collecting its results.
+
+``JobFlow`` is one of the ``Engine``'s parts (``engine.py`` builds it): it is given the client, the journal,
+the budget, the queue and dispatcher, the poller, the result collector, the job board and the task set, and
+it is what the dispatcher's ``submit`` and the poller's ``on_action``/``on_missing`` end up calling.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from lrtui.api import errors as E
-from lrtui.api.models import MachineAction
-from lrtui.engine.budget import RATE, Ticket
-from lrtui.engine.jobs import Job, JobState, Outcome
-from lrtui.engine.outcomes import error_code, error_text, final_outcome, outcome_for_error, state_for_status
+from lrtui.api.errors import error_code, error_text
+from lrtui.engine.board import JobBoard
+from lrtui.engine.budget import RATE, Budget, Ticket
+from lrtui.engine.jobs import WAITING_STATES, BudgetChanged, BudgetSnapshot, Job, JobChanged, JobState, Outcome
+from lrtui.engine.journal import Journal
+from lrtui.engine.outcomes import final_outcome, outcome_for_error, state_for_status
+from lrtui.engine.poller import Poller
 from lrtui.engine.reconcile import comment_with_marker, explain_block, find_job_action, machine_actions, marker
+from lrtui.engine.results import ResultCollector
+from lrtui.engine.scheduler import Dispatcher, JobQueue
+from lrtui.engine.tasks import TaskSet
+
+if TYPE_CHECKING:
+    from lrtui.api.client import MdeClient
+    from lrtui.api.models import MachineAction
 
 log = logging.getLogger("lrtui.engine.engine")
 MAX_ATTEMPTS = 3  #: submissions of one job that certainly did not reach the service before giving up
 
 
 class JobFlow:
-    """Submission, reconciliation, following and collecting (mixed into ``Engine``)."""
+    """Submission, reconciliation, cancelling, following and collecting, for every job of one engine."""
 
-    # provided by Engine: client, journal, settings, budget, queue, dispatcher, poller, collector, wall, and the
-    # helpers _changed_job, _budget_changed, _notice, _spawn
-    client: Any
-    journal: Any
+    def __init__(
+        self,
+        *,
+        client: MdeClient,
+        journal: Journal,
+        budget: Budget,
+        queue: JobQueue,
+        dispatcher: Dispatcher,
+        poller: Poller,
+        collector: ResultCollector,
+        board: JobBoard,
+        tasks: TaskSet,
+        wall: Callable[[], float],
+        download_concurrency: int = 4,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.budget = budget
+        self.settings = budget.settings
+        self.queue = queue
+        self.dispatcher = dispatcher
+        self.poller = poller
+        self.collector = collector
+        self.board = board
+        self.tasks = tasks
+        self.wall = wall
+        self._cancel_wanted: dict[str, str | None] = {}
+        self._downloads = asyncio.Semaphore(download_concurrency)
+
+    # ------------------------------------------------------------ shared
+
+    def waiting_state(self) -> JobState:
+        """The state of a job waiting in the queue: PAUSED while the queue is paused, else QUEUED."""
+        return JobState.PAUSED if self.dispatcher.paused else JobState.QUEUED
+
+    def budget_snapshot(self) -> BudgetSnapshot:
+        return self.budget.snapshot(queued=len(self.queue), active=self.board.active(), paused=self.dispatcher.paused)
+
+    def budget_changed(self) -> None:
+        self.board.emit(BudgetChanged(self.budget_snapshot()))
+
+    def resume(self, job: Job) -> None:
+        """Pick up a journalled job (after a restart or ``stop()``) where it was."""
+        self.board.add(job)
+        if job.state in WAITING_STATES:
+            job.state = self.waiting_state()
+            self.queue.push(job)
+        elif job.state is JobState.SUBMITTING or (job.action_id is None and job.state is not JobState.DONE):
+            self.budget.adopt(job.id, job.machine_id)
+            self.tasks.spawn(self.reconcile(job), f"reconcile-{job.id}")
+        elif job.state is JobState.COLLECTING:
+            self.tasks.spawn(self._collect_by_id(job), f"collect-{job.id}")
+        elif job.action_id is not None:
+            self.budget.adopt(job.id, job.machine_id)
+            self.poller.follow(job.action_id, online=job.state is not JobState.OFFLINE)
+        self.board.emit(JobChanged(job, "resumed"))
 
     # ------------------------------------------------------------ submission
 
@@ -34,57 +101,51 @@ class JobFlow:
         body["Comment"] = comment_with_marker(job.sequence.comment, job.id)
         return body
 
-    async def _submit(self, job: Job, ticket: Ticket) -> None:
+    async def submit(self, job: Job, ticket: Ticket) -> None:
+        """POST one job's action (the dispatcher booked ``ticket``); the journal has it as SUBMITTING first."""
         job.state, job.attempts, job.queue_position = JobState.SUBMITTING, job.attempts + 1, None
         job.submitted_at = self.wall()
         self.journal.record_submitting(job)  # write-ahead: before the POST
         self.queue.renumber()
-        self._changed_job(job, "state", record=False)
-        self._budget_changed()
+        self.board.job_changed(job, "state", record=False)
+        self.budget_changed()
         try:
-            action = await self.client.run_live_response(job.machine_id, self._body(job), marker=marker(job.id))
-        except E.RateLimited as e:
-            self.budget.confirm_call(ticket)
-            self._rate_limited(job, e)
-            return
-        except E.SubmissionUncertain as e:
-            self.budget.confirm_call(ticket)
-            self.journal.record_error(job, "SubmissionUncertain", e.user_message())
-            self._notice("warning", f"{job.machine_name}: the submission's fate is unknown; looking for it.")
-            self._spawn(self._reconcile(job), f"reconcile-{job.id}")
-            return
-        except E.ActiveRequestAlreadyExists as e:
-            self.budget.confirm_call(ticket)
-            await self._blocked(job, e)
-            return
-        except E.ConnectionFailed as e:  # the connection never opened: certainly not sent, safe to queue again
-            self.budget.confirm_call(ticket)
-            if job.attempts < MAX_ATTEMPTS:
-                self._requeue(job, e, f"{job.machine_name}: could not connect; the job is queued again.")
-            else:
-                self._fail(job, Outcome.API_ERROR, error_code(e), error_text(e))
-            return
+            action = await self.client.live_response.run(job.machine_id, self._body(job), marker=marker(job.id))
         except (E.LrtuiError, OSError) as e:
             self.budget.confirm_call(ticket)
-            self._fail(job, outcome_for_error(e), error_code(e), error_text(e))
+            await self._submit_failed(job, e)
             return
         self.budget.confirm_call(ticket)
         self._adopt_action(job, action)
 
-    def _rate_limited(self, job: Job, e: E.RateLimited) -> None:
-        wait = self.budget.back_off(RATE, e.retry_after)
-        self._requeue(job, e, f"The service answered 429 to a submission; waiting {wait:.0f} s before the next.")
+    async def _submit_failed(self, job: Job, e: E.LrtuiError | OSError) -> None:
+        if isinstance(e, E.RateLimited):
+            wait = self.budget.back_off(RATE, e.retry_after)
+            self._requeue(job, e, f"The service answered 429 to a submission; waiting {wait:.0f} s before the next.")
+        elif isinstance(e, E.SubmissionUncertain):
+            self.journal.record_error(job, "SubmissionUncertain", e.user_message())
+            self.board.notice("warning", f"{job.machine_name}: the submission's fate is unknown; looking for it.")
+            self.tasks.spawn(self.reconcile(job), f"reconcile-{job.id}")
+        elif isinstance(e, E.ActiveRequestAlreadyExists):
+            await self._blocked(job, e)
+        elif isinstance(e, E.ConnectionFailed):  # the connection never opened: certainly not sent, safe to queue
+            if job.attempts < MAX_ATTEMPTS:
+                self._requeue(job, e, f"{job.machine_name}: could not connect; the job is queued again.")
+            else:
+                self.fail(job, Outcome.API_ERROR, error_code(e), error_text(e))
+        else:
+            self.fail(job, outcome_for_error(e), error_code(e), error_text(e))
 
     def _requeue(self, job: Job, e: Exception, notice: str) -> None:
         """Put a job that was certainly not submitted back at its place in the queue."""
         self.budget.release(job.id, job.machine_id)
-        job.state = JobState.PAUSED if self.dispatcher.paused else JobState.QUEUED
+        job.state = self.waiting_state()
         job.error_code, job.error_message = error_code(e), error_text(e)
         self.journal.record_error(job, job.error_code, job.error_message)
         self.queue.push(job)
         self.queue.renumber()
-        self._changed_job(job, "requeued")
-        self._notice("warning", notice)
+        self.board.job_changed(job, "requeued")
+        self.board.notice("warning", notice)
         self.dispatcher.wake()
 
     async def _blocked(self, job: Job, e: E.ActiveRequestAlreadyExists) -> None:
@@ -92,41 +153,42 @@ class JobFlow:
             message = explain_block(await machine_actions(self.client, job.machine_id), job.machine_name)
         except E.LrtuiError:
             message = e.user_message()
-        self._fail(job, Outcome.BLOCKED, error_code(e), message)
+        self.fail(job, Outcome.BLOCKED, error_code(e), message)
 
-    def _fail(self, job: Job, outcome: Outcome, code: str, message: str) -> None:
+    def fail(self, job: Job, outcome: Outcome, code: str, message: str) -> None:
         self.budget.release(job.id, job.machine_id)
         job.error_code, job.error_message = code, message
         self.journal.record_error(job, code, message)
-        self._finish(job, outcome)
+        self.finish(job, outcome)
         self.dispatcher.wake()
 
-    def _finish(self, job: Job, outcome: Outcome) -> None:
+    def finish(self, job: Job, outcome: Outcome) -> None:
         job.state, job.outcome, job.finished_at = JobState.DONE, outcome, self.wall()
-        self._changed_job(job, "final")
-        self._budget_changed()
+        self.board.job_changed(job, "final")
+        self.budget_changed()
 
     def _adopt_action(self, job: Job, action: MachineAction) -> None:
         job.action_id = action.id
-        self._by_action[action.id] = job.id
+        self.board.link_action(action.id, job.id)
         self._apply(job, action)
         job.state = state_for_status(job.action_status, job.machine_online)
         if action.is_final:
             job.state = JobState.PENDING  # the poller will see it final and collect
         self.journal.record_action(job, action.requestor)  # the action id, as soon as known
-        self._changed_job(job, "action", record=False)
+        self.board.job_changed(job, "action", record=False)
         self.poller.follow(action.id, online=job.machine_online)
         if job.id in self._cancel_wanted:
-            self._spawn(self.cancel(job.id, self._cancel_wanted.pop(job.id)), f"cancel-{job.id}")
+            self.tasks.spawn(self.cancel(job, self._cancel_wanted.pop(job.id)), f"cancel-{job.id}")
 
-    async def _reconcile(self, job: Job) -> None:
+    async def reconcile(self, job: Job) -> None:
         """Find the action a SUBMITTING job may have created; requeue the job when there is none."""
         while True:
             try:
                 action = await find_job_action(self.client, job.machine_id, job.id)
             except E.LrtuiError as e:
-                self._notice("warning", f"{job.machine_name}: cannot list actions to reconcile: {e.user_message()}")
-                action = None
+                self.board.notice(
+                    "warning", f"{job.machine_name}: cannot list actions to reconcile: {e.user_message()}"
+                )
                 await asyncio.sleep(min(self.settings.poll_fast_s * 2, 30.0))
                 continue
             if action is not None:
@@ -139,11 +201,36 @@ class JobFlow:
             await asyncio.sleep(min(self.settings.reconcile_grace_s - age, self.settings.poll_fast_s) + 0.01)
         self.journal.record_note("not_submitted", {"machine_id": job.machine_id}, job)
         self.budget.release(job.id, job.machine_id)
-        job.state = JobState.PAUSED if self.dispatcher.paused else JobState.QUEUED
+        job.state = self.waiting_state()
         self.queue.push(job)
         self.queue.renumber()
-        self._changed_job(job, "requeued")
+        self.board.job_changed(job, "requeued")
         self.dispatcher.wake()
+
+    # ------------------------------------------------------------ cancelling
+
+    async def cancel(self, job: Job, comment: str | None = None) -> None:
+        """Cancel a job: dropped from the queue, or its action cancelled on the service (once it is known)."""
+        if job.state is JobState.DONE or job.state is JobState.COLLECTING:
+            return
+        if self.queue.remove(job.id) is not None:
+            job.error_message = "Cancelled before it was sent."
+            self.queue.renumber()
+            self.finish(job, Outcome.CANCELLED)
+            return
+        if job.action_id is None:
+            self._cancel_wanted[job.id] = comment  # SUBMITTING: cancel as soon as the action id is known
+            return
+        text = comment or f"Cancelled from lrtui [{marker(job.id)}]"
+        try:
+            action = await self.client.actions.cancel(job.action_id, text)
+        except E.LrtuiError as e:
+            self.journal.record_error(job, error_code(e), error_text(e))
+            self.board.notice("error", f"{job.machine_name}: cancel failed: {e.user_message()}")
+            return
+        self.journal.record_note("cancel", {"comment": text}, job)
+        await self.on_action(action)
+        self.poller.poll_now()
 
     # ------------------------------------------------------------ following
 
@@ -168,9 +255,9 @@ class JobFlow:
                 job.started_at = self.wall()
         return before != (job.action_status, job.command_status)
 
-    async def _on_action(self, action: MachineAction) -> None:
-        job_id = self._by_action.get(action.id)
-        job = self._jobs.get(job_id) if job_id else None
+    async def on_action(self, action: MachineAction) -> None:
+        """The poller (or a cancel) saw ``action``: update its job; a final action starts the collection."""
+        job = self.board.for_action(action.id)
         if job is None or job.state in (JobState.DONE, JobState.COLLECTING):
             self.poller.unfollow(action.id)
             return
@@ -180,29 +267,29 @@ class JobFlow:
             self.budget.release(job.id, job.machine_id)
             self.dispatcher.wake()
             job.state = JobState.COLLECTING
-            self._changed_job(job, "state")
-            self._spawn(self._collect(job, action), f"collect-{job.id}")
+            self.board.job_changed(job, "state")
+            self.tasks.spawn(self._collect(job, action), f"collect-{job.id}")
             return
         new_state = state_for_status(action.status, job.machine_online)
         if changed or new_state is not job.state:
             what = "state" if new_state is not job.state else "command"
             job.state = new_state
-            self._changed_job(job, what)
+            self.board.job_changed(job, what)
 
-    def _on_missing(self, action_id: str) -> None:
-        self._spawn(self._look_up(action_id), f"lookup-{action_id}")
+    def on_missing(self, action_id: str) -> None:
+        """The poller has not seen ``action_id`` listed for a while: look it up on its own."""
+        self.tasks.spawn(self._look_up(action_id), f"lookup-{action_id}")
 
     async def _look_up(self, action_id: str) -> None:
-        job_id = self._by_action.get(action_id)
-        job = self._jobs.get(job_id) if job_id else None
+        job = self.board.for_action(action_id)
         if job is None:
             self.poller.unfollow(action_id)
             return
         try:
-            action = await self.client.get_action(action_id)
+            action = await self.client.actions.get(action_id)
         except E.NotFound as e:
             self.poller.unfollow(action_id)
-            self._fail(
+            self.fail(
                 job,
                 Outcome.API_ERROR,
                 error_code(e),
@@ -211,14 +298,16 @@ class JobFlow:
             return
         except E.LrtuiError:
             return  # transient: the next check will try again
-        await self._on_action(action)
+        await self.on_action(action)
+
+    # ------------------------------------------------------------ collecting
 
     async def _collect_by_id(self, job: Job) -> None:
         assert job.action_id is not None
         try:
-            action = await self.client.get_action(job.action_id, fresh=True)
+            action = await self.client.actions.get(job.action_id, fresh=True)
         except E.LrtuiError as e:
-            self._fail(job, Outcome.API_ERROR, error_code(e), error_text(e))
+            self.fail(job, Outcome.API_ERROR, error_code(e), error_text(e))
             return
         self._apply(job, action)
         await self._collect(job, action)
@@ -230,12 +319,12 @@ class JobFlow:
             raise
         except Exception as e:
             log.exception("collecting results of job %s failed", job.id)
-            self._fail(job, Outcome.API_ERROR, type(e).__name__, f"Collecting the results failed: {e}")
+            self.fail(job, Outcome.API_ERROR, type(e).__name__, f"Collecting the results failed: {e}")
 
     async def _collect_results(self, job: Job, action: MachineAction) -> None:
         if not action.commands and job.sequence.commands:
             try:
-                action = await self.client.get_action(action.id, fresh=True)  # the list may omit commands
+                action = await self.client.actions.get(action.id, fresh=True)  # the list may omit commands
                 self._apply(job, action)
             except E.LrtuiError:
                 pass
@@ -245,6 +334,6 @@ class JobFlow:
                 r = next(r for r in job.results if r.index == cmd.index)
                 if await self.collector.collect_one(job, action, cmd, r):
                     self.journal.record_result(job, r)
-                    self._changed_job(job, "result", record=False)
+                    self.board.job_changed(job, "result", record=False)
         self.collector.forget_links(action.id)
-        self._finish(job, final_outcome(job))
+        self.finish(job, final_outcome(job))

@@ -1,7 +1,8 @@
 """Engine data types shared with the TUI and the CLI: jobs, outcomes, results, budget snapshots, events.
 
 Plain dataclasses, no I/O. The engine mutates ``Job`` objects it owns and emits ``JobChanged`` events that
-carry the job; subscribers must treat what they receive as read-only.
+carry the job; subscribers must treat what they receive as read-only. ``RequestRecord`` (what ``RequestLogged``
+carries) lives in ``lrtui.api.records``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
+from lrtui.api.records import RequestRecord
 from lrtui.api.sequence import Sequence
 
 if TYPE_CHECKING:  # pydantic stays out of the first frame's imports
@@ -140,20 +142,6 @@ class PreflightIssue:
     message: str  #: a whole sentence naming the problem and the fix
 
 
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One API call, for the request log. ``url`` is already redacted (no SAS signature)."""
-
-    at: float
-    method: str
-    url: str
-    status: int | None
-    elapsed_ms: float
-    error: str | None = None  #: error code or transport failure
-    attempt: int = 1
-    retry_after: float | None = None  #: seconds the service asked to wait (429), when the client knows it
-
-
 # ---------------------------------------------------------------- events (engine -> subscribers)
 
 
@@ -173,9 +161,12 @@ class RequestLogged:
     record: RequestRecord
 
 
+NoticeLevel = Literal["info", "warning", "error"]
+
+
 @dataclass(frozen=True, slots=True)
 class EngineNotice:
-    level: Literal["info", "warning", "error"]
+    level: NoticeLevel
     message: str
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from lrtui.engine.codec import canonical, job_from_dict, job_to_dict, result_to_dict
@@ -106,10 +108,26 @@ def verify_chain(entries: Iterable[Entry | dict[str, Any]]) -> ChainReport:
     return ChainReport(True, n)
 
 
+#: the reads of the ``jobs`` table (fixed statements; values are bound as parameters)
+_ALL_JOBS = "SELECT data FROM jobs ORDER BY created_at, rowid"
+_UNFINISHED_JOBS = "SELECT data FROM jobs WHERE state != ? ORDER BY created_at, rowid"
+_JOB_BY_ID = "SELECT data FROM jobs WHERE id = ? ORDER BY created_at, rowid"
+_JOBS_BY_ACTION = "SELECT data FROM jobs WHERE action_id = ? ORDER BY created_at, rowid"
+
+
+def create_private_file(path: Path) -> Path:
+    """Create ``path`` (and its folder, 0700) with mode 0600 if missing; tighten it if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path
+
+
 class Journal:
     """One SQLite connection, used from the event loop (short writes) and from threads under a lock."""
 
-    def __init__(self, path: Path | str, *, wall=time.time) -> None:
+    def __init__(self, path: Path | str, *, wall: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self.wall = wall
         self._db: sqlite3.Connection | None = None
@@ -122,8 +140,6 @@ class Journal:
     def open(self) -> Journal:
         if self._db is not None:
             return self
-        from lrtui.paths import create_private_file
-
         create_private_file(self.path)  # 0600 before sqlite ever opens it
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
@@ -149,7 +165,9 @@ class Journal:
     def __enter__(self) -> Journal:
         return self.open()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     @property
@@ -282,23 +300,23 @@ class Journal:
 
     # ------------------------------------------------------------ reads
 
-    def _jobs(self, where: str = "", args: tuple = ()) -> list[Job]:
+    def _jobs(self, query: str, args: tuple[str, ...] = ()) -> list[Job]:
         with self._lock:
-            rows = self.db.execute(f"SELECT data FROM jobs {where} ORDER BY created_at, rowid", args).fetchall()
+            rows = self.db.execute(query, args).fetchall()
         return [job_from_dict(json.loads(r[0])) for r in rows]
 
     def all_jobs(self) -> list[Job]:
-        return self._jobs()
+        return self._jobs(_ALL_JOBS)
 
     def unfinished_jobs(self) -> list[Job]:
-        return self._jobs("WHERE state != ?", (JobState.DONE.value,))
+        return self._jobs(_UNFINISHED_JOBS, (JobState.DONE.value,))
 
     def get_job(self, job_id: str) -> Job | None:
-        jobs = self._jobs("WHERE id = ?", (job_id,))
+        jobs = self._jobs(_JOB_BY_ID, (job_id,))
         return jobs[0] if jobs else None
 
     def jobs_for_action(self, action_id: str) -> list[Job]:
-        return self._jobs("WHERE action_id = ?", (action_id,))
+        return self._jobs(_JOBS_BY_ACTION, (action_id,))
 
     def entries(self, job_ids: set[str] | None = None) -> list[Entry]:
         with self._lock:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lrtui.api import errors as E
-from lrtui.api.models import ActionStatus, CommandStatus
+from lrtui.api.enums import ActionStatus, CommandStatus
 from lrtui.engine.jobs import Job, JobState, Outcome
 
 #: service error codes that mean "this device or tenant may not do this"
@@ -22,18 +22,6 @@ def outcome_for_error(exc: BaseException) -> Outcome:
     if isinstance(exc, E.ApiCallError) and exc.code == "ActiveRequestAlreadyExists":
         return Outcome.BLOCKED
     return Outcome.API_ERROR
-
-
-def error_code(exc: BaseException) -> str:
-    if isinstance(exc, E.ApiCallError):
-        return exc.code or f"HTTP{exc.status}"
-    return type(exc).__name__
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, E.LrtuiError):
-        return exc.user_message()
-    return f"{type(exc).__name__}: {exc}"
 
 
 def state_for_status(status: str | None, online: bool) -> JobState:

@@ -15,11 +15,15 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from lrtui.api import odata
 from lrtui.api.errors import LrtuiError, NotFound, ODataError, RateLimited
-from lrtui.api.models import MachineAction
 from lrtui.engine.budget import GENERAL, Budget, BudgetSettings
+
+if TYPE_CHECKING:
+    from lrtui.api.client import MdeClient
+    from lrtui.api.models import MachineAction
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +35,6 @@ FILTER_MODES = ("in", "or", "get")
 
 
 def ids_filter(ids: list[str], mode: str = "in") -> str:
-    from lrtui.api import odata
-
     if mode == "or":
         return odata.or_(*(odata.eq("id", i) for i in ids))
     return odata.in_("id", ids)
@@ -64,13 +66,13 @@ def cycle_interval(followed: list[Followed], n_calls: int, settings: BudgetSetti
     return max(base, floor)
 
 
-OnAction = Callable[[MachineAction], Awaitable[None] | None]
+OnAction = Callable[["MachineAction"], Awaitable[None]]
 
 
 class Poller:
     def __init__(
         self,
-        client: Any,
+        client: MdeClient,
         budget: Budget,
         on_action: OnAction,
         *,
@@ -130,9 +132,7 @@ class Poller:
                     f.last_seen = now
                     f.running = a.status == "InProgress"
                 seen.append(a)
-                r = self.on_action(a)
-                if asyncio.iscoroutine(r):
-                    await r
+                await self.on_action(a)
         self.cycles += 1
         self._check_missing()
         return seen
@@ -154,11 +154,11 @@ class Poller:
 
     async def _fetch(self, chunk: list[str]) -> list[MachineAction]:
         if self.mode != "get":
-            return await self.client.list_actions(filter=ids_filter(chunk, self.mode), top=len(chunk))
-        out = []
+            return await self.client.actions.list(filter=ids_filter(chunk, self.mode), top=len(chunk))
+        out: list[MachineAction] = []
         for action_id in chunk:
             try:
-                out.append(await self.client.get_action(action_id))
+                out.append(await self.client.actions.get(action_id))
             except NotFound:
                 continue  # not visible yet (or gone): the missing-action check decides
         return out

@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from lrtui.api.enums import CommandType
 from lrtui.api.errors import ValidationError
-from lrtui.api.models import CommandType, LibraryFile, Machine
+from lrtui.api.models import LibraryFile, Machine
 from lrtui.api.paths import validate_path
 from lrtui.api.sequence import MAX_COMMENT, Sequence, check_args, check_name, order_problem
 from lrtui.engine.jobs import PreflightIssue

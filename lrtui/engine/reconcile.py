@@ -9,9 +9,13 @@ grace period (a just-created action can be invisible for a while): the POST neve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from lrtui.api.models import MachineAction
+from lrtui.api import odata
+
+if TYPE_CHECKING:
+    from lrtui.api.client import MdeClient
+    from lrtui.api.models import MachineAction
 
 MARKER_PREFIX = "lrtui-job:"
 
@@ -49,25 +53,16 @@ def find_marked(actions: Iterable[MachineAction], job_id: str) -> MachineAction 
     return max(hits, key=lambda a: (a.creation_date_time_utc is not None, a.creation_date_time_utc or 0))
 
 
-def _q(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def machine_filter(machine_id: str) -> str:
-    try:
-        from lrtui.api import odata
-
-        return odata.and_(odata.eq("machineId", machine_id), odata.eq("type", "LiveResponse"))
-    except Exception:
-        return f"machineId eq {_q(machine_id)} and type eq 'LiveResponse'"
+    return odata.and_(odata.eq("machineId", machine_id), odata.eq("type", "LiveResponse"))
 
 
-async def machine_actions(client: Any, machine_id: str, top: int = 50) -> list[MachineAction]:
+async def machine_actions(client: MdeClient, machine_id: str, top: int = 50) -> list[MachineAction]:
     """The machine's recent live response actions, newest first (one general call)."""
-    return await client.list_actions(filter=machine_filter(machine_id), top=top, orderby="creationDateTimeUtc desc")
+    return await client.actions.list(filter=machine_filter(machine_id), top=top, orderby="creationDateTimeUtc desc")
 
 
-async def find_job_action(client: Any, machine_id: str, job_id: str) -> MachineAction | None:
+async def find_job_action(client: MdeClient, machine_id: str, job_id: str) -> MachineAction | None:
     return find_marked(await machine_actions(client, machine_id), job_id)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
+from lrtui.api.enums import CommandStatus, CommandType
 from lrtui.api.errors import (
     ApiCallError,
     CorruptDownload,
@@ -26,9 +27,15 @@ from lrtui.api.errors import (
     ResultLinkError,
     UnsafeDownload,
 )
-from lrtui.api.models import ActionCommand, CommandStatus, CommandType, MachineAction
 from lrtui.engine.jobs import CommandResult, Job
 from lrtui.engine.safe_names import evidence_path
+
+if TYPE_CHECKING:
+    from lrtui.api.client import MdeClient
+    from lrtui.api.download import DownloadResult
+    from lrtui.api.models import ActionCommand, MachineAction, ScriptResult
+
+T = TypeVar("T")
 
 GIB = 1 << 30
 #: statuses from the blob that mean the link expired or was refused: ask for a new one
@@ -77,7 +84,7 @@ def device_path(cmd: ActionCommand, job: Job) -> str:
 class ResultCollector:
     def __init__(
         self,
-        client: Any,
+        client: MdeClient,
         evidence_root: Path,
         *,
         limits: ResultLimits | None = None,
@@ -95,7 +102,7 @@ class ResultCollector:
         now = self.clock()
         if cached and not fresh and now - cached[1] < self.limits.link_ttl_s - self.limits.link_margin_s:
             return cached[0]
-        url = await self.client.get_result_link(action_id, index)
+        url = await self.client.results.get_link(action_id, index)
         self._links[key] = (url, now)
         return url
 
@@ -103,7 +110,7 @@ class ResultCollector:
         for k in [k for k in self._links if k[0] == action_id]:
             del self._links[k]
 
-    async def _with_link(self, action_id: str, index: int, use):
+    async def _with_link(self, action_id: str, index: int, use: Callable[[str], Awaitable[T]]) -> T:
         """Run ``use(url)``; on an expired/refused link (403/404 from the blob) get a new link and try again."""
         last: Exception | None = None
         for attempt in range(self.limits.link_attempts):
@@ -117,14 +124,14 @@ class ResultCollector:
         assert last is not None
         raise last
 
-    async def fetch_script(self, action_id: str, index: int):
-        return await self._with_link(action_id, index, self.client.fetch_script_result)
+    async def fetch_script(self, action_id: str, index: int) -> ScriptResult:
+        return await self._with_link(action_id, index, self.client.results.fetch_script_result)
 
-    async def fetch_file(self, action_id: str, index: int, dest: Path):
+    async def fetch_file(self, action_id: str, index: int, dest: Path) -> DownloadResult:
         await asyncio.to_thread(private_dirs, self.root, dest.parent)
 
-        async def use(url: str):
-            return await self.client.download_result(
+        async def use(url: str) -> DownloadResult:
+            return await self.client.results.download(
                 url, dest, max_received=self.limits.max_received, max_decompressed=self.limits.max_decompressed
             )
 

@@ -90,7 +90,7 @@ class Dispatcher:
         self.submit = submit
         self.paused = False
         self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
 
     def wake(self) -> None:
@@ -112,8 +112,8 @@ class Dispatcher:
                 w.cancel()
             self._wake.clear()
 
-    def step(self) -> tuple[Job | None, float]:
-        """One decision: (job to send now, or None) and how long to wait when there is none."""
+    def step(self) -> tuple[tuple[Job, Ticket] | None, float]:
+        """One decision: (the job to send now with its booked ticket, or None) and how long to wait when none."""
         if self.paused or not self.queue:
             return None, 3600.0
         job = self.queue.first_eligible(self.budget.machine_busy)
@@ -128,17 +128,16 @@ class Dispatcher:
         if ticket is None:
             return None, 0.05
         self.queue.remove(job.id)
-        self._pending = ticket
-        return job, 0.0
+        return (job, ticket), 0.0
 
     async def run(self) -> None:
         self._stopping = False  # a stopped engine can be started again
         while not self._stopping:
-            job, wait = self.step()
-            if job is None:
+            booked, wait = self.step()
+            if booked is None:
                 await self._sleep(wait)
                 continue
-            ticket = self._pending
+            job, ticket = booked
             task = asyncio.create_task(self._guard(job, ticket), name=f"submit-{job.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -23,6 +23,7 @@ import re
 from array import array
 from collections.abc import Iterator, Sequence
 from functools import reduce
+from typing import overload
 
 _BLOCK = 1024  #: machines per lazily decoded block of a Selection (128 bytes of bitmap)
 _BLOCK_BYTES = _BLOCK // 8
@@ -150,13 +151,16 @@ class SearchIndex:
         if len(value) <= 3:
             got = postings.get(value)
             return 0 if got is None else got if isinstance(got, int) else pack(got, self.n)
-        found = [postings.get(value[j : j + 3]) for j in range(len(value) - 2)]
-        if any(p is None for p in found):
-            return 0
+        found: list[int | array[int]] = []
+        for j in range(len(value) - 2):
+            p = postings.get(value[j : j + 3])
+            if p is None:
+                return 0
+            found.append(p)
         rare = [p for p in found if not isinstance(p, int)]
         if rare:
             return pack([i for i in min(rare, key=len) if value in keys[i]], self.n)
-        candidates = reduce(operator.and_, found)  # type: ignore[arg-type]
+        candidates = reduce(operator.and_, [p for p in found if isinstance(p, int)])
         sure = 0 if ips else self._name_prefix_bits(value)  # names starting with it: contiguous, all match
         rest = candidates ^ sure  # ``sure`` is a subset of ``candidates``
         if rest.bit_count() <= VERIFY_MAX:  # most candidates match: clear the few that do not
@@ -199,7 +203,13 @@ class Selection(Sequence[int]):
             got = self._blocks[b] = decode(self._packed[a : a + _BLOCK_BYTES], b * _BLOCK)
         return got
 
-    def __getitem__(self, k):  # type: ignore[override]
+    @overload
+    def __getitem__(self, k: int) -> int: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[int]: ...
+
+    def __getitem__(self, k: int | slice) -> int | list[int]:
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(self._len))]
         if k < 0:
@@ -228,8 +238,8 @@ class Selection(Sequence[int]):
         partial = (self._packed[x >> 3] & ((1 << (x & 7)) - 1)).bit_count()
         return self._starts[b] + whole + partial
 
-    def index(self, x: int, start: int = 0, stop: int | None = None) -> int:  # type: ignore[override]
-        if x not in self:
+    def index(self, x: object, start: int = 0, stop: int | None = None) -> int:
+        if not isinstance(x, int) or x not in self:
             raise ValueError(f"{x} is not listed")
         return self.rank(x)
 

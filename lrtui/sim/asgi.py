@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["ASGIApp", "Message", "Receive", "Scope", "Send", "serve_asgi"]
 
 
-async def serve_asgi(scope: dict, receive: Callable, send: Callable, handle: Callable[[Request], Any]) -> None:
+async def serve_asgi(
+    scope: Scope, receive: Receive, send: Send, handle: Callable[[Request], Awaitable[Response]]
+) -> None:
     if scope["type"] == "lifespan":
         while True:
             msg = await receive()
@@ -20,10 +24,5 @@ async def serve_asgi(scope: dict, receive: Callable, send: Callable, handle: Cal
                 return
     if scope["type"] != "http":
         return
-    response = handle(Request(scope, receive))
-    if inspect.isawaitable(response):
-        response = await response
+    response = await handle(Request(scope, receive))
     await response(scope, receive, send)
-
-
-__all__ = ["serve_asgi"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from collections import deque
 
-__all__ = ["RollingWindow", "retry_after_header"]
+from .clock import SimClock
+from .config import SimConfig
+
+__all__ = ["Budgets", "RollingWindow", "retry_after_header"]
 
 
 class RollingWindow:
@@ -40,3 +43,27 @@ class RollingWindow:
 def retry_after_header(seconds: float) -> str:
     """Whole seconds, at least 1 (the header carries integers)."""
     return str(max(1, math.ceil(seconds - 1e-9)))
+
+
+class Budgets:
+    """The tenant's call budgets: one live response window (POST runliveresponse) and the general per-minute and
+    per-hour windows (one shared pair, or one pair per endpoint with ``general_per_endpoint``)."""
+
+    def __init__(self, config: SimConfig, clock: SimClock) -> None:
+        self._config = config
+        self._clock = clock
+        self.lr_window = RollingWindow(config.rate_calls, self._window(config.rate_window_s))
+        self._minute: dict[str, RollingWindow] = {}
+        self._hour: dict[str, RollingWindow] = {}
+
+    def _window(self, seconds: float) -> float:
+        return self._clock.scaled(seconds) if self._config.scale_rate_window else seconds
+
+    def general_windows(self, endpoint: str) -> tuple[RollingWindow, RollingWindow]:
+        """(per-minute, per-hour) windows that ``endpoint`` counts against."""
+        c = self._config
+        k = endpoint if c.general_per_endpoint else "*"
+        if k not in self._minute:
+            self._minute[k] = RollingWindow(c.general_per_minute, self._window(60.0))
+            self._hour[k] = RollingWindow(c.general_per_hour, self._window(3600.0))
+        return self._minute[k], self._hour[k]

@@ -1,4 +1,5 @@
-"""``lrtui sim``: serve the simulator on loopback (``sim_main(argv) -> exit code``)."""
+"""``lrtui sim``: serve the simulator on loopback (``sim_main(argv) -> exit code``). Importing this module is
+cheap: the server and the simulator are imported when the command runs."""
 
 from __future__ import annotations
 
@@ -7,8 +8,16 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-__all__ = ["build_parser", "sim_main"]
+from .config import SimConfig, parse_faults
+
+if TYPE_CHECKING:
+    from .server import SimServer
+    from .simulator import Simulator
+
+__all__ = ["build_parser", "config_from_args", "sim_main"]
 
 
 def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
@@ -51,42 +60,59 @@ def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
 
 
 def sim_main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from .config import SimConfig, parse_faults
-    from .server import SimServer
+    """``lrtui sim [options]``: serve until Ctrl+C (SIGINT/SIGTERM). Exit 0 when stopped, 1 when the address is
+    taken, 2 for a bad option value."""
+    args = build_parser().parse_args(argv)
+    from .server import SimServer  # uvicorn and starlette: only once the command really runs
     from .simulator import Simulator
 
     logging.basicConfig(
-        level=getattr(logging, args.log_level.upper(), logging.WARNING),
+        level=logging.getLevelNamesMapping().get(args.log_level.upper(), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        faults = parse_faults(args.faults)
-        cfg = SimConfig(
-            seed=args.seed,
-            machines=args.machines,
-            time_scale=args.time_scale,
-            rate_calls=args.rate_calls,
-            rate_window_s=args.rate_window,
-            scale_rate_window=args.scale_rate_window,
-            max_sessions=args.max_sessions,
-            general_per_minute=args.general_per_minute,
-            general_per_hour=args.general_per_hour,
-            faults=faults,
-            require_token=args.require_token,
-            token_ttl_s=args.token_ttl,
-            quirk_empty_commands=args.quirk_empty_commands,
-            quirk_fresh_404_s=args.quirk_fresh_404,
-            quirk_portal_session=args.quirk_portal_session,
-            lenient_case=args.lenient_case,
-            retry_after_style=args.retry_after,
-        )
+        cfg = config_from_args(args)
         sim = Simulator(cfg)
     except ValueError as e:
         print(f"lrtui sim: {e}", file=sys.stderr)
         return 2
     srv = SimServer(sim, args.host, args.port, args.blob_port, log_level=args.log_level)
+    try:
+        asyncio.run(_serve(srv, _ready_printer(args, sim)))
+    except OSError as e:
+        print(f"lrtui sim: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    print("stopped", flush=True)
+    return 0
+
+
+def config_from_args(args: argparse.Namespace) -> SimConfig:
+    """The :class:`SimConfig` the command line asks for (ValueError names a bad value)."""
+    return SimConfig(
+        seed=args.seed,
+        machines=args.machines,
+        time_scale=args.time_scale,
+        rate_calls=args.rate_calls,
+        rate_window_s=args.rate_window,
+        scale_rate_window=args.scale_rate_window,
+        max_sessions=args.max_sessions,
+        general_per_minute=args.general_per_minute,
+        general_per_hour=args.general_per_hour,
+        faults=parse_faults(args.faults),
+        require_token=args.require_token,
+        token_ttl_s=args.token_ttl,
+        quirk_empty_commands=args.quirk_empty_commands,
+        quirk_fresh_404_s=args.quirk_fresh_404,
+        quirk_portal_session=args.quirk_portal_session,
+        lenient_case=args.lenient_case,
+        retry_after_style=args.retry_after,
+    )
+
+
+def _ready_printer(args: argparse.Namespace, sim: Simulator) -> Callable[[str, str], None]:
+    """What ``lrtui sim`` prints once both origins listen: ``api``, ``blob``, the tenant, faults, ``ready``."""
 
     def ready(api: str, blob: str) -> None:
         print(f"api {api}", flush=True)
@@ -100,25 +126,18 @@ def sim_main(argv: list[str] | None = None) -> int:
             f"tenant: {len(sim.state.machines)} machines, seed {args.seed}, time scale {args.time_scale:g}; {tok}",
             flush=True,
         )
-        if cfg.faults:
-            print(f"faults: {cfg.faults}", flush=True)
+        if sim.config.faults:
+            print(f"faults: {sim.config.faults}", flush=True)
         print("ready", flush=True)
 
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, srv.request_stop)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover (Windows)
-                signal.signal(sig, lambda *_: srv.request_stop())
-        await srv.run(ready)
+    return ready
 
-    try:
-        asyncio.run(main())
-    except OSError as e:
-        print(f"lrtui sim: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        pass
-    print("stopped", flush=True)
-    return 0
+
+async def _serve(srv: SimServer, ready: Callable[[str, str], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, srv.request_stop)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover (Windows)
+            signal.signal(sig, lambda *_: srv.request_stop())
+    await srv.run(ready)

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import overload
 
 __all__ = ["EPOCH", "ManualClock", "SimClock", "iso7", "parse_iso"]
 
@@ -38,7 +38,7 @@ class ManualClock:
             self._t = _to_epoch(t)
 
 
-def _to_epoch(t: Any) -> float:
+def _to_epoch(t: float | datetime) -> float:
     if isinstance(t, datetime):
         if t.tzinfo is None:
             t = t.replace(tzinfo=UTC)
@@ -49,7 +49,7 @@ def _to_epoch(t: Any) -> float:
 class SimClock:
     """Wall time from the configured callable, plus the ``time_scale`` for service durations."""
 
-    def __init__(self, clock: Callable[[], Any] | None, time_scale: float) -> None:
+    def __init__(self, clock: Callable[[], float | datetime] | None, time_scale: float) -> None:
         self._clock = clock or time.time
         self.time_scale = float(time_scale)
 
@@ -61,6 +61,10 @@ class SimClock:
         return service_seconds * self.time_scale
 
 
+@overload
+def iso7(t: float) -> str: ...
+@overload
+def iso7(t: None) -> None: ...
 def iso7(t: float | None) -> str | None:
     """Epoch seconds -> ``2024-06-02T08:00:00.1234567Z`` (7 fractional digits, like the service)."""
     if t is None:

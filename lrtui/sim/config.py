@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 __all__ = ["FaultSpec", "SimConfig", "parse_duration", "parse_faults"]
@@ -162,8 +163,13 @@ class SimConfig:
     app_name: str = "lrtui-demo-app"
     tenant_id: str = "7d3c1e7a-5b2f-4c1d-9e8a-0f6b2a4c9e11"
     blob_base_url: str = "http://blob.localhost"
-    clock: Callable[[], Any] | None = None  # returns epoch seconds (float) or an aware datetime
+    clock: Callable[[], float | datetime] | None = None  # returns epoch seconds (float) or an aware datetime
     start_time: float | None = None  # epoch seconds of "now" at creation (default: clock())
+
+    @property
+    def fault_spec(self) -> FaultSpec | None:
+        """``faults`` as parsed (a string given to the constructor is parsed there)."""
+        return self.faults if isinstance(self.faults, FaultSpec) else parse_faults(self.faults)
 
     def __post_init__(self) -> None:
         self.faults = parse_faults(self.faults)

@@ -11,47 +11,44 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import threading
 
+from .asgi import ASGIApp, Message, Receive, Scope, Send
 from .config import FaultSpec
+from .ids import RequestIds
+from .state import TenantState
 
-if TYPE_CHECKING:
-    from .simulator import Simulator
-
-__all__ = ["FaultMiddleware", "SimulatedDrop"]
-
-
-class SimulatedDrop(ConnectionResetError):
-    """Raised in-process when httpx is unavailable (it always is in this project)."""
-
-
-def _drop_exception() -> BaseException:
-    try:
-        import httpx
-
-        return httpx.RemoteProtocolError("Server disconnected without sending a response (simulated drop).")
-    except Exception:  # pragma: no cover
-        return SimulatedDrop("simulated dropped connection")
+__all__ = ["FaultMiddleware"]
 
 
 class FaultMiddleware:
-    def __init__(self, app: Callable, sim: Simulator, spec: FaultSpec, *, origin: str = "api") -> None:
+    """Wraps one origin's ASGI app; draws from its own generator, seeded by the tenant seed and the origin."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        spec: FaultSpec,
+        *,
+        seed: int,
+        origin: str,
+        state: TenantState,
+        lock: threading.RLock,
+        request_ids: RequestIds,
+    ) -> None:
         self.app = app
-        self.sim = sim
         self.spec = spec
         self.origin = origin
-        self.rng = random.Random(f"faults|{sim.config.seed}|{origin}")
+        self._state = state
+        self._lock = lock
+        self._request_ids = request_ids
+        self.rng = random.Random(f"faults|{seed}|{origin}")
 
-    def __getattr__(self, name: str):  # expose the wrapped app's attributes
-        return getattr(self.app, name)
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         spec = self.spec
-        with self.sim.lock:
+        with self._lock:
             lo, hi = spec.latency_s
             latency = lo + (hi - lo) * self.rng.random()
             roll = self.rng.random()
@@ -71,12 +68,12 @@ class FaultMiddleware:
             return
         if fault == "429":
             after = False
-        st = self.sim.state
-        with self.sim.lock:
+        st = self._state
+        with self._lock:
             st.faults_injected[f"{fault}_{'after' if after else 'before'}"] += 1
         if after:
 
-            async def swallow(message: dict) -> None:
+            async def swallow(message: Message) -> None:
                 return None
 
             await self.app(scope, receive, swallow)
@@ -84,7 +81,7 @@ class FaultMiddleware:
             await self._drop(send)
             return
         if fault == "429":
-            with self.sim.lock:
+            with self._lock:
                 st.throttled_count += 1
                 st.throttled_by_reason["injected"] += 1
                 st.status_counts[429] += 1
@@ -99,13 +96,13 @@ class FaultMiddleware:
             return
         status = [500, 502, 503][int(pick * 3)]
         code = {500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable"}[status]
-        with self.sim.lock:
+        with self._lock:
             st.status_counts[status] += 1
         await self._json(send, status, code, "An unexpected error occurred (simulated). Retry the request.", [])
 
-    async def _json(self, send: Callable, status: int, code: str, message: str, extra: list) -> None:
-        with self.sim.lock:
-            rid = self.sim.request_id()
+    async def _json(self, send: Send, status: int, code: str, message: str, extra: list[tuple[bytes, bytes]]) -> None:
+        with self._lock:
+            rid = self._request_ids()
         body = json.dumps({"error": {"code": code, "message": message, "target": rid}}).encode()
         await send(
             {
@@ -120,7 +117,10 @@ class FaultMiddleware:
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def _drop(self, send: Callable) -> None:
+    async def _drop(self, send: Send) -> None:
+        # Over a socket, uvicorn's ``send`` is a bound method of its per-request cycle, which holds the asyncio
+        # transport: closing it is the only way to drop a connection without an answer. In-process (no cycle,
+        # no transport) the client sees the exception a real disconnect gives.
         cycle = getattr(send, "__self__", None)
         transport = getattr(cycle, "transport", None)
         if transport is not None:
@@ -129,4 +129,6 @@ class FaultMiddleware:
             for _ in range(3):
                 await asyncio.sleep(0)
             return
-        raise _drop_exception()
+        import httpx  # only when a drop happens in-process (httpx is what the in-process client runs on)
+
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response (simulated drop).")

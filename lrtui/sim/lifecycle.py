@@ -8,19 +8,26 @@ its own timestamp, so results do not depend on how often ``advance`` is called.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lrtui.api.models import ActionStatus, CommandStatus, CommandType
+from lrtui.api.enums import ActionStatus, CommandStatus, CommandType
 
-from .clock import iso7
-from .library import DOWNLOADS_DIR_POSIX, DOWNLOADS_DIR_WIN, FileRecipe, ScriptPlan, plan_script, resolve_file
+from .clock import SimClock, iso7
+from .config import SimConfig
+from .library import (
+    DOWNLOADS_DIR_POSIX,
+    DOWNLOADS_DIR_WIN,
+    FileRecipe,
+    LibraryItem,
+    ScriptPlan,
+    plan_script,
+    resolve_file,
+)
 from .tenant import NEVER, MachineRec
 
-if TYPE_CHECKING:
-    from .simulator import Simulator
-
-__all__ = ["HRESULT_FILE_NOT_FOUND", "HRESULT_TIMEOUT", "SimAction", "SimCommand"]
+__all__ = ["HRESULT_FILE_NOT_FOUND", "HRESULT_TIMEOUT", "ActionEnv", "SimAction", "SimCommand"]
 
 HRESULT_FILE_NOT_FOUND = -2147024894  # 0x80070002
 HRESULT_TIMEOUT = -2147023436  # 0x800705B4
@@ -63,10 +70,20 @@ class SimCommand:
         }
 
 
+@dataclass(frozen=True)
+class ActionEnv:
+    """What an action reads from its tenant (settings, clock, library), and whom it tells when it ends."""
+
+    config: SimConfig
+    clock: SimClock
+    library: dict[str, LibraryItem]
+    on_final: Callable[[SimAction], None]
+
+
 class SimAction:
     def __init__(
         self,
-        sim: Simulator,
+        env: ActionEnv,
         action_id: str,
         machine: MachineRec,
         comment: str | None,
@@ -79,7 +96,7 @@ class SimAction:
         pickup_delay: float = 0.0,
         external_id: str | None = None,
     ) -> None:
-        self.sim = sim
+        self.env = env
         self.id = action_id
         self.machine = machine
         self.comment = comment
@@ -123,7 +140,7 @@ class SimAction:
         self.last_update = max(self.last_update, t)
         self.history.append((t, status))
         if self.is_final:
-            self.sim._action_finished(self)
+            self.env.on_final(self)
 
     def pickup_time(self) -> float:
         m = self.machine
@@ -136,7 +153,7 @@ class SimAction:
         if self.is_final:
             return NEVER
         if self.status == ActionStatus.PENDING:
-            return min(self.pickup_time(), self.created + self.sim.clock.scaled(self.sim.config.queue_ttl_s))
+            return min(self.pickup_time(), self.created + self.env.clock.scaled(self.env.config.queue_ttl_s))
         if self.cursor < len(self.commands):
             c = self.commands[self.cursor]
             if c.start is None:
@@ -147,17 +164,18 @@ class SimAction:
 
     def _timeout_at(self, c: SimCommand) -> float:
         if c.type == CommandType.RUN_SCRIPT:
-            return c.start + self.sim.clock.scaled(self.sim.config.script_timeout_s)  # type: ignore[operator]
+            assert c.start is not None
+            return c.start + self.env.clock.scaled(self.env.config.script_timeout_s)
         return NEVER
 
     def advance(self, now: float) -> None:
-        scaled = self.sim.clock.scaled
+        scaled = self.env.clock.scaled
         for _ in range(10_000):
             if self.is_final:
                 return
             if self.status == ActionStatus.PENDING:
                 t_pick = self.pickup_time()
-                deadline = self.created + scaled(self.sim.config.queue_ttl_s)
+                deadline = self.created + scaled(self.env.config.queue_ttl_s)
                 if t_pick > deadline:
                     if deadline <= now:
                         self.error_hresult = HRESULT_TIMEOUT
@@ -179,14 +197,15 @@ class SimAction:
                     return
                 self._start(c, self.cursor_time)
             limit = self._timeout_at(c)
-            end = c.start + c.duration  # type: ignore[operator]
+            assert c.start is not None  # set by _start
+            end = c.start + c.duration
             if limit < end:
                 if limit > now:
                     return
                 c.status = CommandStatus.FAILED
                 c.end = limit
                 c.timeout = True
-                c.errors = [f"Script execution timed out after {self.sim.config.script_timeout_s / 60:g} minutes"]
+                c.errors = [f"Script execution timed out after {self.env.config.script_timeout_s / 60:g} minutes"]
                 self.error_hresult = HRESULT_TIMEOUT
                 self._set_status(ActionStatus.TIMEOUT, limit)
                 return
@@ -209,26 +228,26 @@ class SimAction:
                 return
 
     def _start(self, c: SimCommand, t: float) -> None:
-        sim = self.sim
-        scaled = sim.clock.scaled
+        env = self.env
+        scaled = env.clock.scaled
         c.start = t
         self.last_update = max(self.last_update, t)
         m = self.machine
         if c.type == CommandType.PUT_FILE:
             name = c.param("FileName") or ""
-            item = sim.state.library.get(name)
+            item = env.library.get(name)
             c.duration = scaled(PUTFILE_S)
             if item is None:
                 c.failure = f"The file '{name}' was not found in the library"
         elif c.type == CommandType.RUN_SCRIPT:
             name = c.param("ScriptName") or ""
-            item = sim.state.library.get(name)
+            item = env.library.get(name)
             if item is None:
                 c.duration = scaled(1.0)
                 c.failure = f"The script '{name}' was not found in the library"
             else:
-                when = iso7(t)[:19].replace("-", "").replace("T", "").replace(":", "")  # type: ignore[index]
-                c.plan = plan_script(item, m, c.param("Args"), f"{sim.config.seed}|{self.id}|{c.index}", when)
+                when = iso7(t)[:19].replace("-", "").replace("T", "").replace(":", "")
+                c.plan = plan_script(item, m, c.param("Args"), f"{env.config.seed}|{self.id}|{c.index}", when)
                 c.duration = scaled(min(c.plan.duration_s, 10**8))
                 if c.plan.hang:
                     c.duration = NEVER
@@ -252,7 +271,7 @@ class SimAction:
             m.created_files.update(c.plan.creates)
         elif c.type == CommandType.PUT_FILE:
             name = c.param("FileName") or ""
-            item = self.sim.state.library.get(name)
+            item = self.env.library.get(name)
             if item is not None:
                 base = DOWNLOADS_DIR_WIN if m.family == "windows" else DOWNLOADS_DIR_POSIX
                 m.created_files[base + name] = ("libfile", item.content)
@@ -261,7 +280,7 @@ class SimAction:
         self.cancellation_requestor = requestor
         self.cancellation_comment = comment
         self.cancellation_time = now
-        status = ActionStatus.FAILED if self.sim.config.quirk_cancel_reads_failed else ActionStatus.CANCELLED
+        status = ActionStatus.FAILED if self.env.config.quirk_cancel_reads_failed else ActionStatus.CANCELLED
         self._set_status(status, now)
 
     # ------------------------------------------------------------ wire

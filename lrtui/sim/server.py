@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import uvicorn
 
@@ -22,7 +22,7 @@ class _Server(uvicorn.Server):
     """uvicorn without its own signal handling (the caller decides how to stop)."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
+    def capture_signals(self) -> Generator[None, None, None]:
         yield
 
     async def main_loop(self) -> None:
@@ -48,7 +48,8 @@ class _Server(uvicorn.Server):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.config.timeout_graceful_shutdown or 2)
         await asyncio.sleep(0)
-        while (self.server_state.connections or self.server_state.tasks) and loop.time() < deadline:
+        # uvicorn's server state offers no event to wait on: poll it, as uvicorn does
+        while (self.server_state.connections or self.server_state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         for t in self.server_state.tasks:
             t.cancel()
@@ -125,10 +126,9 @@ class SimServer:
         blob_port = blob_sock.getsockname()[1]
         self.api_url = _url(self.host, api_port)
         self.blob_url = _url(self.blob_host, blob_port)
-        self.simulator.blob_base_url = self.blob_url
-        if self.blob_host in ("0.0.0.0", "::", ""):
-            # listening on every interface: result links use the host name the client called the API with
-            self.simulator.blob_port_for_request_host = blob_port
+        # listening on every interface: result links use the host name the client called the API with
+        every_interface = self.blob_host in ("0.0.0.0", "::", "")  # noqa: S104 (a check, not a bind)
+        self.simulator.links.serve_at(self.blob_url, port_for_request_host=blob_port if every_interface else None)
         common = dict(
             lifespan="off",
             log_level=self.log_level,

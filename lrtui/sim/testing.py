@@ -19,7 +19,7 @@ from .simulator import Simulator
 
 __all__ = ["AUTH", "DEMO_TOKEN", "running_simulator"]
 
-DEMO_TOKEN = "demo-token"
+DEMO_TOKEN = "demo-token"  # noqa: S105 (the demo tenant accepts any bearer token)
 AUTH = {"Authorization": f"Bearer {DEMO_TOKEN}"}
 
 

@@ -7,16 +7,24 @@ directly (the library list comes from the engine, which caches it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.style import Style
 
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.enums import CommandType
+from lrtui.api.text import clean_line
 
 if TYPE_CHECKING:
+    from lrtui.api.models import LibraryFile
+    from lrtui.runtime import Runtime
     from lrtui.tui.app import LrtuiApp
+
+#: (text shown, what choosing it does, help line)
+Item: TypeAlias = tuple[str, Callable[[], object], str | None]
 
 MAX_MACHINE_HITS = 20
 _COMMAND_WORDS = {"mark", "machine", "machine:", "machines", "jump", "to", "go", "goto"}
@@ -33,13 +41,17 @@ def machine_query(query: str) -> str:
 class _LrtuiProvider(Provider):
     @property
     def lrtui(self) -> LrtuiApp:
-        return self.app  # type: ignore[return-value]
+        from lrtui.tui.app import LrtuiApp  # the app module imports this one
+
+        app = self.app
+        assert isinstance(app, LrtuiApp), "lrtui's palette providers run only in LrtuiApp"
+        return app
 
     @property
-    def runtime(self) -> Any:
-        return getattr(self.app, "runtime", None)
+    def runtime(self) -> Runtime | None:
+        return self.lrtui.runtime
 
-    async def _ranked(self, query: str, items: Iterable[tuple[str, Any, str | None]]) -> Hits:
+    async def _ranked(self, query: str, items: Iterable[Item]) -> Hits:
         """Yield a Hit per (text, callback, help) item that matches ``query``."""
         matcher = self.matcher(query)
         for text, command, help_text in items:
@@ -78,8 +90,11 @@ class MachineCommands(_LrtuiProvider):
 class LibraryCommands(_LrtuiProvider):
     """Add a PutFile or RunScript of a library file to the sequence."""
 
+    def __init__(self, screen: Screen[Any], match_style: Style | None = None) -> None:
+        super().__init__(screen, match_style)
+        self._files: list[LibraryFile] = []
+
     async def startup(self) -> None:
-        self._files: list[Any] = []
         runtime = self.runtime
         if runtime is None:
             return
@@ -88,11 +103,9 @@ class LibraryCommands(_LrtuiProvider):
         except Exception as exc:  # the palette still works without the library
             self.app.log.warning(f"library unavailable for the palette: {exc!r}")
 
-    def _items(self) -> list[tuple[str, Any, str | None]]:
-        from lrtui.api.models import CommandType
-
-        items = []
-        for f in getattr(self, "_files", []):
+    def _items(self) -> list[Item]:
+        items: list[Item] = []
+        for f in self._files:
             name = clean_line(f.file_name)
             desc = clean_line(f.description or "")
             items.append((f"Add PutFile: {name}", partial(self._add, f, CommandType.PUT_FILE), desc or None))
@@ -109,9 +122,9 @@ class LibraryCommands(_LrtuiProvider):
         for text, command, help_text in self._items()[:10]:
             yield DiscoveryHit(text, command, text=text, help=help_text)
 
-    def _add(self, file: Any, kind: Any) -> None:
+    def _add(self, file: LibraryFile, kind: CommandType) -> None:
         pane = self.lrtui.sequence_pane
-        if pane is None or not hasattr(pane, "add_library_command"):
+        if pane is None:
             self.app.notify("The sequence pane is not ready yet.", severity="warning", markup=False)
             return
         self.lrtui.action_show_pane("sequence")
@@ -121,16 +134,19 @@ class LibraryCommands(_LrtuiProvider):
 class SavedSequenceCommands(_LrtuiProvider):
     """Load a saved sequence into the Sequence pane."""
 
-    async def startup(self) -> None:
-        try:
-            from lrtui.tui import saved_sequences
+    def __init__(self, screen: Screen[Any], match_style: Style | None = None) -> None:
+        super().__init__(screen, match_style)
+        self._names: list[str] = []
 
+    async def startup(self) -> None:
+        from lrtui.tui import saved_sequences
+
+        try:
             self._names = saved_sequences.list_saved()
-        except Exception as exc:
-            self._names = []
+        except OSError as exc:
             self.app.log.warning(f"saved sequences unavailable: {exc!r}")
 
-    def _items(self) -> list[tuple[str, Any, str | None]]:
+    def _items(self) -> list[Item]:
         return [(f"Load sequence: {clean_line(n)}", partial(self._load, n), "Saved sequence") for n in self._names]
 
     async def search(self, query: str) -> Hits:
@@ -146,7 +162,7 @@ class SavedSequenceCommands(_LrtuiProvider):
             self.lrtui.show_error(exc, title="Saved sequence")
             return
         pane = self.lrtui.sequence_pane
-        if pane is not None and hasattr(pane, "load_sequence"):
+        if pane is not None:
             self.lrtui.action_show_pane("sequence")
             pane.load_sequence(seq)
 
@@ -154,7 +170,7 @@ class SavedSequenceCommands(_LrtuiProvider):
 class ActionCommands(_LrtuiProvider):
     """App actions, and "open results" for every job the engine knows (this session and the journal's)."""
 
-    def _static(self) -> list[tuple[str, Any, str | None]]:
+    def _static(self) -> list[Item]:
         app = self.lrtui
         return [
             ("Show Machines", partial(app.action_show_pane, "machines"), "Pane 1"),
@@ -168,12 +184,12 @@ class ActionCommands(_LrtuiProvider):
             ("Help: keys", app.action_help, "?"),
         ]
 
-    def _jobs(self) -> list[tuple[str, Any, str | None]]:
-        engine = getattr(self.runtime, "engine", None)
-        if engine is None:
+    def _jobs(self) -> list[Item]:
+        runtime = self.runtime
+        if runtime is None:
             return []
-        items = []
-        for job in list(engine.jobs)[-200:]:
+        items: list[Item] = []
+        for job in list(runtime.engine.jobs)[-200:]:
             state = job.outcome.value if job.outcome else job.state.value
             cmds = ", ".join(c.label() for c in job.sequence.commands)[:60]
             items.append((f"Open results: {clean_line(job.machine_name)} ({state})",
@@ -192,10 +208,13 @@ class ActionCommands(_LrtuiProvider):
 class ThemeCommands(_LrtuiProvider):
     """Switch theme (the choice is saved to the config file)."""
 
-    def _items(self) -> list[tuple[str, Any, str | None]]:
+    def _items(self) -> list[Item]:
         names = sorted(self.app.available_themes)
         names.sort(key=lambda n: not n.startswith("lrtui-"))
-        return [(f"Theme: {n}", partial(setattr, self.app, "theme", n), "Saved as [ui] theme") for n in names]
+        return [(f"Theme: {n}", partial(self._use, n), "Saved as [ui] theme") for n in names]
+
+    def _use(self, name: str) -> None:
+        self.app.theme = name
 
     async def search(self, query: str) -> Hits:
         async for hit in self._ranked(query, self._items()):

@@ -13,7 +13,7 @@ from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
 
 
 class AppHeader(Widget):

@@ -1,10 +1,16 @@
-"""App-level messages and the one function that turns any failure into words for the user."""
+"""App-level messages: any widget may ask for an error to be shown; the app tells itself the runtime is ready.
+
+The words for an error come from ``lrtui.api.errors.error_text`` (the one error-text function).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from lrtui.tui.safe_text import clean
+if TYPE_CHECKING:
+    from lrtui.runtime import Runtime
 
 
 class ShowError(Message):
@@ -17,27 +23,8 @@ class ShowError(Message):
 
 
 class RuntimeReady(Message):
-    """Posted by the app (to itself) when the runtime has been built and the panes are bound."""
+    """Posted by the app (to itself) when the runtime has been built; the app then binds the panes."""
 
-    def __init__(self, runtime: object) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         super().__init__()
         self.runtime = runtime
-
-
-def error_text(error: BaseException | str) -> str:
-    """A one-paragraph plain-text description: ``user_message()`` for our errors, else type and text."""
-    if isinstance(error, str):
-        return clean(error)
-    user_message = getattr(error, "user_message", None)
-    if callable(user_message):
-        try:
-            return clean(user_message())
-        except Exception:  # a broken user_message must not hide the error itself
-            pass
-    text = str(error).strip()
-    name = type(error).__name__
-    if isinstance(error, (OSError, TimeoutError)) and not text:
-        text = "the operation failed or timed out"
-    if isinstance(error, ImportError):
-        return clean(f"A part of lrtui is missing ({text}). Reinstall lrtui.")
-    return clean(f"{name}: {text}" if text else name)

@@ -1,4 +1,4 @@
-"""Named command sequences saved as JSON files in ``lrtui.paths.sequences_dir()``.
+"""Named command sequences saved as JSON files in ``lrtui.settings.sequences_dir()``.
 
 Each file holds the exact request body (``Sequence.to_body()``), so a saved sequence is also a valid
 ``runliveresponse`` body. Names are checked so a name can never escape the folder.
@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 from lrtui.api.errors import ValidationError
 from lrtui.api.sequence import Sequence, SequenceError
-from lrtui.paths import ensure_dir, sequences_dir
+from lrtui.settings import ensure_dir, sequences_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
 SUFFIX = ".json"
@@ -33,7 +34,7 @@ def check_name(name: str) -> str:
     return n
 
 
-def _file(name: str):
+def _file(name: str) -> Path:
     return sequences_dir() / f"{check_name(name)}{SUFFIX}"
 
 

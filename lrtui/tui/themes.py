@@ -1,9 +1,9 @@
-"""Themes: bundled TOML files (``themes/``) and the user's (``lrtui.paths.user_themes_dir()``).
+"""Themes: bundled TOML files (``themes/``) and the user's (``lrtui.settings.user_themes_dir()``).
 
 Every theme is validated (the pydantic ``ThemeModel``, every colour through ``textual.color.Color.parse``)
 before it reaches Textual, because Textual's ``Theme`` accepts anything and then dies at render time.
 ``load_themes() -> (ok, failed)`` never raises; a broken file is named in one message and the app falls back
-to ``lrtui-dark``. The chosen theme persists through ``lrtui.config.save_ui_theme``.
+to ``lrtui-dark``. The chosen theme persists through ``lrtui.settings.save_ui_theme``.
 
 Startup: pydantic costs ~80 ms to import, so before the first frame only the configured theme's file is read
 and its colours checked with ``Color.parse`` (``quick_theme``); the full pydantic pass runs right after the
@@ -12,6 +12,7 @@ first frame (``report_failures``).
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,10 @@ from textual.theme import Theme
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from lrtui.settings import Settings
+
+log = logging.getLogger(__name__)
 
 DEFAULT = "lrtui-dark"
 BUILTIN_NAMES = ("lrtui-dark", "lrtui-light", "lrtui-projector", "lrtui-terminal")
@@ -40,7 +45,7 @@ def bundled_dir() -> Path:
 
 
 def user_dir() -> Path:
-    from lrtui.paths import user_themes_dir
+    from lrtui.settings import user_themes_dir
 
     return user_themes_dir()
 
@@ -116,44 +121,46 @@ def load_themes() -> tuple[list[Theme], list[tuple[Path, str]]]:
 
 
 def _reason(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        try:
-            parts = []
-            for e in errors():
-                loc = ".".join(str(x) for x in e.get("loc", ()))
-                msg = str(e.get("msg", "")).removeprefix("Value error, ")
-                parts.append(f"{loc}: {msg}" if loc else msg)
-            return "; ".join(parts)
-        except Exception:
-            pass
+    """One line per problem: ``field: message`` for pydantic's errors, else the error's first line."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        parts = []
+        for e in exc.errors():
+            loc = ".".join(str(x) for x in e.get("loc", ()))
+            msg = str(e.get("msg", "")).removeprefix("Value error, ")
+            parts.append(f"{loc}: {msg}" if loc else msg)
+        return "; ".join(parts)
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _quick_from(path: Path, name: str | None = None) -> Theme | None:
+    """``quick_theme`` of ``path`` (only if its theme is called ``name``, when given); None if it is broken."""
+    try:
+        data = _read(path)
+        if name is not None and data.get("name") != name:
+            return None
+        return quick_theme(data)
+    except (OSError, tomllib.TOMLDecodeError, ValueError, TypeError, AttributeError) as exc:
+        # the full pass after the first frame names every broken file to the user
+        log.debug("theme file %s skipped before the first frame: %s", path, exc)
+        return None
 
 
 def find_quick(name: str) -> Theme | None:
     """The theme called ``name`` via ``quick_theme`` (user files win), or None if absent or broken."""
     found: Theme | None = None
     for path in theme_files():
-        if path.stem != name:
-            continue
-        try:
-            found = quick_theme(_read(path))
-        except Exception:
-            continue
+        if path.stem == name:
+            found = _quick_from(path) or found
     if found is None:  # a user file may name its theme differently from its file
         for path in theme_files():
-            try:
-                data = _read(path)
-                if data.get("name") == name:
-                    found = quick_theme(data)
-            except Exception:
-                continue
+            found = _quick_from(path, name) or found
     return found
 
 
-def apply_themes(app: App[Any], wanted: str) -> None:
+def apply_themes(app: App[None], wanted: str) -> None:
     """Before the first frame: register and select ``wanted`` (or the default) cheaply."""
-    app.theme_failures = []  # type: ignore[attr-defined]
     for name in dict.fromkeys((wanted, DEFAULT)):
         if name in app.available_themes:  # one of Textual's own
             app.theme = name
@@ -165,7 +172,7 @@ def apply_themes(app: App[Any], wanted: str) -> None:
             return
 
 
-def report_failures(app: App[Any]) -> list[tuple[Path, str]]:
+def report_failures(app: App[None], wanted: str) -> list[tuple[Path, str]]:
     """After the first frame: register every valid theme; one message naming each broken file."""
     ok, failed = load_themes()
     current = app.theme
@@ -173,8 +180,6 @@ def report_failures(app: App[Any]) -> list[tuple[Path, str]]:
         if theme.name == current:
             continue  # already registered (and in use)
         app.register_theme(theme)
-    app.theme_failures = failed  # type: ignore[attr-defined]
-    wanted = getattr(getattr(getattr(app, "settings", None), "ui", None), "theme", None)
     if wanted and wanted != app.theme and wanted not in app.available_themes:
         failed_names = ", ".join(str(p.name) for p, _ in failed)
         message = f"Theme {wanted!r} is not available; using {app.theme}." + (
@@ -188,17 +193,12 @@ def report_failures(app: App[Any]) -> list[tuple[Path, str]]:
     return failed
 
 
-def persist_theme(name: str, settings: Any = None) -> Path | None:
+def persist_theme(name: str, settings: Settings) -> Path | None:
     """Remember ``name`` in the config file (``[ui] theme = ...``); keeps the in-memory settings in step."""
-    ui = getattr(settings, "ui", None)
-    if ui is not None and getattr(ui, "theme", None) == name:
+    if settings.ui.theme == name:
         return None
-    from lrtui.config import save_ui_theme
+    from lrtui.settings import save_ui_theme
 
-    path = save_ui_theme(name, getattr(settings, "config_path", None))
-    if ui is not None:
-        try:
-            ui.theme = name
-        except Exception:
-            pass
+    path = save_ui_theme(name, settings.config_path)
+    settings.ui.theme = name
     return path

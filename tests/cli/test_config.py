@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lrtui.api.errors import ConfigError
-from lrtui.config import EXAMPLE, load_settings, save_ui_theme
+from lrtui.settings import EXAMPLE, load_settings, save_ui_theme
 
 
 def write(tmp_path, text):
@@ -48,7 +48,7 @@ def test_bad_value_names_file_line_and_key(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_settings(config_path=p)
     msg = e.value.user_message()
-    line = next(i for i, l in enumerate(before.splitlines(), 1) if l.startswith("auth ="))
+    line = next(i for i, row in enumerate(before.splitlines(), 1) if row.startswith("auth ="))
     assert f"{p}, line {line}: profiles.contoso.auth" in msg
     assert "device_code" in msg
     assert p.read_text() == before  # nothing overwritten
@@ -124,7 +124,7 @@ def test_bad_budget_values_are_named(tmp_path, line, expect):
     with pytest.raises(ConfigError) as e:
         load_settings(config_path=p)
     assert expect in e.value.message
-    line = next(i for i, l in enumerate(p.read_text().splitlines(), 1) if l == line_)
+    line = next(i for i, row in enumerate(p.read_text().splitlines(), 1) if row == line_)
     assert f", line {line}:" in e.value.message
 
 
@@ -136,7 +136,7 @@ def test_config_import_stays_light():
         [
             sys.executable,
             "-c",
-            "import lrtui.config, lrtui.cli, sys; print(sorted(m for m in ('pydantic','httpx','msal','textual','sqlite3') if m in sys.modules))",
+            "import lrtui.settings, lrtui.cli, sys; print(sorted(m for m in ('pydantic','httpx','msal','textual','sqlite3') if m in sys.modules))",
         ],
         capture_output=True,
         text=True,

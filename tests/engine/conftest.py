@@ -9,8 +9,9 @@ import pytest
 from lrtui.api.client import MdeClient
 from lrtui.api.models import Machine
 from lrtui.engine.budget import BudgetSettings
-from lrtui.engine.engine import Engine
 from lrtui.engine.journal import Journal
+
+from .helpers import wire_engine
 
 SCALE = 0.01
 
@@ -98,11 +99,16 @@ def journal(tmp_path):
 async def engine_factory(tmp_path, journal):
     made = []
 
-    async def factory(sim, settings=None, client=None, **kw):
-        client = client or inproc_client(sim)
-        eng = Engine(client, journal, settings or scaled_settings(), data_dir=tmp_path / "data", **kw)
+    async def factory(sim, settings=None, **kw):
+        eng = wire_engine(
+            lambda **ckw: inproc_client(sim, **ckw),
+            journal,
+            settings or scaled_settings(),
+            data_dir=tmp_path / "data",
+            **kw,
+        )
         await eng.start()
-        made.append((eng, client))
+        made.append((eng, eng.client))
         return eng
 
     yield factory

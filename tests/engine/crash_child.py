@@ -19,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from lrtui.api.auth import BearerAuth, StaticToken
 from lrtui.api.client import MdeClient
 from lrtui.api.models import CommandType
+from lrtui.api.records import RequestHub
 from lrtui.api.sequence import Sequence, make_command
-from lrtui.engine.budget import BudgetSettings
+from lrtui.engine.budget import Budget, BudgetSettings
 from lrtui.engine.engine import Engine
 from lrtui.engine.journal import Journal
 
@@ -30,7 +31,15 @@ def die() -> None:
 
 
 async def main(api_url: str, journal_path: str, data_dir: str, step: str, machine_ids: list[str]) -> None:
-    client = MdeClient(api_url, auth=BearerAuth(StaticToken("demo-token")))
+    settings = BudgetSettings(rate_window_s=0.6, general_window_s=0.6, poll_fast_s=0.05, poll_slow_s=0.6)
+    budget = Budget(settings)
+    requests = RequestHub()
+    client = MdeClient(
+        api_url,
+        auth=BearerAuth(StaticToken("demo-token")),
+        on_request=requests,
+        general_gate=budget.general_gate,
+    )
     journal = Journal(journal_path)
     if step == "after_journal":
         orig = journal.record_submitting
@@ -49,17 +58,16 @@ async def main(api_url: str, journal_path: str, data_dir: str, step: str, machin
 
         journal.record_action = record_action
     elif step == "after_post":
-        orig_p = client.run_live_response
+        orig_p = client.live_response.run
 
         async def run_live_response(*a, **kw):
             await orig_p(*a, **kw)
             die()
 
-        client.run_live_response = run_live_response
-    settings = BudgetSettings(rate_window_s=0.6, general_window_s=0.6, poll_fast_s=0.05, poll_slow_s=0.6)
-    engine = Engine(client, journal, settings, data_dir=Path(data_dir))
+        client.live_response.run = run_live_response
+    engine = Engine(client, journal, budget, requests=requests, data_dir=Path(data_dir))
     await engine.start()
-    machines = [await client.get_machine(m) for m in machine_ids]
+    machines = [await client.machines.get(m) for m in machine_ids]
     seq = Sequence(comment="case-crash").add(
         make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows")
     )

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from lrtui.engine.headless import resume
+from lrtui.engine.batch import resume
 from lrtui.engine.jobs import JobState, Outcome
 from lrtui.engine.journal import Journal
 from lrtui.sim.config import SimConfig
 from lrtui.sim.testing import running_simulator
 
 from .conftest import loopback_client, lr_actions_per_machine, scaled_settings, usable
+from .helpers import wire_engine
 
 CHILD = Path(__file__).with_name("crash_child.py")
 
@@ -48,18 +49,18 @@ async def test_crash_then_resume_submits_once(step, tmp_path):
             assert JobState.SUBMITTING in states
         before = lr_actions_per_machine(sim)
         assert all(n == 1 for n in before.values())
-        client = loopback_client(api_url)
         journal = Journal(journal_path)
+        engine = wire_engine(
+            lambda **kw: loopback_client(api_url, **kw),
+            journal,
+            scaled_settings(reconcile_grace_s=1.0),
+            data_dir=tmp_path / "out",
+        )
         try:
-            jobs = await resume(
-                client,
-                tmp_path / "out",
-                journal=journal,
-                settings=scaled_settings(reconcile_grace_s=1.0),
-                progress_every=0.2,
-            )
+            jobs = await resume(engine, tmp_path / "out", progress_every=0.2)
         finally:
-            await client.aclose()
+            await engine.stop()
+            await engine.client.aclose()
         journal.open()
         everything = journal.all_jobs()
         journal.close()

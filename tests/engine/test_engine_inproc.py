@@ -154,7 +154,7 @@ async def test_gzip_bomb_is_capped(engine_factory):
 
     sim = make_sim()
     eng = await engine_factory(sim, limits=ResultLimits(max_decompressed=1 << 20))
-    await eng.client.upload_library("zeros.bin", bytes(16 << 20), description="bomb")
+    await eng.client.library.upload("zeros.bin", bytes(16 << 20), description="bomb")
     [m] = usable(sim, 1)
     seq = sequence(("PutFile", "zeros.bin"), ("GetFile", DOWNLOADS_DIR_WIN + "zeros.bin"))
     [job] = await eng.submit(seq, [m])
@@ -200,7 +200,7 @@ async def test_library_uploaded_after_first_look_is_seen(engine_factory):
     eng = await engine_factory(sim)
     [m] = usable(sim, 1)
     await eng.library()  # cached
-    await eng.client.upload_library("fresh.ps1", b"# sim: duration=1\nWrite-Output hi\n")
+    await eng.client.library.upload("fresh.ps1", b"# sim: duration=1\nWrite-Output hi\n")
     [job] = await eng.submit(sequence(("RunScript", "fresh.ps1")), [m])
     await eng.wait_idle(timeout=20)
     assert job.outcome is Outcome.SUCCEEDED, job.error_message

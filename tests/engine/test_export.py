@@ -6,9 +6,10 @@ import csv
 import hashlib
 import json
 
+from lrtui.cli.render import progress_line, render_summary
+from lrtui.engine.batch import estimate_text, export_case
 from lrtui.engine.budget import BudgetSettings
 from lrtui.engine.export import verify_bundle
-from lrtui.engine.headless import estimate_text, export_case, progress_line, render_summary
 from lrtui.engine.jobs import BudgetSnapshot, CommandResult, JobState, Outcome
 from lrtui.engine.journal import Journal
 

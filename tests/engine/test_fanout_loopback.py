@@ -6,13 +6,15 @@ import json
 
 from lrtui.api.models import CommandType
 from lrtui.api.sequence import Sequence, make_command
-from lrtui.engine.headless import render_summary, run_batch
+from lrtui.cli.render import progress_line, render_summary
+from lrtui.engine.batch import run_batch
 from lrtui.engine.jobs import Outcome
 from lrtui.engine.journal import Journal
 from lrtui.sim.config import SimConfig
 from lrtui.sim.testing import running_simulator
 
 from .conftest import loopback_client, lr_actions_per_machine, scaled_settings, usable
+from .helpers import wire_engine
 
 
 async def test_fanout_30_machines_no_429(tmp_path):
@@ -26,21 +28,26 @@ async def test_fanout_30_machines_no_429(tmp_path):
             .add(make_command(CommandType.GET_FILE, r"C:\Windows\System32\drivers\etc\hosts", os_family="windows"))
         )
         lines: list[str] = []
-        client = loopback_client(api_url)
-        journal = Journal(tmp_path / "j.sqlite3")
+        journal = Journal(tmp_path / "j.sqlite3").open()
+        engine = wire_engine(
+            lambda **kw: loopback_client(api_url, **kw),
+            journal,
+            scaled_settings(max_sessions=25),
+            data_dir=tmp_path / "out",
+        )
         try:
             jobs = await run_batch(
-                client,
+                engine,
                 seq,
                 refs,
                 tmp_path / "out",
-                lines.append,
-                journal=journal,
-                settings=scaled_settings(max_sessions=25),
+                lambda snapshot, jobs: lines.append(progress_line(snapshot, jobs)),
                 progress_every=0.2,
             )
         finally:
-            await client.aclose()
+            await engine.stop()
+            await engine.client.aclose()
+            journal.close()
         assert sim.state.throttled_count == 0, dict(sim.state.throttled_by_reason)
         by = {j.machine_name: j for j in jobs}
         assert by["no-such-host"].outcome is Outcome.REFUSED

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from lrtui.api.models import CommandType
 from lrtui.api.sequence import Sequence, make_command
-from lrtui.engine.engine import Engine
 from lrtui.engine.jobs import RequestLogged
 from lrtui.engine.journal import Journal
 from lrtui.sim.config import SimConfig
 from lrtui.sim.testing import running_simulator
 
 from .conftest import loopback_client, scaled_settings, usable
+from .helpers import wire_engine
 
 
 async def test_faults_never_double_submit(tmp_path):
@@ -22,18 +22,16 @@ async def test_faults_never_double_submit(tmp_path):
         machines = usable(sim, 12)
         from lrtui.api.retry import RetryPolicy
 
-        client = loopback_client(
-            api_url,
-            retry=RetryPolicy(
-                base_delay_s=0.05, max_delay_s=0.2, reconcile_delay_s=0.3, reconcile_attempts=4, max_attempts=6
-            ),
+        retry = RetryPolicy(
+            base_delay_s=0.05, max_delay_s=0.2, reconcile_delay_s=0.3, reconcile_attempts=4, max_attempts=6
         )
-        eng = Engine(
-            client,
+        eng = wire_engine(
+            lambda **kw: loopback_client(api_url, retry=retry, **kw),
             Journal(tmp_path / "j.sqlite3"),
             scaled_settings(retry_after_default_s=3.0, reconcile_grace_s=2.0),
             data_dir=tmp_path / "data",
         )
+        client = eng.client
         posts: list[tuple[float, float, int | None]] = []  # (start, end, status)
         eng.subscribe(
             lambda e: (

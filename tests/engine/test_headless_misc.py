@@ -1,4 +1,4 @@
-"""Headless helpers (journal listing, one action's results) and import hygiene."""
+"""Batch helpers (journal listing, one action's results) and import hygiene."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import sys
 
 from lrtui.api.models import CommandType
 from lrtui.api.sequence import Sequence, make_command
-from lrtui.engine.headless import fetch_results, list_actions_from_journal, render_actions
+from lrtui.cli.render import render_actions
+from lrtui.engine.batch import fetch_results, list_actions_from_journal
 
 from .conftest import make_sim, usable
 
@@ -27,7 +28,9 @@ async def test_journal_listing_and_fetch_results(engine_factory, journal, tmp_pa
     assert rows[0]["action_id"] == job.action_id and rows[0]["outcome"] == "succeeded"
     assert list_actions_from_journal(journal, active_only=True) == []
     assert job.action_id in render_actions(rows)
-    again = await fetch_results(eng.client, job.action_id, tmp_path / "elsewhere", journal=journal)
+    again = await fetch_results(
+        eng.client, job.action_id, tmp_path / "elsewhere", journal=journal, data_dir=tmp_path / "data"
+    )
     assert again.results[1].sha256 == job.results[1].sha256
     assert again.results[1].file_path.startswith(str(tmp_path / "elsewhere"))
     assert again.results[0].script.exit_code == 0

@@ -12,7 +12,7 @@ import pytest
 from lrtui.api.models import ScriptResult
 from lrtui.engine.jobs import CommandResult, JobState, Outcome
 from lrtui.engine.journal import Journal, verify_chain
-from lrtui.paths import journal_file
+from lrtui.settings import journal_file
 
 from .helpers import job
 

@@ -91,7 +91,7 @@ async def test_dispatch_respects_rate_sessions_and_machines():
     task.cancel()
     assert len(sent) == 15
     times = [t for t, _ in sent]
-    for i, t in enumerate(times):
+    for t in times:
         assert sum(1 for u in times if t - 0.3 < u <= t) <= 3
     # oldest first, per machine
     order = [m for _, m in sent]

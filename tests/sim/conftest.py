@@ -19,7 +19,7 @@ T0 = 1_780_000_000.0  # 2026-05-28T20:26:40Z
 AUTH = {"Authorization": "Bearer demo-token"}
 WIN_HOSTS = "C:\\Windows\\System32\\drivers\\etc\\hosts"
 
-# the first demo machines are fixed (see lrtui.sim.tenant._fixed_profiles)
+# the first demo machines are fixed (see lrtui.sim.tenant.catalogue.fixed_profiles)
 WIN, LINUX, MAC, LATER, KIOSK, WIN7, DC, OFFLINE = range(8)
 
 

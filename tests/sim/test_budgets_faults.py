@@ -18,7 +18,7 @@ def test_general_budget_per_minute(make_server):
         s.tick(2)
         assert s.client.get("/api/libraryfiles").status_code == 200
     r = s.client.get("/api/machines")
-    err = assert_error(r, 429, "TooManyRequests", "You can send requests again in 52 seconds")
+    assert_error(r, 429, "TooManyRequests", "You can send requests again in 52 seconds")
     assert r.headers["retry-after"] == "52"  # oldest call at +2 s, now +10 s
     # the live response endpoint has its own budget
     assert s.post_lr(WIN, run("Get-Processes.ps1")).status_code == 201
@@ -128,7 +128,7 @@ def test_retry_after_styles(make_server, style):
     s = make_server(general_per_minute=1, retry_after_style=style)
     assert s.client.get("/api/libraryfiles").status_code == 200
     r = s.client.get("/api/libraryfiles")
-    err = assert_error(r, 429, "TooManyRequests", "You can send requests again in 60 seconds")
+    assert_error(r, 429, "TooManyRequests", "You can send requests again in 60 seconds")
     if style == "missing":
         assert "retry-after" not in r.headers
     else:

@@ -201,7 +201,7 @@ def test_session_budget_429(make_server):
     assert s.post_lr(WIN, run("Get-Processes.ps1")).status_code == 201
     assert s.post_lr(OFFLINE, run("Get-Processes.ps1")).status_code == 201  # queued actions hold a slot
     r = s.post_lr(DC, run("Get-Processes.ps1"))
-    err = assert_error(r, 429, "TooManyRequests", "concurrent")
+    assert_error(r, 429, "TooManyRequests", "concurrent")
     assert int(r.headers["retry-after"]) >= 1
     assert s.sim.state.throttled_by_reason["sessions"] == 1
 

@@ -226,5 +226,5 @@ def test_blob_method_and_unknown_blob(srv):
     se = parse_qs(parts.query)["se"][0]
     from urllib.parse import quote
 
-    r = fetch(f"{srv.blob}{fake}?sv=2020-08-04&se={quote(se)}&sr=b&sp=r&sig={quote(srv.sim.sign(fake, se))}")
+    r = fetch(f"{srv.blob}{fake}?sv=2020-08-04&se={quote(se)}&sr=b&sp=r&sig={quote(srv.sim.links.sign(fake, se))}")
     assert r.status_code == 404 and b"BlobNotFound" in r.content

@@ -1,11 +1,12 @@
 """Shared TUI fixtures: the real app on the real in-process demo runtime, made deterministic.
 
 - ``make_demo_app(machines=60, seed=7, size=None, frozen=True, **make_app_kw)`` builds an ``LrtuiApp`` on the
-  in-process demo tenant (``lrtui.runtime.build_runtime`` with a seeded simulator). With ``frozen=True`` the
+  in-process demo tenant (``lrtui.cli.compose.build_runtime`` with a seeded simulator). With ``frozen=True`` the
   app's clock and the simulator's clock are one ``ManualClock`` standing at ``FROZEN_AT`` (advance it with
   ``app.clock.advance(s)``); with ``frozen=False`` the simulator runs on wall time (scaled), so jobs progress.
   Cursor blink is off.
 - ``demo_app``: ``make_demo_app()`` with the defaults (60 machines, frozen).
+- ``simulator_of(app)``: the demo tenant's simulator behind such an app (to change the tenant under it).
 - ``await wait_ready(pilot)``: until the runtime is bound and the inventory is loaded.
 - ``await wait_until(pilot, predicate, timeout=5.0)``: poll (with pauses) until ``predicate()`` is true.
 - ``DEMO_SEED``, ``DEMO_MACHINES``, ``FROZEN_AT`` are the defaults.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -25,16 +27,36 @@ DEMO_MACHINES = 60
 FROZEN_AT = 1_780_000_000.0  # 2026-05-28T20:26:40Z
 
 
-def _demo_factory(settings: Any, *, machines: int, seed: int, clock: Any, time_scale: float) -> Callable[..., Any]:
-    async def factory(on_device_code: Any = None) -> Any:
-        from lrtui.runtime import build_runtime
+class _DemoFactory:
+    """The demo app's runtime factory; keeps a handle on the simulator it builds (see ``simulator_of``)."""
+
+    def __init__(self, settings: Any, *, machines: int, seed: int, clock: Any, time_scale: float) -> None:
+        self.settings, self.machines, self.seed, self.clock, self.time_scale = (
+            settings,
+            machines,
+            seed,
+            clock,
+            time_scale,
+        )
+        self.simulator: Any = None
+
+    async def __call__(self, on_device_code: Any = None) -> Any:
+        from lrtui.cli.compose import build_runtime, demo_simulator
         from lrtui.sim import SimConfig
 
-        cfg = SimConfig(seed=seed, machines=machines, time_scale=time_scale, clock=clock,
+        clock = self.clock
+        cfg = SimConfig(seed=self.seed, machines=self.machines, time_scale=self.time_scale, clock=clock,
                         start_time=clock() if clock is not None else None)  # fmt: skip
-        return await build_runtime(settings, demo=True, sim_config=cfg, on_device_code=on_device_code)
+        self.simulator = demo_simulator(self.settings, cfg)
+        return await build_runtime(self.settings, demo=True, simulator=self.simulator, on_device_code=on_device_code)
 
-    return factory
+
+_FACTORIES: weakref.WeakKeyDictionary[Any, _DemoFactory] = weakref.WeakKeyDictionary()
+
+
+def simulator_of(app: Any) -> Any:
+    """The simulator behind a ``build_demo_app`` app (once its runtime is built)."""
+    return _FACTORIES[app].simulator
 
 
 def build_demo_app(
@@ -45,20 +67,17 @@ def build_demo_app(
     time_scale: float = 0.02,
     **kw: Any,
 ) -> Any:
-    from lrtui.config import load_settings
+    from lrtui.settings import load_settings
     from lrtui.sim.clock import ManualClock
     from lrtui.tui.app import make_app
 
     settings = kw.pop("settings", None) or load_settings(demo=True)
     clock = ManualClock(FROZEN_AT) if frozen else None
     kw.setdefault("cursor_blink", False)
-    return make_app(
-        settings,
-        demo=True,
-        clock=clock or time.time,
-        runtime_factory=_demo_factory(settings, machines=machines, seed=seed, clock=clock, time_scale=time_scale),
-        **kw,
-    )
+    factory = _DemoFactory(settings, machines=machines, seed=seed, clock=clock, time_scale=time_scale)
+    app = make_app(settings, demo=True, clock=clock or time.time, runtime_factory=factory, **kw)
+    _FACTORIES[app] = factory
+    return app
 
 
 @pytest.fixture

@@ -80,6 +80,6 @@ async def add_getfile(pilot: Any, path: str) -> None:
 
 @pytest.fixture
 def fast_poll(monkeypatch):
-    """The engine's documented knobs (``BudgetSettings.from_env``): poll running actions often in tests."""
+    """The engine's pacing knobs (``LRTUI_POLL_*``, read by the settings): poll running actions often in tests."""
     monkeypatch.setenv("LRTUI_POLL_FAST_S", "0.3")
     monkeypatch.setenv("LRTUI_POLL_SHARE", "10")  # lifts the poller's per-hour floor (tests make few calls)

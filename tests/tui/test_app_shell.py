@@ -12,12 +12,14 @@ from textual.command import CommandPalette
 
 from lrtui.tui.app import LrtuiApp
 from lrtui.tui.messages import ShowError
+from lrtui.tui.panes import PANE_LABELS
 from tests.tui.conftest import wait_ready, wait_until
 
 
 def _shown(app: LrtuiApp) -> set[str]:
     """Names of the panes that take up room on the screen."""
-    return {name for name, pane in app._panes.items() if pane.parent.display and pane.region.area > 0}
+    panes = {name: app.pane(name) for name in PANE_LABELS}
+    return {name for name, pane in panes.items() if pane and pane.parent.display and pane.region.area > 0}
 
 
 def _help_text(screen) -> str:
@@ -113,7 +115,7 @@ async def test_help_lists_the_focused_pane_and_the_app_keys(demo_app):
 
 
 async def test_keymap_rebinds_by_binding_id(make_demo_app):
-    from lrtui.config import load_settings
+    from lrtui.settings import load_settings
 
     settings = load_settings(demo=True)
     settings = dataclasses.replace(settings, ui=dataclasses.replace(settings.ui, keymap={"pane-activity": "f3"}))
@@ -175,12 +177,13 @@ async def test_errors_are_plain_text_messages(demo_app):
 
 async def test_a_runtime_that_cannot_start_is_explained(tmp_path):
     """A real profile with no credentials: the app stays up and says what is wrong, no traceback."""
-    from lrtui.config import Profile, load_settings
+    from lrtui.cli.compose import runtime_factory
+    from lrtui.settings import Profile, load_settings
     from lrtui.tui.app import make_app
 
     settings = dataclasses.replace(load_settings(demo=True), demo=False,
                                    profile=Profile(name="corp", tenant_id="contoso.example", auth="client_secret"))  # fmt: skip
-    app = make_app(settings, demo=False, cursor_blink=False)
+    app = make_app(settings, runtime_factory=runtime_factory(settings, demo=False), demo=False, cursor_blink=False)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_until(pilot, lambda: any("failed" in str(n.title) for n in app._notifications), timeout=10)
         line = str(app.query_one("#header").render())
@@ -262,7 +265,7 @@ def test_first_frame_needs_no_heavy_imports(tmp_path):
     script = textwrap.dedent(
         """
         import asyncio, sys
-        from lrtui.config import load_settings
+        from lrtui.settings import load_settings
         from lrtui.tui.app import LrtuiApp, make_app
 
         seen = {}
@@ -271,9 +274,14 @@ def test_first_frame_needs_no_heavy_imports(tmp_path):
             seen["modules"] = set(sys.modules)
             self.exit()
         LrtuiApp._after_first_frame = spy
+        settings = load_settings(demo=True)
+
+        async def factory(on_device_code):
+            from lrtui.cli.compose import build_runtime
+            return await build_runtime(settings, demo=True, on_device_code=on_device_code)
 
         async def main():
-            app = make_app(load_settings(demo=True), demo=True)
+            app = make_app(settings, runtime_factory=factory, demo=True)
             async with app.run_test(size=(80, 24)) as pilot:
                 await pilot.pause(0.5)
         asyncio.run(main())

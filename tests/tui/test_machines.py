@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrtui.api.models import Machine
+from lrtui.api.text import clean, clean_line
 from lrtui.engine.inventory import DROPPED_FIELDS, Inventory, Term, parse_query
-from lrtui.tui.safe_text import clean, clean_line, plain
-from tests.tui.conftest import DEMO_MACHINES, DEMO_SEED, wait_ready, wait_until
+from lrtui.tui.safe_text import plain
+from lrtui.tui.textual_compat import update_scrollbars
+from tests.tui.conftest import DEMO_MACHINES, DEMO_SEED, simulator_of, wait_ready, wait_until
 
 
 def demo_machines(n: int = DEMO_MACHINES, seed: int = DEMO_SEED) -> list[Machine]:
@@ -125,8 +127,8 @@ def test_repeated_machine_across_pages_is_kept_once(machines):
 
 
 async def test_inventory_loads_from_the_service_in_pages():
-    from lrtui.config import load_settings
-    from lrtui.runtime import build_runtime
+    from lrtui.cli.compose import build_runtime
+    from lrtui.settings import load_settings
     from lrtui.sim import SimConfig
 
     rt = await build_runtime(
@@ -224,7 +226,7 @@ async def test_untrusted_machine_text_renders_literally(demo_app):
     """Names and tags come from the tenant: escape sequences are stripped, markup is never parsed."""
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot)
-        sim = demo_app.runtime.simulator
+        sim = simulator_of(demo_app)
         victim = sim.state.machines[0]
         victim.wire["computerDnsName"] = "zz-\x1b[31mevil\x1b[0m-[bold]host[/bold].example\x1b]0;pwned\x07"
         victim.wire["machineTags"] = ["[red]tag[/]", "\x1b[2Jclear", "[/", "bad[link=x]"]
@@ -364,7 +366,7 @@ async def test_list_scrollbar_follows_the_search(demo_app):
         await demo_app.workers.wait_for_complete()
         await pilot.pause()
         shown = demo_app.export_screenshot()
-        lst._scroll_update(lst.virtual_size)  # what Textual itself would draw
+        update_scrollbars(lst, lst.virtual_size)  # what Textual itself would draw
         lst.vertical_scrollbar.refresh()
         await pilot.pause()
         assert demo_app.export_screenshot() == shown

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from lrtui.engine.jobs import RequestRecord
+from lrtui.api.records import RequestRecord
 from lrtui.tui.widgets.requestlog.pane import MAX_LINES
 from tests.tui.conftest import wait_ready, wait_until
 from tests.tui.pane_helpers import fast_poll, screen_text  # noqa: F401 (fixture)

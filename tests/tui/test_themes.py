@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lrtui import paths
+from lrtui.settings import config_file, ensure_dir, user_themes_dir
 from lrtui.tui.themes import BUILTIN_NAMES, bundled_dir, load_themes, quick_theme
 from tests.tui.conftest import wait_ready
 
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _user_theme(name: str, body: str) -> Path:
-    folder = paths.ensure_dir(paths.user_themes_dir())
+    folder = ensure_dir(user_themes_dir())
     path = folder / name
     path.write_text(textwrap.dedent(body), encoding="utf-8")
     return path
@@ -57,7 +57,7 @@ def test_broken_user_themes_are_named_and_skipped():
 async def test_app_falls_back_and_names_each_broken_file_in_one_message(make_demo_app):
     import dataclasses
 
-    from lrtui.config import load_settings
+    from lrtui.settings import load_settings
 
     _user_theme("badcolour.toml", 'name = "bad"\nprimary = "not-a-colour"\n')
     _user_theme("nope.toml", "name = [\n")
@@ -76,7 +76,7 @@ async def test_app_falls_back_and_names_each_broken_file_in_one_message(make_dem
 async def test_a_user_theme_is_used_and_the_choice_persists(make_demo_app):
     import dataclasses
 
-    from lrtui.config import load_settings
+    from lrtui.settings import load_settings
 
     _user_theme("sunset.toml", 'name = "sunset"\nprimary = "#ff6600"\ndark = true\nbackground = "#201010"\n')
     settings = load_settings(demo=True)
@@ -85,10 +85,10 @@ async def test_a_user_theme_is_used_and_the_choice_persists(make_demo_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         assert app.theme == "sunset"
-        assert not paths.config_file().exists()  # selecting the configured theme writes nothing
+        assert not config_file().exists()  # selecting the configured theme writes nothing
         app.theme = "lrtui-projector"
         await pilot.pause()
-    saved = tomllib.loads(paths.config_file().read_text())
+    saved = tomllib.loads(config_file().read_text())
     assert saved["ui"]["theme"] == "lrtui-projector"
 
 
@@ -105,7 +105,7 @@ async def test_theme_commands_in_the_palette_switch_and_persist(demo_app):
         await pilot.pause(0.4)
         await pilot.press("enter")
         await wait_until(pilot, lambda: demo_app.theme == "lrtui-light")
-    assert tomllib.loads(paths.config_file().read_text())["ui"]["theme"] == "lrtui-light"
+    assert tomllib.loads(config_file().read_text())["ui"]["theme"] == "lrtui-light"
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_no_color_and_16_colour_terminals(env, tmp_path):
         from tests.tui.conftest import build_demo_app, wait_ready
 
         async def main():
-            from lrtui.config import load_settings
+            from lrtui.settings import load_settings
             app = build_demo_app(settings=load_settings(demo=True))
             async with app.run_test(size=(80, 24)) as pilot:
                 await wait_ready(pilot)

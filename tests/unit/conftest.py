@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from lrtui.api.client import MdeClient
+from lrtui.api.records import RequestRecord
 from lrtui.api.retry import RetryPolicy
 
 BASE = "https://api.security.microsoft.com"
@@ -72,6 +73,7 @@ class Harness:
         retry: RetryPolicy | None = None,
         auth: httpx.Auth | None = None,
         base: str = BASE,
+        on_request: Callable[[RequestRecord], None] | None = None,
     ) -> MdeClient:
         def api(req: httpx.Request) -> httpx.Response:
             self.requests.append(req)
@@ -95,7 +97,7 @@ class Harness:
             transport=httpx.MockTransport(api),
             blob_transport=httpx.MockTransport(blob_h),
             retry=retry or RetryPolicy(jitter=0.0),
-            on_request=self.records.append,
+            on_request=on_request or self.records.append,
             general_gate=gate,
             sleep=sleep,
         )

@@ -32,12 +32,21 @@ from lrtui.api.auth import (
     TokenProvider,
     make_auth,
 )
-from lrtui.api.token_cache import TokenCacheStore, describe_cache
+from lrtui.api.token_cache import TokenCacheSettings, TokenCacheStore, describe_cache
 
 from .conftest import MID
 
 TENANT = "11111111-aaaa-bbbb-cccc-222222222222"
 CLIENT = "33333333-dddd-eeee-ffff-444444444444"
+
+
+def cache_settings(mode="auto") -> TokenCacheSettings:
+    """What the settings layer gives the API: the cache folder under LRTUI_HOME, and LRTUI_TOKEN_CACHE's mode."""
+    return TokenCacheSettings(Path(os.environ["LRTUI_HOME"]) / "cache", mode)
+
+
+def plain_cache(profile: str) -> TokenCacheStore:
+    return TokenCacheStore(profile, cache_settings("plain"))
 
 
 # ------------------------------------------------------------------ BearerAuth with a fake provider
@@ -102,7 +111,7 @@ async def test_persistent_401_gives_unauthorized_after_one_retry(h):
     seen: list[str] = []
     c = h.client(make_api(set(), seen), auth=BearerAuth(prov, clock=lambda: now[0]))
     with pytest.raises(E.Unauthorized) as ei:
-        await c.get_machine(MID)
+        await c.machines.get(MID)
     assert seen == ["Bearer tok1", "Bearer tok2"]
     assert prov.calls == [False, True]
     assert "lrtui login" in ei.value.hint
@@ -145,36 +154,31 @@ def test_sync_flow_refused():
             c.get("https://h/")
 
 
-async def test_static_token_from_env_and_jwt_expiry(monkeypatch):
+async def test_static_token_from_env_and_jwt_expiry():
     payload = base64.urlsafe_b64encode(json.dumps({"exp": 1_900_000_000}).encode()).rstrip(b"=").decode()
-    monkeypatch.setenv("LRTUI_ACCESS_TOKEN", f"Bearer eyJhbGciOiJub25lIn0.{payload}.sig")
-    tok = await StaticToken().get_token()
+    tok = await StaticToken(f"Bearer eyJhbGciOiJub25lIn0.{payload}.sig").get_token()
     assert tok.token == f"eyJhbGciOiJub25lIn0.{payload}.sig" and tok.expires_on == 1_900_000_000.0
     assert "eyJ" not in repr(tok)
-    monkeypatch.setenv("LRTUI_ACCESS_TOKEN", "demo-token")
-    assert (await StaticToken().get_token()).expires_on == float("inf")
-    monkeypatch.delenv("LRTUI_ACCESS_TOKEN")
+    assert (await StaticToken("demo-token").get_token()).expires_on == float("inf")
     with pytest.raises(E.AuthError, match="LRTUI_ACCESS_TOKEN"):
         StaticToken()
 
 
-def test_make_auth_kinds(monkeypatch):
-    monkeypatch.setenv("LRTUI_ACCESS_TOKEN", "t")
-    assert isinstance(make_auth("token").provider, StaticToken)
-    kw = dict(tenant_id=TENANT, client_id=CLIENT, cloud="commercial", profile_name="p")
+def test_make_auth_kinds():
+    tc = cache_settings()
+    assert isinstance(make_auth("token", access_token="t", token_cache=tc).provider, StaticToken)
+    kw = dict(tenant_id=TENANT, client_id=CLIENT, cloud="commercial", profile_name="p", token_cache=tc)
     assert isinstance(make_auth("client_secret", **kw).provider, ClientSecret)
     assert isinstance(make_auth("device-code", **kw, on_prompt=lambda *a: None).provider, DeviceCode)
     assert isinstance(make_auth("certificate", **kw, cert_path="/x.pem", cert_thumbprint="AB").provider, Certificate)
-    assert isinstance(make_auth("az", tenant_id=TENANT).provider, AzureCli)
-    assert make_auth("managed_identity").provider.describe() == "system-assigned managed identity"
+    assert isinstance(make_auth("az", tenant_id=TENANT, token_cache=tc).provider, AzureCli)
+    assert make_auth("managed_identity", token_cache=tc).provider.describe() == "system-assigned managed identity"
     with pytest.raises(E.ConfigError, match="Unknown auth method"):
-        make_auth("password")
+        make_auth("password", token_cache=tc)
     with pytest.raises(E.ConfigError, match="tenant_id"):
-        make_auth("client_secret", client_id=CLIENT)
-    # a settings object: a secret in it is ignored, never used
-    auth = make_auth(
-        {"auth": "client_secret", "tenant_id": TENANT, "client_id": CLIENT, "client_secret": "from-config"}
-    )
+        make_auth("client_secret", client_id=CLIENT, token_cache=tc)
+    # the profile's settings carry no secret: none is used unless the caller passes one (from the environment)
+    auth = make_auth("client_secret", tenant_id=TENANT, client_id=CLIENT, token_cache=tc)
     assert auth.provider._secret is None
     gov = make_auth("client_secret", **{**kw, "cloud": "gcc-high"}).provider
     assert gov.scope == "https://securitycenter.onmicrosoft.us/windowsatpservice/.default"
@@ -183,14 +187,15 @@ def test_make_auth_kinds(monkeypatch):
 
 async def test_client_secret_needs_env_or_prompt(monkeypatch):
     monkeypatch.setattr(sys, "stdin", None)
-    prov = ClientSecret(tenant_id=TENANT, client_id=CLIENT)
+    prov = ClientSecret(tenant_id=TENANT, client_id=CLIENT, cache=plain_cache("p"))
     with pytest.raises(E.AuthError, match="set LRTUI_CLIENT_SECRET"):
         prov._get_secret()
-    monkeypatch.setenv("LRTUI_CLIENT_SECRET", "envsecret")
+    prov = ClientSecret(secret="envsecret", tenant_id=TENANT, client_id=CLIENT, cache=plain_cache("p"))
     assert prov._get_secret() == "envsecret"
-    monkeypatch.delenv("LRTUI_CLIENT_SECRET")
     asked = []
-    prov2 = ClientSecret(tenant_id=TENANT, client_id=CLIENT, prompt=lambda text: asked.append(text) or "typed")
+    prov2 = ClientSecret(
+        tenant_id=TENANT, client_id=CLIENT, cache=plain_cache("p"), prompt=lambda text: asked.append(text) or "typed"
+    )
     assert prov2._get_secret() == "typed" and asked == [f"Client secret for app {CLIENT}: "]
     assert "typed" not in repr(prov2)
 
@@ -199,7 +204,7 @@ async def test_client_secret_needs_env_or_prompt(monkeypatch):
 
 
 def test_token_cache_file_mode_0600(tmp_path):
-    store = TokenCacheStore("p1", encrypted=False)
+    store = plain_cache("p1")
     cache = store.load()
     assert store.kind == "plain"
     cache.add({"client_id": CLIENT, "scope": ["s/.default"], "token_endpoint": "https://login.microsoftonline.com/t/oauth2/v2.0/token",
@@ -212,14 +217,14 @@ def test_token_cache_file_mode_0600(tmp_path):
     assert store.describe() == f"Tokens are cached at {store.path}: plain file, mode 0600."
     # reload from disk; a loosened file is tightened again
     os.chmod(store.path, 0o644)
-    again = TokenCacheStore("p1", encrypted=False)
+    again = plain_cache("p1")
     again.load()
     assert stat.S_IMODE(again.path.stat().st_mode) == 0o600
     assert "AT" in again.load().serialize()
 
 
 def test_describe_cache_says_which():
-    text = describe_cache("p2")
+    text = describe_cache("p2", cache_settings())
     assert text.startswith("Tokens are cached at ")
     assert ("encrypted" in text) or ("plain file, mode 0600" in text)
 
@@ -355,7 +360,7 @@ def _kw(stub, tenant=TENANT, **extra):
         authority=f"{stub.base}/{tenant}",
         instance_discovery=False,
         http_client=_session(stub),
-        cache=TokenCacheStore("stub", encrypted=False),
+        cache=plain_cache("stub"),
         **extra,
     )
 
@@ -403,7 +408,7 @@ async def test_msal_unreachable_authority():
     s = requests.Session()
     s.trust_env = False
     prov = ClientSecret(secret="x", tenant_id=TENANT, client_id=CLIENT, authority=f"https://127.0.0.1:9/{TENANT}",
-                        instance_discovery=False, http_client=s, cache=TokenCacheStore("off", encrypted=False))  # fmt: skip
+                        instance_discovery=False, http_client=s, cache=plain_cache("off"))  # fmt: skip
     with pytest.raises(E.AuthError) as ei:
         await prov.get_token()
     assert ei.value.message.lower() == "cannot reach the sign-in authority (host 127.0.0.1:9)."
@@ -500,7 +505,7 @@ async def test_refused_attempt_is_in_the_request_log(h):
     prov = CountingProvider(lambda: now[0])
     seen: list[str] = []
     c = h.client(make_api({"tok2"}, seen), auth=BearerAuth(prov, clock=lambda: now[0]))
-    await c.get_machine(MID)
+    await c.machines.get(MID)
     assert [(r.status, r.error) for r in h.records] == [(401, "Unauthorized (token refreshed)"), (200, None)]
     assert all("tok" not in r.url for r in h.records)
 
@@ -558,10 +563,10 @@ async def test_managed_identity_app_service(msi_stub, monkeypatch):
 async def test_bare_provider_is_wrapped_and_get_token_for_login(h):
     seen: list[str] = []
     c = h.client(make_api({"demo-token"}, seen), auth=StaticToken("demo-token"))  # type: ignore[arg-type]
-    assert isinstance(c.auth, BearerAuth)
-    await c.get_machine(MID)
+    assert isinstance(c.transport.auth, BearerAuth)
+    await c.machines.get(MID)
     assert seen == ["Bearer demo-token"]
-    tok = await c.auth.get_token()
+    tok = await c.transport.auth.get_token()
     assert tok.token == "demo-token" and tok.expires_in == float("inf")
 
 

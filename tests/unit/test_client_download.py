@@ -38,9 +38,9 @@ async def test_no_authorization_ever_reaches_the_blob_host(h, tmp_path):
         return httpx.Response(200, json=action())
 
     c = h.client(api, lambda r: stream(payload), auth=BearerAuth(StaticToken("the-bearer-token")))
-    await c.get_action(AID)
-    link = await c.get_result_link(AID, 0)
-    await c.download_result(link, tmp_path / "out.bin")
+    await c.actions.get(AID)
+    link = await c.results.get_link(AID, 0)
+    await c.results.download(link, tmp_path / "out.bin")
     assert all(r.headers["authorization"] == "Bearer the-bearer-token" for r in h.requests)
     (blob,) = h.blob_requests
     assert "authorization" not in {k.lower() for k in blob.headers.keys()}
@@ -54,7 +54,7 @@ async def test_sas_signature_never_in_records_or_errors(h, tmp_path):
     xml = b"<?xml version='1.0'?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate.</Message></Error>"
     c = h.client(lambda r: httpx.Response(200), lambda r: httpx.Response(403, content=xml))
     with pytest.raises(E.ResultLinkError) as ei:
-        await c.download_result(SAS, tmp_path / "x.bin")
+        await c.results.download(SAS, tmp_path / "x.bin")
     assert ei.value.code == "AuthenticationFailed" and ei.value.status == 403
     assert "TOPSECRETSIG" not in ei.value.user_message() and "TOPSECRETSIG" not in ei.value.url
     (rec,) = h.records
@@ -66,7 +66,7 @@ async def test_sas_signature_never_in_records_or_errors(h, tmp_path):
 
 async def test_successful_download_record_is_redacted(h, tmp_path):
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(b"plain"))
-    await c.download_result(SAS, tmp_path / "x.bin")
+    await c.results.download(SAS, tmp_path / "x.bin")
     assert [r.status for r in h.records] == [200]
     assert all("TOPSECRETSIG" not in r.url for r in h.records)
 
@@ -85,7 +85,7 @@ async def test_successful_download_record_is_redacted(h, tmp_path):
 async def test_unsafe_links_refused_without_a_request(h, tmp_path, url):
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(b"x"))
     with pytest.raises(E.UnsafeDownload):
-        await c.download_result(url, tmp_path / "x.bin")
+        await c.results.download(url, tmp_path / "x.bin")
     assert h.blob_requests == []
 
 
@@ -101,7 +101,7 @@ async def test_unsafe_links_refused_without_a_request(h, tmp_path, url):
 )
 async def test_loopback_http_allowed(h, tmp_path, url):
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(b"data"))
-    res = await c.download_result(url, tmp_path / "x.bin")
+    res = await c.results.download(url, tmp_path / "x.bin")
     assert res.size == 4 and (tmp_path / "x.bin").read_bytes() == b"data"
 
 
@@ -109,7 +109,7 @@ async def test_gzip_detected_decompressed_and_both_hashes(h, tmp_path):
     original = bytes(range(256)) * 4096 + b"tail"
     gz = gzip.compress(original)
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(gz, 7777))
-    res = await c.download_result(SAS, tmp_path / "file.dmp")
+    res = await c.results.download(SAS, tmp_path / "file.dmp")
     assert res.compression == "gzip"
     assert res.path == tmp_path / "file.dmp"
     assert res.path.read_bytes() == original
@@ -126,7 +126,7 @@ async def test_blob_content_encoding_gzip_is_not_decoded_twice(h, tmp_path):
         lambda r: httpx.Response(200),
         lambda r: stream(gz, headers={"Content-Encoding": "gzip", "Content-Length": str(len(gz))}),
     )
-    res = await c.download_result(SAS, tmp_path / "f")
+    res = await c.results.download(SAS, tmp_path / "f")
     assert res.compression == "gzip" and res.received_size == len(gz)
     assert res.path.read_bytes() == original and res.sha256_received == sha(gz)
 
@@ -134,7 +134,7 @@ async def test_blob_content_encoding_gzip_is_not_decoded_twice(h, tmp_path):
 async def test_multi_member_gzip_and_zero_padding(h, tmp_path):
     data = gzip.compress(b"first-") + gzip.compress(b"second-") + gzip.compress(b"third") + b"\0" * 10
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(data, 5))
-    res = await c.download_result(SAS, tmp_path / "f")
+    res = await c.results.download(SAS, tmp_path / "f")
     assert res.path.read_bytes() == b"first-second-third"
     assert res.sha256_received == sha(data)
 
@@ -145,7 +145,7 @@ async def test_zip_kept_as_is(h, tmp_path):
         z.writestr("a.txt", "hello")
     raw = buf.getvalue()
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(raw))
-    res = await c.download_result(SAS, tmp_path / "r.zip")
+    res = await c.results.download(SAS, tmp_path / "r.zip")
     assert res.compression == "zip" and res.path.read_bytes() == raw
     assert res.sha256 == res.sha256_received == sha(raw)
 
@@ -153,7 +153,7 @@ async def test_zip_kept_as_is(h, tmp_path):
 async def test_plain_and_tiny_bodies(h, tmp_path):
     for body, kind in ((b"x", "none"), (b"", "none"), (b"\x1f", "none"), (b"hello world", "none")):
         c = h.client(lambda r: httpx.Response(200), lambda r, b=body: stream(b, 1))
-        res = await c.download_result(SAS, tmp_path / "p")
+        res = await c.results.download(SAS, tmp_path / "p")
         assert res.compression == kind and res.path.read_bytes() == body and res.sha256 == sha(body)
 
 
@@ -165,7 +165,7 @@ async def test_part_file_then_rename(h, tmp_path):
         seen.append((dest.exists(), (tmp_path / "out.bin.part").exists()))
 
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(b"z" * 300_000, 100_000, on_chunk=watch))
-    await c.download_result(SAS, dest, chunk=100_000)
+    await c.results.download(SAS, dest, chunk=100_000)
     assert seen[0] == (False, True) and all(s == (False, True) for s in seen[1:])
     assert dest.exists() and not (tmp_path / "out.bin.part").exists()
     assert oct(dest.stat().st_mode & 0o777) == "0o600"
@@ -175,7 +175,7 @@ async def test_decompression_cap_removes_partial(h, tmp_path):
     bomb = gzip.compress(b"\0" * (20 << 20))
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(bomb))
     with pytest.raises(E.DecompressionLimit):
-        await c.download_result(SAS, tmp_path / "bomb", max_decompressed=1 << 20)
+        await c.results.download(SAS, tmp_path / "bomb", max_decompressed=1 << 20)
     assert list(tmp_path.iterdir()) == []
     assert h.records[-1].error == "DecompressionLimit"
 
@@ -183,10 +183,10 @@ async def test_decompression_cap_removes_partial(h, tmp_path):
 async def test_received_cap_by_header_and_by_stream(h, tmp_path):
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(b"y" * 5000, headers={"Content-Length": "5000"}))
     with pytest.raises(E.DownloadTooLarge):
-        await c.download_result(SAS, tmp_path / "a", max_received=4000)
+        await c.results.download(SAS, tmp_path / "a", max_received=4000)
     c2 = h.client(lambda r: httpx.Response(200), lambda r: stream(b"y" * 5000, 1000))
     with pytest.raises(E.DownloadTooLarge):
-        await c2.download_result(SAS, tmp_path / "b", max_received=4000)
+        await c2.results.download(SAS, tmp_path / "b", max_received=4000)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -194,13 +194,13 @@ async def test_truncated_gzip_and_garbage(h, tmp_path):
     gz = gzip.compress(b"q" * 100_000)
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(gz[: len(gz) // 2]))
     with pytest.raises(E.CorruptDownload, match="truncated"):
-        await c.download_result(SAS, tmp_path / "t")
+        await c.results.download(SAS, tmp_path / "t")
     c2 = h.client(lambda r: httpx.Response(200), lambda r: stream(gz + b"GARBAGE"))
     with pytest.raises(E.CorruptDownload, match="trailing data"):
-        await c2.download_result(SAS, tmp_path / "g")
+        await c2.results.download(SAS, tmp_path / "g")
     c3 = h.client(lambda r: httpx.Response(200), lambda r: stream(b"\x1f\x8b" + b"\xff" * 50))
     with pytest.raises(E.CorruptDownload, match="corrupt"):
-        await c3.download_result(SAS, tmp_path / "c")
+        await c3.results.download(SAS, tmp_path / "c")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -212,7 +212,7 @@ async def test_connection_drop_mid_stream(h, tmp_path):
 
     c = h.client(lambda r: httpx.Response(200), lambda r: httpx.Response(200, stream=Drop()))
     with pytest.raises(E.TransportError) as ei:
-        await c.download_result(SAS, tmp_path / "d")
+        await c.results.download(SAS, tmp_path / "d")
     assert "TOPSECRETSIG" not in ei.value.user_message()
     assert list(tmp_path.iterdir()) == []
 
@@ -224,7 +224,7 @@ async def test_memory_stays_flat(h, tmp_path):
     c = h.client(lambda r: httpx.Response(200), lambda r: httpx.Response(200, stream=Chunks(chunks)))
     tracemalloc.start()
     try:
-        res = await c.download_result(SAS, tmp_path / "big")
+        res = await c.results.download(SAS, tmp_path / "big")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -243,21 +243,21 @@ async def test_fetch_script_result_json_bom_and_gzip(h):
     bodies = iter([raw, b"\xef\xbb\xbf" + raw, gzip.compress(raw)])
     c = h.client(lambda r: httpx.Response(200), lambda r: stream(next(bodies)))
     for _ in range(3):
-        s = await c.fetch_script_result(SAS)
+        s = await c.results.fetch_script_result(SAS)
         assert (s.script_name, s.exit_code, s.script_output, s.script_errors) == tuple(doc.values())
     c2 = h.client(lambda r: httpx.Response(200), lambda r: stream(b"<html>nope</html>"))
     with pytest.raises(E.UnexpectedResponse):
-        await c2.fetch_script_result(SAS)
+        await c2.results.fetch_script_result(SAS)
     with pytest.raises(E.UnsafeDownload):
-        await c2.fetch_script_result("http://example.com/x")
+        await c2.results.fetch_script_result("http://example.com/x")
     assert all("TOPSECRETSIG" not in r.url for r in h.records)
 
 
 async def test_api_client_and_blob_client_are_separate(h):
     c = h.client(lambda r: httpx.Response(200, json={"id": MID}), auth=BearerAuth(StaticToken("tok")))
-    assert c._blob is not c._http
-    assert c._blob.auth is None
-    assert "authorization" not in {k.lower() for k in c._blob.headers.keys()}
+    assert c.transport.blob is not c.transport.http
+    assert c.transport.blob.auth is None
+    assert "authorization" not in {k.lower() for k in c.transport.blob.headers.keys()}
 
 
 @pytest.mark.parametrize("offload", [True, False])
@@ -294,7 +294,7 @@ async def test_event_loop_keeps_running_while_inflating(h, tmp_path):
     t = asyncio.create_task(other_task())
     await asyncio.sleep(0)
     start = turns
-    res = await c.download_result(SAS, tmp_path / "z")
+    res = await c.results.download(SAS, tmp_path / "z")
     t.cancel()
     assert res.size == 64 << 20
     assert turns - start >= 60  # the loop ran between inflate steps, not once per chunk

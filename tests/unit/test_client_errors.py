@@ -44,7 +44,7 @@ NO_RETRY = RetryPolicy(max_attempts=1, max_429_attempts=1, jitter=0.0)
 async def test_error_mapping_by_code(h, status, code, cls):
     c = h.client(lambda r: err(status, code, "The service said no.", "|abc-123."), retry=NO_RETRY)
     with pytest.raises(E.ApiCallError) as ei:
-        await c.get_machine(MID)
+        await c.machines.get(MID)
     e = ei.value
     assert type(e) is cls
     assert e.status == status
@@ -70,15 +70,15 @@ async def test_forbidden_names_the_missing_permission(h, call, needle):
     c = h.client(lambda r: err(403, "Forbidden", "Missing application roles."), retry=NO_RETRY)
     with pytest.raises(E.Forbidden) as ei:
         if call == "link":
-            await c.get_result_link(AID, 0)
+            await c.results.get_link(AID, 0)
         elif call == "run":
-            await c.run_live_response(MID, {"Commands": [], "Comment": "x"})
+            await c.live_response.run(MID, {"Commands": [], "Comment": "x"})
         elif call == "library":
-            await c.list_library()
+            await c.library.list()
         elif call == "cancel":
-            await c.cancel_action(AID, "stop")
+            await c.actions.cancel(AID, "stop")
         else:
-            await c.list_machines()
+            await c.machines.list()
     assert type(ei.value) is E.Forbidden
     assert needle in ei.value.hint
     assert "admin consent" in ei.value.hint
@@ -96,7 +96,7 @@ async def test_disallowed_operation_has_remediation_advice(h):
         lambda r: err(403, "DisallowedOperation", "This device has no automation level assigned to it."), retry=NO_RETRY
     )
     with pytest.raises(E.DisallowedOperation) as ei:
-        await c.run_live_response(MID, {"Commands": [], "Comment": "x"})
+        await c.live_response.run(MID, {"Commands": [], "Comment": "x"})
     assert "remediation level" in ei.value.hint
     assert ei.value.message == "This device has no automation level assigned to it."
 
@@ -104,7 +104,7 @@ async def test_disallowed_operation_has_remediation_advice(h):
 async def test_active_request_hint_mentions_portal_session(h):
     c = h.client(lambda r: err(400, "ActiveRequestAlreadyExists", "Action is already in progress"), retry=NO_RETRY)
     with pytest.raises(E.ActiveRequestAlreadyExists) as ei:
-        await c.run_live_response(MID, {"Commands": [], "Comment": "x"})
+        await c.live_response.run(MID, {"Commands": [], "Comment": "x"})
     assert "portal" in ei.value.hint
     assert ei.value.message == "Action is already in progress"
 
@@ -112,7 +112,7 @@ async def test_active_request_hint_mentions_portal_session(h):
 async def test_405_empty_body_is_readable(h):
     c = h.client(lambda r: httpx.Response(405, headers={"Allow": "POST"}), retry=NO_RETRY)
     with pytest.raises(E.MethodNotAllowed) as ei:
-        await c.get_machine(MID)
+        await c.machines.get(MID)
     assert (
         ei.value.message == "The service does not accept GET on machines (HTTP 405 Method Not Allowed; it allows POST)."
     )
@@ -123,7 +123,7 @@ async def test_html_proxy_page_is_readable(h):
     page = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1>\x1b[31m</body></html>"
     c = h.client(lambda r: httpx.Response(502, content=page, headers={"Content-Type": "text/html"}), retry=NO_RETRY)
     with pytest.raises(E.ServerError) as ei:
-        await c.list_machines()
+        await c.machines.list()
     assert ei.value.message == (
         "HTTP 502 Bad Gateway from GET machines came as an HTML page, not the API's JSON (probably a proxy or "
         "gateway): '502 Bad Gateway'"
@@ -138,14 +138,14 @@ async def test_html_error_with_200_is_unexpected_response(h):
         )
     )
     with pytest.raises(E.UnexpectedResponse) as ei:
-        await c.get_machine(MID)
+        await c.machines.get(MID)
     assert "is not JSON" in ei.value.message
 
 
 async def test_plain_text_and_broken_json_bodies(h):
     c = h.client(lambda r: httpx.Response(400, content=b"{not json"), retry=NO_RETRY)
     with pytest.raises(E.BadRequest) as ei:
-        await c.get_machine(MID)
+        await c.machines.get(MID)
     assert ei.value.message == "{not json"
     assert ei.value.code == "BadRequest"
 
@@ -159,10 +159,10 @@ async def test_too_many_sessions_vs_rate_limited(h):
     )
     c = h.client(lambda r: next(bodies))
     with pytest.raises(E.TooManySessions) as ei:
-        await c.run_live_response(MID, {"Commands": [], "Comment": "x"})
+        await c.live_response.run(MID, {"Commands": [], "Comment": "x"})
     assert ei.value.retry_after == 30.0
     with pytest.raises(E.RateLimited) as ei2:
-        await c.run_live_response(MID, {"Commands": [], "Comment": "x"})
+        await c.live_response.run(MID, {"Commands": [], "Comment": "x"})
     assert type(ei2.value) is E.RateLimited and ei2.value.retry_after == 7.0
     assert len(h.requests) == 2 and h.sleeps == []  # never retried by the client
 

@@ -33,7 +33,7 @@ def lists(h):
 @pytest.mark.parametrize("status", [200, 201])
 async def test_post_accepts_200_and_201_and_empty_commands(h, status):
     c = h.client(lambda r: httpx.Response(status, json=action(commands=[])))
-    a = await c.run_live_response(MID, BODY, marker=MARKER)
+    a = await c.live_response.run(MID, BODY, marker=MARKER)
     assert a.id == AID and a.status == "Pending" and a.commands == []
     (req,) = h.requests
     assert req.method == "POST"
@@ -45,7 +45,7 @@ async def test_post_accepts_200_and_201_and_empty_commands(h, status):
 async def test_post_429_is_raised_immediately(h):
     c = h.client(lambda r: err(429, "TooManyRequests", "Rate limit is exceeded.", headers={"Retry-After": "40"}))
     with pytest.raises(E.RateLimited) as ei:
-        await c.run_live_response(MID, BODY, marker=MARKER)
+        await c.live_response.run(MID, BODY, marker=MARKER)
     assert ei.value.retry_after == 40.0
     assert len(h.requests) == 1 and h.sleeps == []
 
@@ -70,7 +70,7 @@ async def test_uncertain_post_reconciled_by_marker(h, failure):
         return httpx.Response(200, json={"value": [other, found]})
 
     c = h.client(handler, retry=RetryPolicy(jitter=0.0, reconcile_delay_s=5.0))
-    a = await c.run_live_response(MID, BODY, marker=MARKER)
+    a = await c.live_response.run(MID, BODY, marker=MARKER)
     assert a.id == "11111111-2222-3333-4444-555555555555"
     assert len(posts(h)) == 1  # never a second POST
     (lst,) = lists(h)
@@ -86,7 +86,7 @@ async def test_uncertain_post_not_found_raises_submission_uncertain(h):
 
     c = h.client(handler, retry=RetryPolicy(jitter=0.0, reconcile_attempts=3, reconcile_delay_s=4.0))
     with pytest.raises(E.SubmissionUncertain) as ei:
-        await c.run_live_response(MID, BODY, marker=MARKER)
+        await c.live_response.run(MID, BODY, marker=MARKER)
     assert len(posts(h)) == 1
     assert len(lists(h)) == 3
     assert h.sleeps == [4.0, 4.0, 4.0]
@@ -103,7 +103,7 @@ async def test_reconcile_finds_it_on_a_later_listing(h):
         return httpx.Response(200, json={"value": next(listings)})
 
     c = h.client(handler)
-    a = await c.run_live_response(MID, BODY, marker=MARKER)
+    a = await c.live_response.run(MID, BODY, marker=MARKER)
     assert a.id == AID and len(posts(h)) == 1 and len(lists(h)) == 2
 
 
@@ -115,7 +115,7 @@ async def test_reconcile_listing_failures_still_uncertain(h):
 
     c = h.client(handler, retry=RetryPolicy(jitter=0.0, reconcile_attempts=2))
     with pytest.raises(E.SubmissionUncertain) as ei:
-        await c.run_live_response(MID, BODY, marker=MARKER)
+        await c.live_response.run(MID, BODY, marker=MARKER)
     assert "Listing the device's actions also failed" in ei.value.message
     assert len(posts(h)) == 1
 
@@ -123,28 +123,28 @@ async def test_reconcile_listing_failures_still_uncertain(h):
 async def test_uncertain_without_marker_is_uncertain_without_listing(h):
     c = h.client(lambda r: err(500, "InternalServerError"))
     with pytest.raises(E.SubmissionUncertain):
-        await c.run_live_response(MID, BODY)
+        await c.live_response.run(MID, BODY)
     assert len(h.requests) == 1
 
 
 async def test_connect_error_means_not_sent(h):
     c = h.client(lambda r: (_ for _ in ()).throw(httpx.ConnectError("refused")))
     with pytest.raises(E.ConnectionFailed):
-        await c.run_live_response(MID, BODY, marker=MARKER)
+        await c.live_response.run(MID, BODY, marker=MARKER)
     assert len(h.requests) == 1 and lists(h) == []
 
 
 async def test_marker_must_be_in_comment(h):
     c = h.client(lambda r: httpx.Response(201, json=action()))
     with pytest.raises(E.ValidationError, match="marker must appear"):
-        await c.run_live_response(MID, BODY, marker="not-there")
+        await c.live_response.run(MID, BODY, marker="not-there")
     assert h.requests == []
 
 
 async def test_service_errors_on_post_are_not_reconciled(h):
     c = h.client(lambda r: err(400, "ActiveRequestAlreadyExists", "Action is already in progress"))
     with pytest.raises(E.ActiveRequestAlreadyExists):
-        await c.run_live_response(MID, BODY, marker=MARKER)
+        await c.live_response.run(MID, BODY, marker=MARKER)
     assert len(h.requests) == 1
 
 
@@ -161,7 +161,7 @@ async def test_fresh_404_is_tolerated(h):
         ]
     )
     c = h.client(lambda r: next(it), retry=RetryPolicy(jitter=0.0, fresh_404_first_delay_s=2.0))
-    a = await c.get_action(AID, fresh=True)
+    a = await c.actions.get(AID, fresh=True)
     assert a.status == "InProgress"
     assert h.sleeps == [2.0, 3.0, 4.5]
     assert [r.status for r in h.records] == [404, 404, 404, 200]
@@ -170,7 +170,7 @@ async def test_fresh_404_is_tolerated(h):
 async def test_fresh_404_gives_up_after_window(h):
     c = h.client(lambda r: err(404, "NotFound"), retry=RetryPolicy(jitter=0.0, fresh_404_s=120.0))
     with pytest.raises(E.NotFound):
-        await c.get_action(AID, fresh=True)
+        await c.actions.get(AID, fresh=True)
     assert sum(h.sleeps) <= 120.0
     assert sum(h.sleeps) > 100.0
     assert len(h.requests) == len(h.sleeps) + 1
@@ -179,7 +179,7 @@ async def test_fresh_404_gives_up_after_window(h):
 async def test_not_fresh_404_raises_at_once(h):
     c = h.client(lambda r: err(404, "NotFound", "Action was not found"))
     with pytest.raises(E.NotFound) as ei:
-        await c.get_action(AID)
+        await c.actions.get(AID)
     assert ei.value.message == "Action was not found"
     assert len(h.requests) == 1 and h.sleeps == []
 
@@ -187,12 +187,12 @@ async def test_not_fresh_404_raises_at_once(h):
 async def test_non_guid_action_id_checked_locally(h):
     c = h.client(lambda r: httpx.Response(200, json=action()))
     with pytest.raises(E.BadRequest) as ei:
-        await c.get_action(MID)
+        await c.actions.get(MID)
     assert ei.value.message == f"{MID!r} looks like a machine id, not an action id."
     with pytest.raises(E.BadRequest, match="is not an action id"):
-        await c.get_action("../machines")
+        await c.actions.get("../machines")
     with pytest.raises(E.BadRequest):
-        await c.get_result_link("x", 0)
+        await c.results.get_link("x", 0)
     assert h.requests == []
 
 
@@ -209,7 +209,7 @@ async def test_list_actions_params_and_paging(h):
         )
 
     c = h.client(handler)
-    acts = await c.list_actions(filter="status eq 'Pending'", orderby="creationDateTimeUtc desc")
+    acts = await c.actions.list(filter="status eq 'Pending'", orderby="creationDateTimeUtc desc")
     assert [a.id for a in acts] == [AID, "22222222-2222-3333-4444-555555555555"]
     assert dict(h.requests[0].url.params) == {
         "$filter": "status eq 'Pending'",
@@ -222,9 +222,9 @@ async def test_list_actions_params_and_paging(h):
 async def test_result_link(h):
     link = "https://blob.example.net/investigation-actions-data/x/CustomPlaybookCommandOutput/h?sv=1&sr=b&sp=r&se=2&sig=SeCrEt%3D"
     c = h.client(lambda r: httpx.Response(200, json={"@odata.context": "x", "value": link}))
-    assert await c.get_result_link(AID, 2) == link
+    assert await c.results.get_link(AID, 2) == link
     assert h.requests[0].url.path == f"/api/machineactions/{AID}/GetLiveResponseResultDownloadLink(index=2)"
     with pytest.raises(E.ValidationError):
-        await c.get_result_link(AID, -1)
+        await c.results.get_link(AID, -1)
     with pytest.raises(E.ValidationError):
-        await c.get_result_link(AID, True)  # type: ignore[arg-type]
+        await c.results.get_link(AID, True)  # type: ignore[arg-type]

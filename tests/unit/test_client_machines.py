@@ -9,7 +9,8 @@ import pytest
 
 from lrtui.api import errors as E
 from lrtui.api import odata
-from lrtui.api.client import LIBRARY_MAX_BYTES, MdeClient
+from lrtui.api.client import MdeClient
+from lrtui.api.resources import LIBRARY_MAX_BYTES
 
 from .conftest import MID
 
@@ -27,7 +28,7 @@ async def test_next_link_followed_opaquely(h):
         return httpx.Response(200, json={"value": [m(1), m(2)], "@odata.nextLink": nl})
 
     c = h.client(handler)
-    pages = [p async for p in c.iter_machine_pages(filter=odata.eq("healthStatus", "Active"))]
+    pages = [p async for p in c.machines.iter_pages(filter=odata.eq("healthStatus", "Active"))]
     assert [[x.computer_dns_name for x in p] for p in pages] == [["ws1", "ws2"], ["ws3"]]
     assert dict(h.requests[0].url.params) == {"$filter": "healthStatus eq 'Active'", "$top": "10000"}
     assert str(h.requests[1].url) == nl  # byte for byte, nothing added
@@ -37,7 +38,7 @@ async def test_next_link_followed_opaquely(h):
 async def test_next_link_to_foreign_host_refused(h):
     c = h.client(lambda r: httpx.Response(200, json={"value": [m(1)], "@odata.nextLink": "https://evil.example/steal"}))
     with pytest.raises(E.UnexpectedResponse, match="not the API host"):
-        await c.list_machines()
+        await c.machines.list()
     assert len(h.requests) == 1
 
 
@@ -51,7 +52,7 @@ async def test_next_link_to_other_mde_host_allowed(h):
         )
 
     c = h.client(handler)
-    assert [x.id for x in await c.list_machines()] == [m(1)["id"], m(2)["id"]]
+    assert [x.id for x in await c.machines.list()] == [m(1)["id"], m(2)["id"]]
 
 
 async def test_top_skip_select_orderby_and_client_paging(h):
@@ -63,7 +64,7 @@ async def test_top_skip_select_orderby_and_client_paging(h):
         return httpx.Response(200, json={"value": data[skip : skip + top]})
 
     c = h.client(handler)
-    got = await c.list_machines(
+    got = await c.machines.list(
         top=3, page_size=2, skip=1, select=["id", "computerDnsName"], orderby="computerDnsName asc"
     )
     assert [x.computer_dns_name for x in got] == ["ws1", "ws2", "ws3"]
@@ -75,21 +76,21 @@ async def test_top_skip_select_orderby_and_client_paging(h):
 
 async def test_paging_stops_when_skip_is_ignored(h):
     c = h.client(lambda r: httpx.Response(200, json={"value": [m(1), m(2)]}))
-    got = await c.list_machines(page_size=2)
+    got = await c.machines.list(page_size=2)
     assert len(got) == 2 and len(h.requests) == 2
 
 
 async def test_empty_list_and_bad_select(h):
     c = h.client(lambda r: httpx.Response(200, json={"value": []}))
-    assert await c.list_machines() == []
+    assert await c.machines.list() == []
     with pytest.raises(odata.ODataBuildError):
-        await c.list_machines(select=["id; drop"])
+        await c.machines.list(select=["id; drop"])
 
 
 async def test_get_machine_by_name_is_one_quoted_segment(h):
     c = h.client(lambda r: httpx.Response(200, json=m(1)))
-    await c.get_machine("ws1.corp.example")
-    await c.get_machine("a/b?c#d")
+    await c.machines.get("ws1.corp.example")
+    await c.machines.get("a/b?c#d")
     assert h.requests[0].url.raw_path == b"/api/machines/ws1.corp.example"
     assert h.requests[1].url.raw_path == b"/api/machines/a%2Fb%3Fc%23d"
 
@@ -101,7 +102,7 @@ async def test_get_machine_not_found(h):
         )
     )
     with pytest.raises(E.NotFound) as ei:
-        await c.get_machine("x")
+        await c.machines.get("x")
     assert ei.value.code == "ResourceNotFound" and ei.value.message == "Machine x was not found"
 
 
@@ -112,14 +113,14 @@ async def test_find_by_ip_and_tag(h):
         return httpx.Response(200, json=[m(2)])  # bare list tolerated
 
     c = h.client(handler)
-    got = await c.find_machines_by_ip("10.1.2.3", datetime(2024, 6, 1, 8, 0, tzinfo=UTC))
+    got = await c.machines.find_by_ip("10.1.2.3", datetime(2024, 6, 1, 8, 0, tzinfo=UTC))
     assert got[0].id == m(1)["id"]
     assert h.requests[0].url.path == "/api/machines/findbyip(ip='10.1.2.3',timestamp=2024-06-01T08:00:00Z)"
-    got = await c.find_machines_by_tag("VIP's", starts_with=True)
+    got = await c.machines.find_by_tag("VIP's", starts_with=True)
     assert got[0].id == m(2)["id"]
     assert dict(h.requests[1].url.params) == {"tag": "VIP's", "useStartsWithFilter": "true"}
     with pytest.raises(E.ValidationError):
-        await c.find_machines_by_ip("10.1.2.3') or (1", datetime.now(UTC))
+        await c.machines.find_by_ip("10.1.2.3') or (1", datetime.now(UTC))
 
 
 async def test_library_list_upload_delete(h, tmp_path):
@@ -136,11 +137,11 @@ async def test_library_list_upload_delete(h, tmp_path):
         return httpx.Response(204)
 
     c = h.client(handler)
-    (f,) = await c.list_library()
+    (f,) = await c.library.list()
     assert f.file_name == "a.ps1"
     script = tmp_path / "collect.ps1"
     script.write_bytes(b"Write-Output 'hi'")
-    up = await c.upload_library(
+    up = await c.library.upload(
         "collect.ps1",
         script,
         description="collects",
@@ -160,21 +161,21 @@ async def test_library_list_upload_delete(h, tmp_path):
     ):
         assert f'name="{field}"\r\n\r\n{value}\r\n' in body
     assert 'name="file"; filename="collect.ps1"' in body and "Write-Output 'hi'" in body
-    await c.delete_library("collect.ps1")
+    await c.library.delete("collect.ps1")
     assert (h.requests[2].method, h.requests[2].url.path) == ("DELETE", "/api/libraryfiles/collect.ps1")
 
 
 async def test_library_upload_checked_before_the_call(h, tmp_path):
     c = h.client(lambda r: httpx.Response(200, json={}))
     with pytest.raises(E.ValidationError, match="up to 20,971,520 bytes"):
-        await c.upload_library("big.ps1", b"x" * (LIBRARY_MAX_BYTES + 1))
+        await c.library.upload("big.ps1", b"x" * (LIBRARY_MAX_BYTES + 1))
     big = tmp_path / "big.ps1"
     with big.open("wb") as fh:
         fh.truncate(LIBRARY_MAX_BYTES + 1)
     with pytest.raises(E.ValidationError):
-        await c.upload_library("big.ps1", big)
+        await c.library.upload("big.ps1", big)
     with pytest.raises(E.ValidationError, match="usable library file name"):
-        await c.upload_library("bad name;.ps1", b"x")
+        await c.library.upload("bad name;.ps1", b"x")
     assert h.requests == []
 
 
@@ -183,7 +184,7 @@ async def test_library_already_exists_hint(h):
         lambda r: httpx.Response(400, json={"error": {"code": "BadRequest", "message": "File a.ps1 already exists."}})
     )
     with pytest.raises(E.BadRequest) as ei:
-        await c.upload_library("a.ps1", b"x")
+        await c.library.upload("a.ps1", b"x")
     assert "override" in ei.value.hint
 
 
@@ -191,18 +192,16 @@ async def test_base_url_rules():
     with pytest.raises(E.ConfigError, match="plain http"):
         MdeClient("http://api.security.microsoft.com")
     c = MdeClient("https://api.security.microsoft.com/api/")
-    assert c.base_url == "https://api.security.microsoft.com"
+    assert c.transport.base_url == "https://api.security.microsoft.com"
     await c.aclose()
     c = MdeClient("http://127.0.0.1:8765")
-    assert c.base_url == "http://127.0.0.1:8765"
+    assert c.transport.base_url == "http://127.0.0.1:8765"
     await c.aclose()
 
 
 async def test_on_request_failure_does_not_break_calls(h):
-    c = h.client(lambda r: httpx.Response(200, json=m(1)))
-
     def boom(rec):
         raise RuntimeError("log sink broken")
 
-    c.on_request = boom
-    assert (await c.get_machine(MID)).id == m(1)["id"]
+    c = h.client(lambda r: httpx.Response(200, json=m(1)), on_request=boom)
+    assert (await c.machines.get(MID)).id == m(1)["id"]

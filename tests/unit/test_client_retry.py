@@ -30,7 +30,7 @@ def seq_handler(*responses):
 
 async def test_get_retries_5xx_then_succeeds(h):
     c = h.client(seq_handler(err(500, "InternalServerError"), httpx.Response(503), httpx.Response(200, json=MACHINE)))
-    m = await c.get_machine(MID)
+    m = await c.machines.get(MID)
     assert m.computer_dns_name == "ws1"
     assert len(h.requests) == 3
     assert h.sleeps == [0.5, 1.0]  # jitter 0: the exact exponential schedule
@@ -45,7 +45,7 @@ async def test_get_retries_5xx_then_succeeds(h):
 async def test_get_gives_up_after_max_attempts(h):
     c = h.client(lambda r: httpx.Response(502))
     with pytest.raises(E.ServerError) as ei:
-        await c.get_machine(MID)
+        await c.machines.get(MID)
     assert ei.value.status == 502
     assert len(h.requests) == 4 and h.sleeps == [0.5, 1.0, 2.0]
 
@@ -54,7 +54,7 @@ async def test_get_retries_connection_errors(h):
     c = h.client(
         seq_handler(httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.Response(200, json=MACHINE))
     )
-    assert (await c.get_machine(MID)).id == MID
+    assert (await c.machines.get(MID)).id == MID
     assert [r.error for r in h.records] == ["ConnectError", "ReadTimeout", None]
     assert [r.status for r in h.records] == [None, None, 200]
     assert h.sleeps == [0.5, 1.0]
@@ -63,7 +63,7 @@ async def test_get_retries_connection_errors(h):
 async def test_get_connection_errors_exhausted(h):
     c = h.client(lambda r: (_ for _ in ()).throw(httpx.ReadError("reset")))
     with pytest.raises(E.TransportError) as ei:
-        await c.list_library()
+        await c.library.list()
     assert not isinstance(ei.value, E.ConnectionFailed)
     assert ei.value.message.startswith("GET /api/libraryfiles failed: ReadError")
     assert len(h.requests) == 4
@@ -82,7 +82,7 @@ async def test_get_connection_errors_exhausted(h):
 async def test_429_waits_retry_after_then_retries_get(h, headers, body, expected):
     first = httpx.Response(429, content=body.encode(), headers=headers)
     c = h.client(seq_handler(first, httpx.Response(200, json=MACHINE)))
-    assert (await c.get_machine(MID)).id == MID
+    assert (await c.machines.get(MID)).id == MID
     assert h.sleeps == [expected]
     assert [r.status for r in h.records] == [429, 200]
     assert [getattr(r, "retry_after", expected) for r in h.records] == [expected, None]
@@ -91,14 +91,14 @@ async def test_429_waits_retry_after_then_retries_get(h, headers, body, expected
 async def test_429_retry_after_http_date(h):
     when = http_date(time.time() + 30)
     c = h.client(seq_handler(httpx.Response(429, headers={"Retry-After": when}), httpx.Response(200, json=MACHINE)))
-    await c.get_machine(MID)
+    await c.machines.get(MID)
     assert len(h.sleeps) == 1 and 27.0 <= h.sleeps[0] <= 30.0
 
 
 async def test_429_gives_up_after_max_tries(h):
     c = h.client(lambda r: err(429, "TooManyRequests", headers={"Retry-After": "3"}))
     with pytest.raises(E.RateLimited) as ei:
-        await c.list_library()
+        await c.library.list()
     assert ei.value.retry_after == 3.0
     assert len(h.requests) == 3 and h.sleeps == [3.0, 3.0]
 
@@ -106,7 +106,7 @@ async def test_429_gives_up_after_max_tries(h):
 async def test_429_too_long_is_raised_not_waited(h):
     c = h.client(lambda r: err(429, "TooManyRequests", headers={"Retry-After": "3600"}))
     with pytest.raises(E.RateLimited) as ei:
-        await c.list_library()
+        await c.library.list()
     assert ei.value.retry_after == 3600.0
     assert len(h.requests) == 1 and h.sleeps == []
 
@@ -114,34 +114,34 @@ async def test_429_too_long_is_raised_not_waited(h):
 async def test_4xx_is_not_retried(h):
     c = h.client(lambda r: err(400, "BadRequest"))
     with pytest.raises(E.BadRequest):
-        await c.get_machine(MID)
+        await c.machines.get(MID)
     assert len(h.requests) == 1 and h.sleeps == []
 
 
 async def test_cancel_retries_only_connection_errors_before_send(h):
     c = h.client(seq_handler(httpx.ConnectError("refused"), httpx.Response(200, json=action(status="Cancelled"))))
-    a = await c.cancel_action(AID, "analyst: wrong host")
+    a = await c.actions.cancel(AID, "analyst: wrong host")
     assert a.status == "Cancelled"
     assert len(h.requests) == 2 and h.bodies() == [{"Comment": "analyst: wrong host"}] * 2
 
     h.requests.clear()
     c2 = h.client(lambda r: httpx.Response(500))
     with pytest.raises(E.ServerError):
-        await c2.cancel_action(AID, "x")
+        await c2.actions.cancel(AID, "x")
     assert len(h.requests) == 1
 
     h.requests.clear()
     c3 = h.client(lambda r: (_ for _ in ()).throw(httpx.ReadTimeout("slow")))
     with pytest.raises(E.TransportError):
-        await c3.cancel_action(AID, "x")
+        await c3.actions.cancel(AID, "x")
     assert len(h.requests) == 1  # the request may have been processed: not repeated
 
 
 async def test_runliveresponse_is_not_gated_by_the_general_budget(h):
     c = h.client(lambda r: httpx.Response(201, json=action()))
-    await c.run_live_response(MID, {"Commands": [], "Comment": "x"})
+    await c.live_response.run(MID, {"Commands": [], "Comment": "x"})
     assert h.gates == 0
-    await c.get_action(AID)
+    await c.actions.get(AID)
     assert h.gates == 1
 
 

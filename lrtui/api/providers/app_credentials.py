@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,13 +9,15 @@ from typing import Any
 
 from lrtui.api.errors import AuthError, ConfigError
 from lrtui.api.providers.base import AccessToken
-from lrtui.api.providers.msal_base import _MsalProvider
+from lrtui.api.providers.msal_base import MsalProvider
 
-ENV_SECRET = "LRTUI_CLIENT_SECRET"
-ENV_CERT_PASSPHRASE = "LRTUI_CERT_PASSPHRASE"
+#: where the settings layer reads the client secret (never from the config file); named in messages
+ENV_SECRET = "LRTUI_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
+#: where the settings layer reads the certificate's passphrase
+ENV_CERT_PASSPHRASE = "LRTUI_CERT_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 
 
-class _AppCredentials(_MsalProvider):
+class _AppCredentials(MsalProvider):
     """Client-credentials sign-in; subclasses say what the credential is (``_credential``)."""
 
     label = "App sign-in"
@@ -41,7 +42,7 @@ class _AppCredentials(_MsalProvider):
 
 
 class ClientSecret(_AppCredentials):
-    """App-only client credentials with a secret from ``LRTUI_CLIENT_SECRET`` or a prompt."""
+    """App-only client credentials with a secret given (from ``LRTUI_CLIENT_SECRET``) or typed at a prompt."""
 
     name = "client_secret"
     label = "Client-secret sign-in"
@@ -57,9 +58,6 @@ class ClientSecret(_AppCredentials):
     def _get_secret(self) -> str:
         if self._secret:
             return self._secret
-        env = os.environ.get(ENV_SECRET, "")
-        if env:
-            return env
         prompt = self._prompt
         if prompt is None and sys.stdin is not None and sys.stdin.isatty():
             import getpass
@@ -85,8 +83,16 @@ class Certificate(_AppCredentials):
     name = "certificate"
     label = "Certificate sign-in"
 
-    def __init__(self, *, cert_path: str | Path | None, cert_thumbprint: str | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *,
+        cert_path: str | Path | None,
+        cert_thumbprint: str | None = None,
+        passphrase: str | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(**kw)
+        self._passphrase = passphrase
         if not cert_path:
             raise ConfigError("The certificate sign-in needs cert_path (a PEM file with the private key).")
         self.cert_path = Path(cert_path).expanduser()
@@ -109,9 +115,8 @@ class Certificate(_AppCredentials):
                 hint="Set cert_thumbprint, or put the certificate in the PEM too.",
             )
         cred: dict[str, Any] = {"private_key": pem.decode("ascii", "replace"), "thumbprint": thumb}
-        passphrase = os.environ.get(ENV_CERT_PASSPHRASE)
-        if passphrase:
-            cred["passphrase"] = passphrase
+        if self._passphrase:
+            cred["passphrase"] = self._passphrase
         return cred
 
 

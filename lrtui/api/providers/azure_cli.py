@@ -7,10 +7,11 @@ import json
 import shutil
 import time
 from datetime import datetime
+from typing import Any
 
 from lrtui.api.clouds import Cloud, get_cloud, scope_to_resource
 from lrtui.api.errors import AuthError
-from lrtui.api.providers.base import AccessToken, TokenProvider, _jwt_exp
+from lrtui.api.providers.base import AccessToken, TokenProvider, jwt_expiry
 from lrtui.api.redact import redact_text
 
 
@@ -75,10 +76,11 @@ class AzureCli(TokenProvider):
                 token = data["accessToken"]
             except (ValueError, KeyError, TypeError):
                 raise AuthError("az account get-access-token printed no token.") from None
-            return AccessToken(token, _az_expiry(data, token), "azure_cli")
+            return AccessToken(token, az_expiry(data, token), "azure_cli")
 
 
-def _az_expiry(data: dict, token: str) -> float:
+def az_expiry(data: dict[str, Any], token: str) -> float:
+    """When the token ``az account get-access-token`` printed expires (epoch seconds)."""
     v = data.get("expires_on")
     if isinstance(v, (int, float)) or (isinstance(v, str) and v.isdigit()):
         return float(v)
@@ -88,5 +90,5 @@ def _az_expiry(data: dict, token: str) -> float:
             return datetime.fromisoformat(s.strip()).timestamp()  # local time, as az prints it
         except ValueError:
             pass
-    exp = _jwt_exp(token)
+    exp = jwt_expiry(token)
     return exp if exp is not None else time.time() + 300.0

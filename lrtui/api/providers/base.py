@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 #: on_prompt(verification_uri, user_code, message); may be sync or async
-PromptFn = Callable[[str, str, str], "None | Awaitable[None]"]
+PromptFn = Callable[[str, str, str], "Awaitable[None] | None"]
 
 
 @dataclass
@@ -45,7 +45,8 @@ class TokenProvider:
         return f"{type(self).__name__}()"
 
 
-def _jwt_exp(token: str) -> float | None:
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT (epoch seconds), or None when the token is not a JWT or has none."""
     parts = token.split(".")
     if len(parts) < 2:
         return None

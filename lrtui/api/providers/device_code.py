@@ -8,10 +8,10 @@ from typing import Any
 
 from lrtui.api.errors import AuthError
 from lrtui.api.providers.base import AccessToken, PromptFn
-from lrtui.api.providers.msal_base import _msal_error, _MsalProvider
+from lrtui.api.providers.msal_base import MsalProvider, msal_error
 
 
-class DeviceCode(_MsalProvider):
+class DeviceCode(MsalProvider):
     """Delegated sign-in with a device code; later tokens come silently from the cached refresh token."""
 
     name = "device_code"
@@ -19,7 +19,7 @@ class DeviceCode(_MsalProvider):
     def __init__(self, *, on_prompt: PromptFn | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.on_prompt = on_prompt
-        self._flow: dict | None = None
+        self._flow: dict[str, Any] | None = None
         self.account: str | None = None
 
     def describe(self) -> str:
@@ -57,7 +57,7 @@ class DeviceCode(_MsalProvider):
             app = await asyncio.to_thread(self._ensure_app)
             flow = await asyncio.to_thread(self._guard, app.initiate_device_flow, scopes=[self.scope])
             if "user_code" not in flow:
-                raise _msal_error(flow, "Starting the device-code sign-in")
+                raise msal_error(flow, "Starting the device-code sign-in")
             self._flow = flow
             try:
                 shown = self.on_prompt(flow.get("verification_uri", ""), flow["user_code"], flow.get("message", ""))

@@ -9,7 +9,7 @@ from typing import Any
 from lrtui.api.clouds import Cloud, get_cloud, scope_to_resource
 from lrtui.api.errors import AuthError
 from lrtui.api.providers.base import AccessToken, TokenProvider
-from lrtui.api.providers.msal_base import _msal_error
+from lrtui.api.providers.msal_base import msal_error
 from lrtui.api.redact import redact_text
 
 
@@ -67,7 +67,7 @@ class ManagedIdentity(TokenProvider):
         if result and "access_token" in result:
             expires_in = float(result.get("expires_in", 3600) or 3600)
             return AccessToken(result["access_token"], time.time() + expires_in, str(result.get("token_source", "")))
-        raise _msal_error(result, "Managed identity sign-in")
+        raise msal_error(result, "Managed identity sign-in")
 
     async def get_token(self, *, force_refresh: bool = False) -> AccessToken:
         async with self._lock:

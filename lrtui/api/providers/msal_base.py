@@ -28,7 +28,8 @@ _AAD_HINTS = {
 }
 
 
-def _msal_error(result: dict | None, what: str) -> AuthError:
+def msal_error(result: dict[str, Any] | None, what: str) -> AuthError:
+    """The ``AuthError`` for an msal error answer, with a hint for the Entra errors people meet."""
     result = result or {}
     err = str(result.get("error") or "unknown_error")
     desc = str(result.get("error_description") or "").strip().splitlines()
@@ -43,7 +44,7 @@ def _msal_error(result: dict | None, what: str) -> AuthError:
     return AuthError(f"{what} failed: {err}{': ' + first if first else ''}", hint=hint)
 
 
-class _MsalProvider(TokenProvider):
+class MsalProvider(TokenProvider):
     """Shared msal plumbing: lazy app construction off the loop, cache persistence, error translation."""
 
     def __init__(
@@ -54,8 +55,7 @@ class _MsalProvider(TokenProvider):
         cloud: str | Cloud | None = "commercial",
         scope: str | None = None,
         authority: str | None = None,
-        profile_name: str = "default",
-        cache: TokenCacheStore | None = None,
+        cache: TokenCacheStore,
         http_client: Any = None,
         instance_discovery: bool | None = None,
     ) -> None:
@@ -68,7 +68,7 @@ class _MsalProvider(TokenProvider):
         self.cloud = get_cloud(cloud)
         self.scope = scope or self.cloud.scope
         self.authority = authority.rstrip("/") if authority else self.cloud.authority_url(tenant_id)
-        self.cache = cache if cache is not None else TokenCacheStore(profile_name)
+        self.cache = cache
         self.http_client = http_client
         self.instance_discovery = instance_discovery
         self._app: Any = None
@@ -128,14 +128,14 @@ class _MsalProvider(TokenProvider):
                 raise AuthError(f"The sign-in authority {self.authority} was refused: {text}") from e
             raise AuthError(f"Setting up the {self.name} sign-in failed: {text}") from e
 
-    def _to_token(self, result: dict | None, what: str) -> AccessToken:
+    def _to_token(self, result: dict[str, Any] | None, what: str) -> AccessToken:
         if result and "access_token" in result:
             try:
                 expires_in = float(result.get("expires_in", 3600))
             except (TypeError, ValueError):
                 expires_in = 3600.0
             return AccessToken(result["access_token"], time.time() + expires_in, str(result.get("token_source", "")))
-        raise _msal_error(result, what)
+        raise msal_error(result, what)
 
     def _acquire_sync(self, force_refresh: bool) -> AccessToken:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -1,13 +1,12 @@
-"""``StaticToken``: a token given as is (``LRTUI_ACCESS_TOKEN``)."""
+"""``StaticToken``: a token given as is (the settings layer reads it from ``LRTUI_ACCESS_TOKEN``)."""
 
 from __future__ import annotations
 
-import os
-
 from lrtui.api.errors import AuthError
-from lrtui.api.providers.base import AccessToken, TokenProvider, _jwt_exp
+from lrtui.api.providers.base import AccessToken, TokenProvider, jwt_expiry
 
-ENV_TOKEN = "LRTUI_ACCESS_TOKEN"
+#: where the settings layer reads the token; named in messages
+ENV_TOKEN = "LRTUI_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 class StaticToken(TokenProvider):
@@ -16,14 +15,13 @@ class StaticToken(TokenProvider):
     name = "token"
 
     def __init__(self, token: str | None = None) -> None:
-        tok = token if token is not None else os.environ.get(ENV_TOKEN, "")
-        tok = tok.strip()
+        tok = (token or "").strip()
         if tok.lower().startswith("bearer "):
             tok = tok[7:].strip()
         if not tok:
             raise AuthError(f"No access token: set {ENV_TOKEN}.")
         self._token = tok
-        exp = _jwt_exp(tok)
+        exp = jwt_expiry(tok)
         self._expires_on = exp if exp is not None else float("inf")
 
     async def get_token(self, *, force_refresh: bool = False) -> AccessToken:

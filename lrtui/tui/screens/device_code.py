@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from lrtui.tui.safe_text import clean, clean_line
+from lrtui.api.text import clean, clean_line
 
 
 class DeviceCodeScreen(ModalScreen[None]):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import App, ComposeResult
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
 
 EXTRA = [
     (
@@ -24,7 +23,7 @@ EXTRA = [
 ]
 
 
-def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+def binding_groups(app: App[None], active: dict[str, ActiveBinding]) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(group title, [(keys, description, binding id)]) per node of the focus chain, from
     ``screen.active_bindings``.
 
@@ -35,7 +34,7 @@ def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tup
         node, binding = active_binding.node, active_binding.binding
         if binding.system:
             continue
-        title = getattr(node, "BINDING_GROUP_TITLE", None) or _title(node, app)
+        title = node.BINDING_GROUP_TITLE or _title(node, app)
         _, actions = groups.setdefault(id(node), (title, {}))
         desc = binding.description or binding.tooltip or binding.action.replace("_", " ")
         keys, _, _ = actions.setdefault(binding.action, ([], desc, binding.id or ""))
@@ -48,10 +47,10 @@ def binding_groups(app: Any, active: dict[str, Any]) -> list[tuple[str, list[tup
     ]
 
 
-def _title(node: Any, app: Any) -> str:
+def _title(node: DOMNode, app: App[None]) -> str:
     if node is app:
         return "App"
-    if node is getattr(app, "screen", None) or type(node).__name__ == "Screen":
+    if node is app.screen or type(node) is Screen:
         return "Focus and selection"
     return type(node).__name__
 
@@ -71,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("up,k", "scroll('up')", "Up", show=False, id="help-up"),
     ]
 
-    def __init__(self, active_bindings: dict[str, Any]) -> None:
+    def __init__(self, active_bindings: dict[str, ActiveBinding]) -> None:
         super().__init__()
         self._active = active_bindings
 

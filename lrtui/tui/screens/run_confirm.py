@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,11 +19,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from lrtui.api.errors import error_text
 from lrtui.api.sequence import Sequence
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
 
 if TYPE_CHECKING:
     from lrtui.api.models import Machine
+    from lrtui.engine.engine import Engine
     from lrtui.engine.jobs import PreflightIssue
 
 
@@ -64,7 +66,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         self,
         sequence: Sequence,
         machines: tuple[Machine, ...] | list[Machine],
-        engine: Any,
+        engine: Engine,
         *,
         threshold: int = 20,
         problems: list[str] | None = None,
@@ -129,9 +131,9 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         n = len(self.machines)
         offline = sum(1 for m in self.machines if not m.is_online)
         try:
-            from lrtui.engine.headless import estimate_text as engine_text
+            from lrtui.engine.batch import estimate_text
 
-            text = engine_text(n, offline, self.engine.settings)
+            text = estimate_text(n, offline, self.engine.budget.settings)
             queued = self.engine.budget_snapshot().queued
             if queued:
                 text += f"; {queued} jobs already queued go first (all sent in about {human_duration(self.engine.estimate(n, offline))})"
@@ -154,8 +156,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
             self.issues = list(await self.engine.preflight(self.sequence, list(self.machines)))
         except Exception as e:
             self.issues = []
-            um = getattr(e, "user_message", None)
-            self.preflight_failed = um() if callable(um) else str(e) or type(e).__name__
+            self.preflight_failed = error_text(e)
         self._render_issues()
 
     def _errors(self) -> list[str]:

@@ -7,25 +7,39 @@ the cells whose text changed, adding rows only for new jobs. A one-second tick r
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
-from lrtui.engine.jobs import FAILED_OUTCOMES, BudgetChanged, EngineNotice, Job, JobChanged, JobState, summarize
+from lrtui.api.text import clean_line
+from lrtui.engine.jobs import (
+    FAILED_OUTCOMES,
+    BudgetChanged,
+    EngineNotice,
+    Event,
+    Job,
+    JobChanged,
+    JobState,
+    summarize,
+)
 from lrtui.tui.messages import ShowError
-from lrtui.tui.safe_text import clean_line
 from lrtui.tui.widgets.activity.gauges import Gauges
 from lrtui.tui.widgets.activity.rows import COLUMNS, FLEX, info_text, row_cells
+
+if TYPE_CHECKING:
+    from lrtui.engine.engine import Engine
+    from lrtui.runtime import Runtime
 
 FLUSH_S = 0.15
 TICK_S = 1.0
@@ -52,9 +66,10 @@ class ActivityPane(Vertical):
             super().__init__()
             self.job_id = job_id
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], float], id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.runtime: Any = None
+        self.runtime: Runtime | None = None
+        self._clock = clock
         self._unsubscribe: Callable[[], None] | None = None
         self._jobs: dict[str, Job] = {}
         self._dirty: set[str] = set()
@@ -65,7 +80,7 @@ class ActivityPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Gauges(id="activity-gauges")
-        table: DataTable = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        table: DataTable[Text] = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
         table.border_title = "Jobs"
         yield table
         yield Static(Text("connecting...", style="dim"), markup=False, id="activity-detail")
@@ -95,8 +110,9 @@ class ActivityPane(Vertical):
             if column is not None and column.width != width:
                 column.width = width
                 changed = True
-        if changed:
-            table._require_update_dimensions = True  # no public API to resize a column in Textual 8.2
+        if changed:  # the table's scrollable width follows its columns (as DataTable does when it adds one)
+            width = sum(column.get_render_width(table) for column in table.columns.values())
+            table.virtual_size = Size(width, table.virtual_size.height)
             table.refresh()
 
     def on_unmount(self) -> None:
@@ -106,7 +122,7 @@ class ActivityPane(Vertical):
 
     # ---------------------------------------------------------------- contract
 
-    def bind_runtime(self, runtime: Any) -> None:
+    def bind_runtime(self, runtime: Runtime) -> None:
         self.runtime = runtime
         if self._unsubscribe:
             self._unsubscribe()
@@ -121,30 +137,30 @@ class ActivityPane(Vertical):
         self.table.focus()
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#activity-table", DataTable)
+    def table(self) -> DataTable[Text]:
+        table: DataTable[Text] = self.query_one("#activity-table", DataTable)
+        return table
 
     @property
-    def engine(self) -> Any:
-        return getattr(self.runtime, "engine", None)
+    def engine(self) -> Engine | None:
+        return self.runtime.engine if self.runtime else None
 
     def now(self) -> float:
-        clk = getattr(self.app, "clock", None)
-        return clk() if callable(clk) else time.time()
+        return self._clock()
 
     def highlighted_job(self) -> Job | None:
         table = self.table
         if not table.row_count:
             return None
         try:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         except (CellDoesNotExist, RowDoesNotExist):
             return None
         return self._jobs.get(key) if key else None
 
     # ---------------------------------------------------------------- events: mark dirty only
 
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: Event) -> None:
         if isinstance(event, JobChanged):
             self._jobs[event.job.id] = event.job
             self._dirty.add(event.job.id)
@@ -250,8 +266,8 @@ class ActivityPane(Vertical):
             self.post_message(self.OpenResults(job.id))
 
     def action_cancel_job(self) -> None:
-        job = self.highlighted_job()
-        if job is None or self.engine is None:
+        job, engine = self.highlighted_job(), self.engine
+        if job is None or engine is None:
             return
         if job.is_final or job.state is JobState.COLLECTING:
             self._say(f"{clean_line(job.machine_name)} is already finished; nothing to cancel.")
@@ -267,32 +283,44 @@ class ActivityPane(Vertical):
         q = Text(
             f"Cancel the job on {clean_line(job.machine_name)}? This will {what}. Work already running on the device may not stop."
         )
-        self.app.push_screen(ConfirmScreen("Cancel?", q), lambda yes: yes and self._call("cancel", job.id))
+        job_id = job.id
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._call("Cancel failed", lambda: engine.cancel(job_id))
+
+        self.app.push_screen(ConfirmScreen("Cancel?", q), answer)
 
     def action_retry_job(self) -> None:
-        job = self.highlighted_job()
-        if job is None or self.engine is None:
+        job, engine = self.highlighted_job(), self.engine
+        if job is None or engine is None:
             return
         if not job.is_final or job.outcome not in FAILED_OUTCOMES:
             self._say("Only a finished job that did not succeed can be retried.")
             self.app.bell()
             return
-        self._call("retry", job.id)
+        job_id = job.id
+        self._call("Retry failed", lambda: engine.retry(job_id))
 
     def action_retry_class(self) -> None:
-        job = self.highlighted_job()
-        if job is None or self.engine is None:
+        job, engine = self.highlighted_job(), self.engine
+        if job is None or engine is None:
             return
-        if not job.is_final or job.outcome not in FAILED_OUTCOMES:
+        outcome = job.outcome
+        if not job.is_final or outcome is None or outcome not in FAILED_OUTCOMES:
             self._say("Highlight a failed job: F retries every failed job with the same outcome.")
             self.app.bell()
             return
-        outcome = job.outcome
         n = sum(1 for j in self._jobs.values() if j.is_final and j.outcome is outcome)
         from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
 
         q = f"Retry all {n} job{'s' if n != 1 else ''} that ended {outcome.value.replace('_', ' ')}? Each retry spends a call from the budget."
-        self.app.push_screen(ConfirmScreen("Retry failed?", q), lambda yes: yes and self._call("retry_failed", outcome))
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._call("Retry failed failed", lambda: engine.retry_failed(outcome))
+
+        self.app.push_screen(ConfirmScreen("Retry failed?", q), answer)
 
     def action_toggle_pause(self) -> None:
         engine = self.engine
@@ -307,8 +335,9 @@ class ActivityPane(Vertical):
         self._budget_dirty = True
 
     @work(group="activity-control", exit_on_error=False)
-    async def _call(self, method: str, arg: Any) -> None:
+    async def _call(self, title: str, call: Callable[[], Awaitable[object]]) -> None:
+        """Make one engine call; a failure is shown by the app, titled ``title``."""
         try:
-            await getattr(self.engine, method)(arg)
+            await call()
         except Exception as e:
-            self.post_message(ShowError(e, title=f"{method.replace('_', ' ').capitalize()} failed"))
+            self.post_message(ShowError(e, title=title))

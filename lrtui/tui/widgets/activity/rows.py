@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from lrtui.api.text import clean_line
 from lrtui.engine.jobs import Job, JobState
-from lrtui.tui.safe_text import clean_line
 from lrtui.tui.widgets.activity.format import clock, command_glyphs, elapsed, state_label, timeout_left
 
 #: key, label, width. Cells carry their own one-space left gap (the table's cell padding is 0), so that

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from rich.cells import cell_len, set_cell_size
+
+if TYPE_CHECKING:
+    from lrtui.engine.inventory import MachineRow
 
 HEALTH_SHORT = {
     "Active": "online",
@@ -26,6 +30,9 @@ OS_SHORT = {
 
 
 RISK_SHORT = {"Informational": "Info"}
+
+#: Reads one raw field of a machine by name (an inventory row holds values of several types).
+FieldGetter: TypeAlias = Callable[[str], Any]
 
 
 def fit(text: str, width: int) -> str:
@@ -81,28 +88,28 @@ def relative_age(when: datetime | None, now: float) -> str:
     return f"{int(delta // 86400)}d"
 
 
-def cell_of_row(key: str, row: tuple[Any, ...], index: dict[str, int], now: float) -> str:
+def cell_of_row(key: str, row: MachineRow, index: dict[str, int], now: float) -> str:
     """The text of column ``key`` for one inventory row (``Inventory.row(i)``, ``Inventory.field_index``)."""
     return cell(key, lambda name: row[index[name]], now)
 
 
-def cell(key: str, get: Any, now: float) -> str:
+def cell(key: str, get: FieldGetter, now: float) -> str:
     """The text of column ``key`` for one machine; ``get(field)`` reads a raw field."""
     if key == "name":
-        return get("computer_dns_name") or get("id")
+        return str(get("computer_dns_name") or get("id"))
     if key == "os":
-        os_name = get("os_platform") or "?"
+        os_name = str(get("os_platform") or "?")
         return OS_SHORT.get(os_name, os_name)
     if key == "health":
-        h = get("health_status") or "Unknown"
+        h = str(get("health_status") or "Unknown")
         return HEALTH_SHORT.get(h, h)
     if key == "risk":
-        risk = get("risk_score") or "-"
+        risk = str(get("risk_score") or "-")
         return RISK_SHORT.get(risk, risk)
     if key == "ip":
-        return get("last_ip_address") or "-"
+        return str(get("last_ip_address") or "-")
     if key == "group":
-        return get("rbac_group_name") or "-"
+        return str(get("rbac_group_name") or "-")
     if key == "seen":
         return relative_age(get("last_seen"), now)
     return ""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
 from lrtui.tui.widgets.machines.columns import relative_age
 
 if TYPE_CHECKING:
@@ -89,8 +89,8 @@ def details_text(machine: Machine, now: float, *, width: int = 80, warning: str 
 class MachineDetails(Static):
     """OS, version, IPs, last seen, health, risk, exposure, group, tags, onboarding of one machine."""
 
-    def __init__(self, *, clock: Callable[[], float] | None = None, **kw: Any) -> None:
-        super().__init__("", markup=False, **kw)
+    def __init__(self, *, clock: Callable[[], float] | None = None, id: str | None = None) -> None:
+        super().__init__("", markup=False, id=id)
         self._clock = clock
         self._machine: Machine | None = None
 
@@ -108,7 +108,7 @@ class MachineDetails(Static):
         self.update(text, layout=False)  # fixed height (see pane.tcss): no layout pass per keystroke
 
     def on_resize(self) -> None:
-        if getattr(self, "_machine", None) is not None:
+        if self._machine is not None:
             self.show_machine(self._machine)
 
     def show_message(self, message: str) -> None:

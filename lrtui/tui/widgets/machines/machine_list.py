@@ -7,10 +7,10 @@ survive new searches and refreshes. It never calls the service; the pane feeds i
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from math import ceil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,10 +20,12 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
+from lrtui.tui.textual_compat import update_scrollbars
 from lrtui.tui.widgets.machines.columns import cell_of_row, fit, layout
 
 if TYPE_CHECKING:
@@ -81,19 +83,21 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.count = count
 
-    def __init__(self, *, clock: Callable[[], float] | None = None, **kw: Any) -> None:
-        super().__init__(**kw)
+    def __init__(self, *, clock: Callable[[], float] | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.inventory: Inventory | None = None
-        self.rows: list[int] = []
+        self.rows: Sequence[int] = []
         self._stale = False  #: set by invalidate(): the same index may now be another machine
         self.marked: dict[str, None] = {}  #: machine ids in marking order
         self._clock = clock
         self._names: dict[int, str] = {}
         self._last_highlight: int | None = -1
+        self._frame_styles: dict[str, Style] = {}  #: looked up once per frame by ``render_lines``
+        self._frame_now = 0.0
 
     # ------------------------------------------------------------ data
 
-    def set_rows(self, inventory: Inventory, rows: list[int]) -> None:
+    def set_rows(self, inventory: Inventory, rows: Sequence[int]) -> None:
         """Show ``rows``; keep the highlighted machine when it is still listed."""
         previous = self.highlighted_index
         same_source = inventory is self.inventory and not self._stale
@@ -136,7 +140,8 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         """A new row count without a screen-wide layout pass (``virtual_size`` is a layout reactive).
 
         The vertical scrollbar is always shown (``overflow-y: scroll`` in the CSS), so only its thumb changes;
-        ``_scroll_update`` (Textual 8.2.8, pinned) updates it and clamps the scroll offset.
+        ``update_scrollbars`` (a private Textual call, see ``textual_compat``) updates it and clamps the scroll
+        offset.
         """
         size = Size(self.size.width, rows)
         if size == self.virtual_size:
@@ -154,7 +159,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
                 bar.refresh()
             self.scroll_y = self.validate_scroll_y(self.scroll_y)
         else:
-            self._scroll_update(size)
+            update_scrollbars(self, size)
         self.refresh()
 
     def invalidate(self) -> None:
@@ -171,7 +176,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def machine_id(self, index: int) -> str:
         assert self.inventory is not None
-        return self.inventory.field(index, "id")
+        return str(self.inventory.field(index, "id"))
 
     # ------------------------------------------------------------ actions
 
@@ -240,6 +245,12 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
             self.marked.clear()
             self._marks_changed()
 
+    def mark(self, machine_id: str) -> None:
+        """Mark ``machine_id`` (it keeps its place in the marking order if it already is)."""
+        if machine_id not in self.marked:
+            self.marked[machine_id] = None
+            self._marks_changed()
+
     def set_marked(self, machine_ids: list[str]) -> None:
         self.marked = dict.fromkeys(machine_ids)
         self._marks_changed()
@@ -291,7 +302,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         row = int(self.scroll_offset.y) + y
-        styles = getattr(self, "_frame_styles", None) or {"base": self.rich_style}
+        styles = self._frame_styles or {"base": self.rich_style}
         if row >= len(self.rows) or self.inventory is None or len(styles) == 1:
             return Strip.blank(width, styles["base"])
         return Strip(self._row_segments(self.rows[row], width, row == self.cursor, styles), width)
@@ -324,7 +335,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         return segments
 
 
-def _thumb(bar: Any) -> tuple[int, int] | None:
+def _thumb(bar: ScrollBar) -> tuple[int, int] | None:
     """Where ``bar`` draws its thumb, in eighths of a cell (as ``ScrollBarRender.render_bar``, Textual 8.2.8)."""
     size, virtual = bar.size.height, ceil(bar.window_virtual_size)
     window = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +25,8 @@ from lrtui.tui.widgets.machines.search_input import SearchInput
 
 if TYPE_CHECKING:
     from lrtui.api.models import Machine
+    from lrtui.engine.inventory import Inventory
+    from lrtui.runtime import Runtime
 
 CONNECTING = "Connecting to the tenant…"
 #: Machines per page. The service allows 10,000; 5,000 halves the peak memory of a page in flight (the JSON
@@ -60,10 +62,11 @@ class MachinesPane(Vertical):
             super().__init__()
             self.machines = machines
 
-    def __init__(self, *, clock: Callable[[], float] | None = None, **kw: Any) -> None:
-        kw.setdefault("id", "machines")
-        super().__init__(**kw)
-        self.runtime: Any = None
+    def __init__(
+        self, *, clock: Callable[[], float] | None = None, id: str = "machines", classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.runtime: Runtime | None = None
         self._clock = clock
         self.query_text = ""
         self.last_search_ms = 0.0
@@ -96,8 +99,12 @@ class MachinesPane(Vertical):
         return self.query_one("#machine-details", MachineDetails)
 
     @property
+    def inventory(self) -> Inventory | None:
+        return self.runtime.inventory if self.runtime else None
+
+    @property
     def marked_machines(self) -> tuple[Machine, ...]:
-        inv = self.runtime.inventory if self.runtime else None
+        inv = self.inventory
         if inv is None:
             return ()
         found = (inv.get(mid) for mid in self.machine_list.marked)
@@ -105,29 +112,37 @@ class MachinesPane(Vertical):
 
     # ------------------------------------------------------------ runtime
 
-    def bind_runtime(self, runtime: Any) -> None:
+    def bind_runtime(self, runtime: Runtime) -> None:
         """Called once by the app when the runtime is ready: load the tenant."""
         self.runtime = runtime
         self.details.show_message("Loading machines…")
         self.action_refresh_inventory()
+
+    def focus_default(self) -> None:
+        """What the app focuses when this pane is shown: the machine list."""
+        self.machine_list.focus()
 
     def action_refresh_inventory(self) -> None:
         if self.runtime is None:
             return
         self._set_status("Loading machines from the service…")
         self.app.run_worker(
-            self._load(), group="inventory", exclusive=True, exit_on_error=False, description="Loading machines"
+            self._load(self.runtime),
+            group="inventory",
+            exclusive=True,
+            exit_on_error=False,
+            description="Loading machines",
         )
 
-    async def _load(self) -> None:
-        inv = self.runtime.inventory
+    async def _load(self, runtime: Runtime) -> None:
+        inv = runtime.inventory
 
         def on_page(loaded: int, page: int) -> None:
             self._set_status(f"Loading machines… {loaded:,} so far")
             self._apply_search(force=True)
 
         try:
-            await inv.load(self.runtime.client, on_page=on_page, page_size=PAGE_SIZE)
+            await inv.load(runtime.client, on_page=on_page, page_size=PAGE_SIZE)
         finally:
             self._apply_search(force=True)
         self.post_message(self.Loaded(len(inv)))
@@ -151,9 +166,9 @@ class MachinesPane(Vertical):
             event.stop()  # already applied by _search_changed
 
     def _apply_search(self, *, force: bool = False, started: float | None = None) -> None:
-        if self.runtime is None:
+        inv = self.inventory
+        if inv is None:
             return
-        inv = self.runtime.inventory
         t0 = time.perf_counter()
         if started is not None:  # typed: the details may lag the list (a page load shows them at once)
             self._searched_at = time.monotonic()
@@ -163,7 +178,7 @@ class MachinesPane(Vertical):
             self._generation = inv.generation
             self.machine_list.invalidate()
         self.machine_list.set_rows(inv, rows)
-        self._update_status()
+        self._update_status(inv)
         if started is not None and self.on_search_painted:
             self.call_after_refresh(self._report_latency, started)
 
@@ -184,8 +199,8 @@ class MachinesPane(Vertical):
 
     def jump_to(self, machine_id: str, *, mark: bool = False) -> bool:
         """Highlight ``machine_id`` (clearing the search when it hides it); optionally mark it."""
-        inv = self.runtime.inventory if self.runtime else None
-        index = inv.index_of(machine_id) if inv else None
+        inv = self.inventory
+        index = inv.index_of(machine_id) if inv is not None else None
         if index is None:
             return False
         lst = self.machine_list
@@ -194,9 +209,8 @@ class MachinesPane(Vertical):
             self.query_text = ""
             self._apply_search(force=True)
         lst.cursor = lst.rows.index(index)
-        if mark and machine_id not in lst.marked:
-            lst.marked[machine_id] = None
-            lst._marks_changed()
+        if mark:
+            lst.mark(machine_id)
         lst.focus()
         return True
 
@@ -215,7 +229,7 @@ class MachinesPane(Vertical):
 
     def _show_details(self, index: int | None) -> None:
         self._details_timer = None
-        inv = self.runtime.inventory if self.runtime else None
+        inv = self.inventory
         if inv is None:
             return
         if index is None or index >= len(inv):
@@ -225,7 +239,9 @@ class MachinesPane(Vertical):
 
     def on_machine_list_marks_changed(self, event: MachineList.MarksChanged) -> None:
         event.stop()
-        self._update_status()
+        inv = self.inventory
+        if inv is not None:
+            self._update_status(inv)
         if not self._marks_pending:  # coalesce a burst of marks into one message
             self._marks_pending = True
             self.call_later(self._post_marks)
@@ -244,8 +260,7 @@ class MachinesPane(Vertical):
         self._status_shown = None
         self.query_one("#machine-status", Static).update(Text(text), layout=False)
 
-    def _update_status(self) -> None:
-        inv = self.runtime.inventory
+    def _update_status(self, inv: Inventory) -> None:
         lst = self.machine_list
         shown, total, marked = len(lst.rows), len(inv), len(lst.marked)
         out = Text()

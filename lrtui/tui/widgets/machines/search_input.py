@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from textual import events
 from textual.binding import Binding
@@ -37,10 +36,10 @@ class SearchInput(Input):
         *,
         on_change: Callable[[str], None] | None = None,
         on_leave: Callable[[], None] | None = None,
-        **kw: Any,
+        id: str | None = None,
+        placeholder: str = PLACEHOLDER,
     ) -> None:
-        kw.setdefault("placeholder", PLACEHOLDER)
-        super().__init__(**kw)
+        super().__init__(placeholder=placeholder, id=id)
         self.on_change = on_change
         self.on_leave = on_leave
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
-from lrtui.engine.jobs import RequestLogged, RequestRecord
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.records import RequestRecord
+from lrtui.api.text import clean_line
+from lrtui.engine.jobs import Event, RequestLogged
+
+if TYPE_CHECKING:
+    from lrtui.runtime import Runtime
 
 MAX_LINES = 1000
 FLUSH_S = 0.25
@@ -75,7 +79,7 @@ class RequestLogPane(Vertical):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.runtime: Any = None
+        self.runtime: Runtime | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._pending: list[RequestRecord] = []
         self._api_host: str | None = None
@@ -99,12 +103,11 @@ class RequestLogPane(Vertical):
         if self._unsubscribe:
             self._unsubscribe()
 
-    def bind_runtime(self, runtime: Any) -> None:
+    def bind_runtime(self, runtime: Runtime) -> None:
         self.runtime = runtime
         from urllib.parse import urlsplit
 
-        base = str(getattr(runtime.client, "base_url", "") or "")
-        self._api_host = urlsplit(base).netloc or None
+        self._api_host = urlsplit(runtime.client.transport.base_url).netloc or None
         if self._api_host:
             self.query_one(RichLog).border_title = Text(
                 f"API calls to {clean_line(self._api_host)} (newest at the bottom)"
@@ -118,7 +121,7 @@ class RequestLogPane(Vertical):
     def focus_default(self) -> None:
         self.query_one(RichLog).focus()
 
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: Event) -> None:
         if isinstance(event, RequestLogged):
             self._pending.append(event.record)
 

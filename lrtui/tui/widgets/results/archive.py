@@ -6,7 +6,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
 
 MAX_MEMBERS = 10_000
 

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from lrtui.tui.safe_text import clean
+from lrtui.api.text import clean
 
 MATCH = Style(reverse=True)
 CURRENT = Style(reverse=True, bold=True, color="yellow")

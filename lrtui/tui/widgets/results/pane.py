@@ -2,7 +2,7 @@
 
 RunScript: exit code, stdout and stderr in a searchable Line-API view. GetFile: saved path, size, both hashes,
 and a listing when the file is a zip or tar. PutFile produces no result. Everything from the device is
-cleaned (``safe_text.clean``) and shown as plain text.
+cleaned (``lrtui.api.text.clean``) and shown as plain text.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -22,11 +22,14 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lrtui.api.enums import CommandType
-from lrtui.engine.jobs import Job, JobChanged
+from lrtui.api.text import clean_line
+from lrtui.engine.jobs import Event, Job, JobChanged
 from lrtui.tui.messages import ShowError
-from lrtui.tui.safe_text import clean_line
 from lrtui.tui.widgets.results.output_view import OutputView, Section, prepare
-from lrtui.tui.widgets.results.render import _signature, command_row, header_text, info_text, result_for
+from lrtui.tui.widgets.results.render import command_row, header_text, info_text, result_for, signature
+
+if TYPE_CHECKING:
+    from lrtui.runtime import Runtime
 
 FLUSH_S = 0.25
 
@@ -43,13 +46,13 @@ class ResultsPane(Vertical):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.runtime: Any = None
+        self.runtime: Runtime | None = None
         self.job_id: str | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._dirty = False
-        self._sig: tuple | None = None
+        self._sig: tuple[object, ...] | None = None
         self._shown_index: int | None = None
-        self._output_key: tuple | None = None
+        self._output_key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -81,7 +84,7 @@ class ResultsPane(Vertical):
 
     # ---------------------------------------------------------------- contract
 
-    def bind_runtime(self, runtime: Any) -> None:
+    def bind_runtime(self, runtime: Runtime) -> None:
         self.runtime = runtime
         if self._unsubscribe:
             self._unsubscribe()
@@ -112,7 +115,7 @@ class ResultsPane(Vertical):
 
     # ---------------------------------------------------------------- live updates
 
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: Event) -> None:
         if isinstance(event, JobChanged) and event.job.id == self.job_id:
             self._dirty = True
 
@@ -127,7 +130,7 @@ class ResultsPane(Vertical):
         if job is None:
             header.update(Text("That job is not known to this session.", style="yellow"))
             return
-        sig = _signature(job)
+        sig = signature(job)
         if sig == self._sig:
             return
         self._sig = sig
@@ -212,7 +215,7 @@ class ResultsPane(Vertical):
         self.output.search(event.value)
         self.output.focus()
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         inp = self.query_one("#results-search", Input)
         if event.key == "escape" and inp.has_focus:
             event.stop()
@@ -250,7 +253,7 @@ class ResultsPane(Vertical):
 
     def action_other_job(self, delta: int) -> None:
         job = self.job
-        if job is None:
+        if job is None or self.runtime is None:
             return
         batch = sorted(
             (j for j in self.runtime.engine.jobs if j.batch_id == job.batch_id), key=lambda j: j.machine_name.lower()
@@ -261,27 +264,29 @@ class ResultsPane(Vertical):
         self.show_job(batch[(i + delta) % len(batch)].id)
 
     def action_export(self) -> None:
-        job = self.job
-        if job is None or self.runtime is None:
+        job, runtime = self.job, self.runtime
+        if job is None or runtime is None:
             self.app.bell()
             return
         from lrtui.tui.widgets.results.export_dialog import ExportScreen, guess_case
 
-        self.app.push_screen(
-            ExportScreen(guess_case(job.sequence.comment, job.batch_id)), lambda case: case and self._export(case)
-        )
+        def chosen(case: str | None) -> None:
+            if case:
+                self._export(runtime, case)
+
+        self.app.push_screen(ExportScreen(guess_case(job.sequence.comment, job.batch_id)), chosen)
 
     @work(exclusive=True, group="results-export", exit_on_error=False)
-    async def _export(self, case: str) -> None:
+    async def _export(self, runtime: Runtime, case: str) -> None:
         from lrtui.engine.export import export_jobs
         from lrtui.engine.safe_names import safe_component
 
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-        out = Path(self.runtime.data_dir) / "exports" / f"{safe_component(case)}-{stamp}"
+        out = Path(runtime.data_dir) / "exports" / f"{safe_component(case)}-{stamp}"
         status = self.query_one("#results-status", Static)
         status.update(Text(f"Exporting case {case}...", style="dim"))
         try:
-            manifest = await export_jobs(self.runtime.journal, case, out)
+            manifest = await export_jobs(runtime.journal, case, out)
         except Exception as e:
             self.post_message(ShowError(e, title="Export failed"))
             status.update(Text("Export failed.", style="bold red"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from lrtui.api.enums import CommandType
+from lrtui.api.text import clean_line
 from lrtui.engine.jobs import CommandResult, Job
-from lrtui.tui.safe_text import clean_line
 from lrtui.tui.widgets.activity.format import state_label
 
 
@@ -105,10 +105,12 @@ def info_text(job: Job, index: int) -> Text:
             t.append("received ", style="bold")
             t.append(r.sha256_received or "?", style="dim")
             t.append("  (hash of the bytes as downloaded)", style="dim")
-    return t.rstrip() or t
+    t.rstrip()
+    return t
 
 
-def _signature(job: Job) -> tuple:
+def signature(job: Job) -> tuple[object, ...]:
+    """What the Results pane shows of ``job``: it redraws only when this changes."""
     return (
         job.state,
         job.outcome,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -19,7 +20,7 @@ class BodyPreview(VerticalScroll, can_focus=True):
         self.border_title = "Body (JSON sent to runliveresponse)"
         self._json = ""
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text(""), markup=False, id="body-json")
 
     @property

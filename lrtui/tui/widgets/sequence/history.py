@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,9 +19,12 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from lrtui.api.errors import LrtuiError
+from lrtui.api.errors import LrtuiError, error_text
 from lrtui.api.sequence import Sequence
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
+
+if TYPE_CHECKING:
+    from lrtui.runtime import Runtime
 
 _MARKER = re.compile(r"\s*\[lrtui-job:[A-Za-z0-9_-]+\]")
 
@@ -58,7 +61,7 @@ class HistoryScreen(ModalScreen[Sequence | None]):
     DEFAULT_CSS = CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="history-cancel")]
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         super().__init__()
         self.runtime = runtime
         self.entries: list[tuple[Sequence, Text]] = []
@@ -76,7 +79,7 @@ class HistoryScreen(ModalScreen[Sequence | None]):
             yield Static(Text("enter load into the builder · esc cancel", style="dim"), markup=False)
 
     def on_mount(self) -> None:
-        jobs = sorted(getattr(self.runtime.engine, "jobs", []), key=lambda j: j.created_at, reverse=True)
+        jobs = sorted(self.runtime.engine.jobs, key=lambda j: j.created_at, reverse=True)
         for j in jobs:
             self._add(j.sequence, j.machine_name, _when(j.created_at), "lrtui")
         self.query_one("#history-list").focus()
@@ -99,12 +102,11 @@ class HistoryScreen(ModalScreen[Sequence | None]):
 
         preview = self.query_one("#history-preview", Static)
         try:
-            actions = await self.runtime.client.list_actions(
+            actions = await self.runtime.client.actions.list(
                 filter=str(odata.eq("type", "LiveResponse")), top=100, orderby="creationDateTimeUtc desc"
             )
         except Exception as e:
-            um = getattr(e, "user_message", None)
-            preview.update(Text(f"Cannot list the tenant's actions: {um() if callable(um) else e}", style="yellow"))
+            preview.update(Text(f"Cannot list the tenant's actions: {error_text(e)}", style="yellow"))
             return
         for a in actions:
             try:

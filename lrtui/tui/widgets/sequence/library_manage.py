@@ -4,8 +4,9 @@ delete with confirmation. Calls go through ``runtime.client`` in workers; failur
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -16,9 +17,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.errors import error_text
+from lrtui.api.text import clean_line
 from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
 from lrtui.tui.widgets.sequence.library_picker import library_prompt
+
+if TYPE_CHECKING:
+    from lrtui.api.models import LibraryFile
+    from lrtui.runtime import Runtime
 
 LIBRARY_MAX_BYTES = 20 * 1024 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -38,9 +44,15 @@ LibraryManageScreen, UploadScreen { align: center middle; }
 """
 
 
-def _msg(e: BaseException) -> str:
-    um = getattr(e, "user_message", None)
-    return um() if callable(um) else (str(e) or type(e).__name__)
+@dataclass(frozen=True)
+class Upload:
+    """What the upload dialog asks for."""
+
+    path: Path
+    name: str
+    description: str
+    has_parameters: bool
+    parameters_description: str
 
 
 def upload_problem(path_text: str, name: str) -> str | None:
@@ -58,7 +70,7 @@ def upload_problem(path_text: str, name: str) -> str | None:
     return None
 
 
-class UploadScreen(ModalScreen[dict | None]):
+class UploadScreen(ModalScreen[Upload | None]):
     DEFAULT_CSS = CSS
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="upload-cancel"),
@@ -80,22 +92,25 @@ class UploadScreen(ModalScreen[dict | None]):
             yield Static(Text(""), markup=False, id="upload-message")
             yield Static(Text("enter next field · ctrl+s upload · esc cancel", style="dim"), markup=False)
 
-    def _values(self) -> dict:
+    def _path_and_name(self) -> tuple[str, str]:
+        """The typed path, and the library name (the file's name unless one is typed)."""
         path = self.query_one("#upload-path", Input).value.strip()
-        name = self.query_one("#upload-name", Input).value.strip() or Path(path).name
-        return {
-            "path": Path(path).expanduser() if path else None,
-            "path_text": path,
-            "name": name,
-            "description": self.query_one("#upload-description", Input).value,
-            "has_parameters": self.query_one("#upload-has-params", Checkbox).value,
-            "parameters_description": self.query_one("#upload-params", Input).value,
-        }
+        return path, self.query_one("#upload-name", Input).value.strip() or Path(path).name
+
+    def _upload(self) -> Upload:
+        path, name = self._path_and_name()
+        return Upload(
+            path=Path(path).expanduser(),
+            name=name,
+            description=self.query_one("#upload-description", Input).value,
+            has_parameters=self.query_one("#upload-has-params", Checkbox).value,
+            parameters_description=self.query_one("#upload-params", Input).value,
+        )
 
     @on(Input.Changed)
     def _changed(self) -> None:
-        v = self._values()
-        problem = upload_problem(v["path_text"], v["name"]) if v["path_text"] else None
+        path, name = self._path_and_name()
+        problem = upload_problem(path, name) if path else None
         self.query_one("#upload-message", Static).update(Text(problem or "", style="bold red"))
 
     @on(Input.Submitted)
@@ -106,13 +121,12 @@ class UploadScreen(ModalScreen[dict | None]):
             self.focus_next()
 
     def action_submit(self) -> None:
-        v = self._values()
-        problem = upload_problem(v["path_text"], v["name"])
+        problem = upload_problem(*self._path_and_name())
         if problem:
             self.query_one("#upload-message", Static).update(Text(problem, style="bold red"))
             self.app.bell()
             return
-        self.dismiss(v)
+        self.dismiss(self._upload())
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -127,10 +141,10 @@ class LibraryManageScreen(ModalScreen[None]):
         Binding("f5", "refresh_library", "Refresh", id="manage-refresh"),
     ]
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         super().__init__()
         self.runtime = runtime
-        self.files: list[Any] = []
+        self.files: list[LibraryFile] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="library-manage-dialog") as v:
@@ -151,7 +165,7 @@ class LibraryManageScreen(ModalScreen[None]):
         try:
             self.files = sorted(await self.runtime.engine.library(refresh=refresh), key=lambda f: f.file_name.lower())
         except Exception as e:
-            self._message(f"Cannot read the library: {_msg(e)}", "bold red")
+            self._message(f"Cannot read the library: {error_text(e)}", "bold red")
             return
         ol = self.query_one("#manage-list", OptionList)
         ol.clear_options()
@@ -160,7 +174,7 @@ class LibraryManageScreen(ModalScreen[None]):
             ol.highlighted = 0
         self._message(f"{note} {len(self.files)} files in the library.".strip(), "green" if note else "dim")
 
-    def _current(self):
+    def _current(self) -> LibraryFile | None:
         i = self.query_one("#manage-list", OptionList).highlighted
         return self.files[i] if i is not None and i < len(self.files) else None
 
@@ -168,48 +182,59 @@ class LibraryManageScreen(ModalScreen[None]):
         self._load(True)
 
     def action_upload(self) -> None:
-        def got(v: dict | None) -> None:
+        def got(v: Upload | None) -> None:
             if v is None:
                 return
-            exists = any(f.file_name == v["name"] for f in self.files)
-            if exists:
-                q = f"{v['name']} is already in the library. Overwrite it?"
-                self.app.push_screen(ConfirmScreen("Overwrite?", q), lambda yes: yes and self._upload(v, True))
+            if any(f.file_name == v.name for f in self.files):
+
+                def answer(yes: bool | None) -> None:
+                    if yes:
+                        self._upload(v, True)
+
+                self.app.push_screen(
+                    ConfirmScreen("Overwrite?", f"{v.name} is already in the library. Overwrite it?"), answer
+                )
             else:
                 self._upload(v, False)
 
         self.app.push_screen(UploadScreen(), got)
 
     @work(exclusive=True, group="library-upload", exit_on_error=False)
-    async def _upload(self, v: dict, override: bool) -> None:
-        self._message(f"Uploading {v['name']}...", "dim")
+    async def _upload(self, v: Upload, override: bool) -> None:
+        self._message(f"Uploading {v.name}...", "dim")
         try:
-            await self.runtime.client.upload_library(
-                v["name"],
-                v["path"],
-                description=v["description"],
-                parameters_description=v["parameters_description"],
-                has_parameters=v["has_parameters"],
+            await self.runtime.client.library.upload(
+                v.name,
+                v.path,
+                description=v.description,
+                parameters_description=v.parameters_description,
+                has_parameters=v.has_parameters,
                 override=override,
             )
         except Exception as e:
-            self._message(f"Upload failed: {_msg(e)}", "bold red")
+            self._message(f"Upload failed: {error_text(e)}", "bold red")
             return
-        self._load(True, f"Uploaded {v['name']}.")
+        self._load(True, f"Uploaded {v.name}.")
 
     def action_delete(self) -> None:
         f = self._current()
         if f is None:
             return
         q = f"Delete {f.file_name} from the tenant's live response library? Sequences that use it will fail pre-flight."
-        self.app.push_screen(ConfirmScreen("Delete?", Text(q)), lambda yes: yes and self._delete(f.file_name))
+        name = f.file_name
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._delete(name)
+
+        self.app.push_screen(ConfirmScreen("Delete?", Text(q)), answer)
 
     @work(exclusive=True, group="library-delete", exit_on_error=False)
     async def _delete(self, name: str) -> None:
         try:
-            await self.runtime.client.delete_library(name)
+            await self.runtime.client.library.delete(name)
         except Exception as e:
-            self._message(f"Delete failed: {_msg(e)}", "bold red")
+            self._message(f"Delete failed: {error_text(e)}", "bold red")
             return
         self._load(True, f"Deleted {name}.")
 

@@ -20,7 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lrtui.api.enums import CommandType
-from lrtui.api.errors import ValidationError
+from lrtui.api.errors import ValidationError, error_text
 from lrtui.api.sequence import Command, make_command
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class LibraryPicker(ModalScreen[Command | None]):
         try:
             self._files = sorted(await self._load(refresh), key=lambda f: f.file_name.lower())
         except Exception as e:
-            detail.update(Text(f"Cannot read the library: {_message(e)}", style="bold red"))
+            detail.update(Text(f"Cannot read the library: {error_text(e)}", style="bold red"))
             return
         self._apply_filter(self.query_one("#library-filter", Input).value)
 
@@ -229,8 +229,3 @@ class ArgsScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def _message(e: BaseException) -> str:
-    um = getattr(e, "user_message", None)
-    return um() if callable(um) else (str(e) or type(e).__name__)

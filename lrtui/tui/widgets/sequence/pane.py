@@ -8,7 +8,7 @@ a refused edit keeps the text, a failed submit keeps the sequence.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -26,10 +26,13 @@ from lrtui.tui.widgets.sequence.body_preview import BodyPreview
 from lrtui.tui.widgets.sequence.command_list import CommandList
 from lrtui.tui.widgets.sequence.comment_input import CommentInput
 from lrtui.tui.widgets.sequence.getfile_input import FAMILY_LABEL, GetFileScreen, check_families
+from lrtui.tui.widgets.sequence.library_picker import LibraryLoader
 from lrtui.tui.widgets.sequence.targets import script_mismatch, targets_text
 
 if TYPE_CHECKING:
     from lrtui.api.models import LibraryFile, Machine
+    from lrtui.engine.engine import Engine
+    from lrtui.runtime import Runtime
 
 HINT = "p PutFile · s RunScript · g GetFile · e edit · d del · K/J move · ^r run"
 
@@ -56,9 +59,10 @@ class SequencePane(Vertical):
             super().__init__()
             self.job_ids = job_ids
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, comment_prefix: str = "", id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.runtime: Any = None
+        self.runtime: Runtime | None = None
+        self._default_prefix = comment_prefix  #: the profile's, until the runtime's settings are bound
         self._targets: tuple[Machine, ...] = ()
         self._refusal: str | None = None
         self._submitting = False
@@ -78,7 +82,7 @@ class SequencePane(Vertical):
 
     # ---------------------------------------------------------------- contract: method calls from the app
 
-    def bind_runtime(self, runtime: Any) -> None:
+    def bind_runtime(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.comment_input.prefill(self._comment_prefix())
         self._refresh()
@@ -136,7 +140,7 @@ class SequencePane(Vertical):
 
     def problems(self) -> list[str]:
         seq = self.sequence
-        fams = check_families(self.families()) or [None]
+        fams: list[str | None] = [*check_families(self.families())] or [None]
         out: list[str] = []
         for fam in fams:
             for p in seq.problems(fam):
@@ -146,14 +150,9 @@ class SequencePane(Vertical):
         return out
 
     def _comment_prefix(self) -> str:
-        settings = getattr(self.runtime, "settings", None)
-        if settings is None:
-            try:
-                settings = getattr(self.app, "settings", None)
-            except Exception:
-                settings = None
-        profile = getattr(settings, "profile", None)
-        return getattr(profile, "comment_prefix", "") or ""
+        if self.runtime is None:
+            return self._default_prefix
+        return self.runtime.settings.profile.comment_prefix
 
     def _refresh(self) -> None:
         if not self.is_mounted:
@@ -238,18 +237,18 @@ class SequencePane(Vertical):
 
     def _param_hint(self, name: str) -> str:
         for f in self._library:
-            if getattr(f, "file_name", None) == name:
+            if f.file_name == name:
                 return f.parameters_description or ""
         return ""
 
     # ---------------------------------------------------------------- key actions
 
-    def _library_loader(self):
-        engine = getattr(self.runtime, "engine", None)
-        if engine is None:
+    def _library_loader(self) -> LibraryLoader | None:
+        if self.runtime is None:
             return None
+        engine = self.runtime.engine
 
-        async def load(refresh: bool):
+        async def load(refresh: bool) -> list[LibraryFile]:
             self._library = list(await engine.library(refresh=refresh))
             return self._library
 
@@ -301,7 +300,11 @@ class SequencePane(Vertical):
     def action_open_saved(self) -> None:
         from lrtui.tui.widgets.sequence.saved_dialogs import OpenSavedScreen
 
-        self.app.push_screen(OpenSavedScreen(), lambda seq: seq is not None and self.load_sequence(seq))
+        self.app.push_screen(OpenSavedScreen(), self._load_chosen)
+
+    def _load_chosen(self, seq: Sequence | None) -> None:
+        if seq is not None:
+            self.load_sequence(seq)
 
     def action_history(self) -> None:
         if self.runtime is None:
@@ -309,7 +312,7 @@ class SequencePane(Vertical):
             return
         from lrtui.tui.widgets.sequence.history import HistoryScreen
 
-        self.app.push_screen(HistoryScreen(self.runtime), lambda seq: seq is not None and self.load_sequence(seq))
+        self.app.push_screen(HistoryScreen(self.runtime), self._load_chosen)
 
     def action_manage_library(self) -> None:
         if self.runtime is None:
@@ -338,26 +341,30 @@ class SequencePane(Vertical):
             return
         from lrtui.tui.screens.run_confirm import RunConfirmScreen
 
-        seq, machines = self.sequence, self._targets
-        threshold = getattr(getattr(self.runtime.settings, "ui", None), "bulk_confirm_threshold", 20)
+        seq, machines, engine = self.sequence, self._targets, self.runtime.engine
         screen = RunConfirmScreen(
             seq,
             machines,
-            self.runtime.engine,
-            threshold=threshold,
+            engine,
+            threshold=self.runtime.settings.ui.bulk_confirm_threshold,
             problems=self.problems(),
             comment_prefix=self._comment_prefix(),
         )
-        self.app.push_screen(screen, lambda chosen: chosen and self._submit(seq, tuple(chosen)))
+
+        def chosen(machines: list[Machine] | None) -> None:
+            if machines:
+                self._submit(engine, seq, tuple(machines))
+
+        self.app.push_screen(screen, chosen)
 
     @work(exclusive=True, group="sequence-submit", exit_on_error=False)
-    async def _submit(self, seq: Sequence, machines: tuple[Machine, ...]) -> None:
+    async def _submit(self, engine: Engine, seq: Sequence, machines: tuple[Machine, ...]) -> None:
         from lrtui.engine.jobs import Priority
 
         self._submitting = True
         try:
             priority = Priority.INTERACTIVE if len(machines) == 1 else Priority.BULK
-            jobs = await self.runtime.engine.submit(seq, list(machines), priority=priority)
+            jobs = await engine.submit(seq, list(machines), priority=priority)
         except Exception as e:
             self.post_message(ShowError(e, title="The sequence was not submitted"))
             return

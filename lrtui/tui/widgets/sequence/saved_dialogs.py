@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lrtui.api.errors import LrtuiError
+from lrtui.api.errors import LrtuiError, error_text
 from lrtui.api.sequence import Sequence
 from lrtui.tui import saved_sequences
 from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
@@ -66,10 +66,12 @@ class SaveSequenceScreen(ModalScreen[str | None]):
             self.app.bell()
             return
         if saved_sequences.exists(name):
-            self.app.push_screen(
-                ConfirmScreen("Replace?", f"A sequence named {name!r} exists. Replace it?"),
-                lambda yes: yes and self._save(name),
-            )
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._save(name)
+
+            self.app.push_screen(ConfirmScreen("Replace?", f"A sequence named {name!r} exists. Replace it?"), answer)
             return
         self._save(name)
 
@@ -77,7 +79,7 @@ class SaveSequenceScreen(ModalScreen[str | None]):
         try:
             saved_sequences.save(name, self.seq)
         except (LrtuiError, OSError) as e:
-            self._message(f"Cannot save: {getattr(e, 'user_message', lambda: str(e))()}")
+            self._message(f"Cannot save: {error_text(e)}")
             return
         self.dismiss(name)
 

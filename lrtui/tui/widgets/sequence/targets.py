@@ -9,7 +9,7 @@ from rich.text import Text
 
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command
-from lrtui.tui.safe_text import clean_line
+from lrtui.api.text import clean_line
 from lrtui.tui.widgets.sequence.getfile_input import FAMILY_LABEL
 
 if TYPE_CHECKING:

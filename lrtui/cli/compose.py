@@ -1,0 +1,223 @@
+"""Builds what a session runs on: auth, client, journal, engine and inventory, or the in-process demo tenant.
+
+The one place that wires the simulator into a runtime. Importing this module is cheap (the app's first frame
+must not wait for httpx, SQLite or the simulator): everything heavy is imported when a runtime is built.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+    from lrtui.api.auth import BearerAuth
+    from lrtui.api.records import RequestRecord
+    from lrtui.runtime import DeviceCodePrompt, Runtime, RuntimeFactory
+    from lrtui.settings import Settings
+    from lrtui.sim import SimConfig, Simulator
+
+DEMO_API_URL = "http://api.demo.localhost"
+DEMO_BLOB_URL = "http://blob.demo.localhost"
+DEMO_TOKEN = "demo-token"  # noqa: S105 (the in-process demo tenant's documented bearer, not a secret)
+_SIM_DEFAULT_BLOB_URL = "http://blob.localhost"
+
+#: Asks for a client secret (the text says for which profile); returns it, or raises ``AuthError``.
+SecretPrompt = Callable[[str], str]
+
+
+def resolve_api_url(settings: Settings) -> str:
+    """The API base URL of the active profile (``api_url``, else its cloud and region)."""
+    from lrtui.api.clouds import resolve_base_url
+
+    p = settings.profile
+    return resolve_base_url(p.cloud, p.region, p.api_url)
+
+
+def build_auth(
+    settings: Settings,
+    *,
+    on_device_code: DeviceCodePrompt | None = None,
+    secret_prompt: SecretPrompt | None = None,
+) -> BearerAuth:
+    """The bearer ``httpx.Auth`` for the active profile (msal is imported only by the providers that need it)."""
+    from lrtui.api.auth import make_auth
+
+    p, secrets = settings.profile, settings.secrets
+    return make_auth(
+        p.auth,
+        tenant_id=p.tenant_id,
+        client_id=p.client_id,
+        cloud=p.cloud,
+        profile_name=p.name,
+        cert_path=p.cert_path,
+        cert_thumbprint=p.cert_thumbprint,
+        scope=p.scope,
+        managed_identity_client_id=p.managed_identity_client_id,
+        on_prompt=on_device_code,
+        secret_prompt=secret_prompt,
+        client_secret=secrets.client_secret,
+        access_token=secrets.access_token,
+        cert_passphrase=secrets.cert_passphrase,
+        token_cache=settings.token_cache_settings(),
+    )
+
+
+def demo_simulator(settings: Settings, sim_config: SimConfig | None = None) -> Simulator:
+    """The demo tenant: ``sim_config``, or the settings' demo seed, size and time scale; result links on
+    ``DEMO_BLOB_URL`` unless the config names its own blob host."""
+    from lrtui.sim import SimConfig, Simulator
+
+    d = settings.demo_tenant
+    cfg = sim_config or SimConfig(seed=d.seed, machines=d.machines, time_scale=d.time_scale)
+    if cfg.blob_base_url in ("", _SIM_DEFAULT_BLOB_URL):
+        cfg = dataclasses.replace(cfg, blob_base_url=DEMO_BLOB_URL)
+    return Simulator(cfg)
+
+
+@dataclass
+class _Connection:
+    """Where the client connects and where the session keeps its journal and evidence."""
+
+    base_url: str
+    auth: httpx.Auth
+    journal_path: Path
+    data_dir: Path
+    transport: httpx.AsyncBaseTransport | None = None
+    blob_transport: httpx.AsyncBaseTransport | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+def _demo_connection(
+    settings: Settings, simulator: Simulator, journal_path: Path | None, data_dir: Path | None
+) -> _Connection:
+    """The in-process demo tenant (no port is opened); its journal lives as long as this process."""
+    import httpx
+
+    from lrtui.api.auth import BearerAuth, StaticToken
+
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if journal_path is None:
+        tmp = tempfile.TemporaryDirectory(prefix="lrtui-demo-")
+        journal_path = Path(tmp.name) / "journal.sqlite3"
+
+        async def cleanup() -> None:
+            tmp.cleanup()
+
+        closers.append(cleanup)
+    return _Connection(
+        base_url=DEMO_API_URL,
+        auth=BearerAuth(StaticToken(DEMO_TOKEN)),
+        journal_path=journal_path,
+        data_dir=data_dir or settings.paths.data_dir() / "demo",
+        transport=httpx.ASGITransport(app=simulator.api_app),
+        blob_transport=httpx.ASGITransport(app=simulator.blob_app),
+        closers=closers,
+    )
+
+
+def _tenant_connection(
+    settings: Settings,
+    on_device_code: DeviceCodePrompt | None,
+    secret_prompt: SecretPrompt | None,
+    journal_path: Path | None,
+    data_dir: Path | None,
+) -> _Connection:
+    """The active profile's tenant."""
+    return _Connection(
+        base_url=resolve_api_url(settings),
+        auth=build_auth(settings, on_device_code=on_device_code, secret_prompt=secret_prompt),
+        journal_path=journal_path or settings.paths.journal_file(settings.profile.name),
+        data_dir=data_dir or settings.paths.data_dir(),
+    )
+
+
+def _runtime(settings: Settings, conn: _Connection, *, demo: bool) -> Runtime:
+    """Budget and request hub first, then the client (fed both), the journal, the engine and the inventory."""
+    import time
+
+    from lrtui.api.client import MdeClient
+    from lrtui.api.records import RequestHub
+    from lrtui.engine.budget import Budget
+    from lrtui.engine.engine import Engine
+    from lrtui.engine.inventory import Inventory
+    from lrtui.engine.journal import Journal
+    from lrtui.runtime import REQUEST_LOG_SIZE, Runtime
+
+    budget = Budget(settings.budget_settings(), time.monotonic)
+    request_log: collections.deque[RequestRecord] = collections.deque(maxlen=REQUEST_LOG_SIZE)
+    requests = RequestHub()
+    requests.add(request_log.append)
+    client = MdeClient(
+        conn.base_url,
+        auth=conn.auth,
+        transport=conn.transport,
+        blob_transport=conn.blob_transport,
+        on_request=requests,
+        general_gate=budget.general_gate,
+    )
+    journal = Journal(conn.journal_path).open()  # a few ms: creates the 0600 file, opens SQLite in WAL mode
+    engine = Engine(client, journal, budget, requests=requests, data_dir=conn.data_dir)
+    return Runtime(
+        settings=settings,
+        profile_name=settings.profile.name,
+        tenant_label=settings.profile.tenant_label,
+        demo=demo,
+        client=client,
+        engine=engine,
+        inventory=Inventory(),
+        journal=journal,
+        data_dir=conn.data_dir,
+        request_log=request_log,
+        closers=conn.closers,
+    )
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    demo: bool | None = None,
+    on_device_code: DeviceCodePrompt | None = None,
+    secret_prompt: SecretPrompt | None = None,
+    sim_config: SimConfig | None = None,
+    simulator: Simulator | None = None,
+    journal_path: Path | None = None,
+    data_dir: Path | None = None,
+    start: bool = True,
+    load_inventory: bool = False,
+) -> Runtime:
+    """Everything a session needs. ``demo`` defaults to ``settings.demo``; in demo mode the simulator runs
+    in-process: ``simulator`` as given (tests keep a handle on it), else one built from ``sim_config``."""
+    demo = settings.demo if demo is None else demo
+    if demo:
+        sim = simulator or demo_simulator(settings, sim_config)
+        conn = _demo_connection(settings, sim, journal_path, data_dir)
+    else:
+        conn = _tenant_connection(settings, on_device_code, secret_prompt, journal_path, data_dir)
+    rt = _runtime(settings, conn, demo=demo)
+    try:
+        if start:
+            await rt.start()
+        if load_inventory:
+            await rt.inventory.load(rt.client)
+    except BaseException:
+        await rt.aclose()
+        raise
+    return rt
+
+
+def runtime_factory(
+    settings: Settings, *, demo: bool | None, secret_prompt: SecretPrompt | None = None
+) -> RuntimeFactory:
+    """What the app calls after its first frame (with its device-code prompt) to get its runtime."""
+
+    async def factory(on_device_code: DeviceCodePrompt | None) -> Runtime:
+        return await build_runtime(settings, demo=demo, on_device_code=on_device_code, secret_prompt=secret_prompt)
+
+    return factory
