@@ -1,0 +1,42 @@
+"""Stacking a batch's outputs (least frequency of occurrence first): which machines printed the same thing,
+which lines are rare, which values of a column only a few machines have, and how one machine differs from
+the majority. Plain functions over the evidence files, streamed line by line (no Textual, no I/O but reads).
+"""
+
+from lrtui.engine.stacking.groups import OutputGroup, group_outputs
+from lrtui.engine.stacking.lines import LineStack, LineStacks, stack_lines
+from lrtui.engine.stacking.majority import diff_against_majority
+from lrtui.engine.stacking.masks import DEFAULT_MASKS, MASKS, Mask, Masker, display
+from lrtui.engine.stacking.outputs import MachineOutput, iter_lines
+from lrtui.engine.stacking.table import (
+    TableFormat,
+    ValueStack,
+    csv_safe,
+    detect_format,
+    iter_table_rows,
+    stack_column,
+    table_columns,
+)
+
+__all__ = [
+    "DEFAULT_MASKS",
+    "MASKS",
+    "LineStack",
+    "LineStacks",
+    "MachineOutput",
+    "Mask",
+    "Masker",
+    "OutputGroup",
+    "TableFormat",
+    "ValueStack",
+    "csv_safe",
+    "detect_format",
+    "diff_against_majority",
+    "display",
+    "group_outputs",
+    "iter_lines",
+    "iter_table_rows",
+    "stack_column",
+    "stack_lines",
+    "table_columns",
+]
