@@ -49,7 +49,7 @@ def stack_lines(
         masker = Masker(masks, output.names())
         machine = output.machine
         for block in iter_blocks(output.path):
-            for key in set(masker.block(block).split("\n")):
+            for key in dict.fromkeys(masker.block(block).split("\n")):  # in order: deterministic
                 who = seen.get(key)
                 if who is None:
                     if len(seen) >= max_distinct:
