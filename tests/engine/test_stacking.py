@@ -163,3 +163,35 @@ def test_line_stack_memory_is_bounded_and_says_what_it_left_out(tmp_path: Path) 
     assert len(stacks.lines) == 2 and stacks.dropped == 2  # "3" and "4" seen after the cap
     assert stacks.machines == 2
     assert [s.text for s in stacks.matching("1")] == ["1"]
+
+
+def test_glance_counts_states_exit_codes_failures_and_groups_files_by_hash() -> None:
+    from lrtui.api.models import ScriptResult
+    from lrtui.api.sequence import Command, CommandType, Sequence
+    from lrtui.engine.jobs import CommandResult, Job, JobState, Outcome
+    from lrtui.engine.stacking import glance
+
+    seq = Sequence(
+        (Command(CommandType.RUN_SCRIPT, "collect.ps1"), Command(CommandType.GET_FILE, r"C:\Temp\out.zip")),
+        "IR-1",
+    )
+
+    def job(name: str, outcome: Outcome, code: int, sha: str | None) -> Job:
+        j = Job(id=name, batch_id="b1", machine_id=name, machine_name=name, os_family="windows", sequence=seq)
+        j.state, j.outcome = JobState.DONE, outcome
+        script = ScriptResult(script_name="collect.ps1", exit_code=code, script_output="", script_errors="")
+        j.results = [
+            CommandResult(index=0, type="RunScript", script=script),
+            CommandResult(index=1, type="GetFile", sha256=sha, downloaded=sha is not None),
+        ]
+        return j
+
+    jobs = [job(f"ws{i}", Outcome.SUCCEEDED, 0, "aa") for i in range(5)]
+    jobs += [job("ws9", Outcome.SCRIPT_FAILED, 5, "bb"), job("ws8", Outcome.COMMAND_FAILED, 0, None)]
+    g = glance(jobs)
+    assert g.jobs == 7 and g.states["done"] == 7
+    assert g.outcomes["succeeded"] == 5 and dict(g.failures) == {"script_failed": 1, "command_failed": 1}
+    assert dict(g.exit_codes) == {0: 6, 5: 1}
+    # one path: rarest first (the uncollected and the different file), the majority's hash last
+    assert [(f.sha256, len(f.machines)) for f in g.files] == [(None, 1), ("bb", 1), ("aa", 5)]
+    assert {f.device_path for f in g.files} == {r"C:\Temp\out.zip"}

@@ -3,7 +3,8 @@ which lines are rare, which values of a column only a few machines have, and how
 the majority. Plain functions over the evidence files, streamed line by line (no Textual, no I/O but reads).
 """
 
-from lrtui.engine.stacking.groups import OutputGroup, group_outputs
+from lrtui.engine.stacking.glance import FileGroup, Glance, glance
+from lrtui.engine.stacking.groups import OutputGroup, group_outputs, is_outlier
 from lrtui.engine.stacking.lines import LineStack, LineStacks, stack_lines
 from lrtui.engine.stacking.majority import diff_against_majority
 from lrtui.engine.stacking.masks import DEFAULT_MASKS, MASKS, Mask, Masker, display
@@ -21,6 +22,8 @@ from lrtui.engine.stacking.table import (
 __all__ = [
     "DEFAULT_MASKS",
     "MASKS",
+    "FileGroup",
+    "Glance",
     "LineStack",
     "LineStacks",
     "MachineOutput",
@@ -33,7 +36,9 @@ __all__ = [
     "detect_format",
     "diff_against_majority",
     "display",
+    "glance",
     "group_outputs",
+    "is_outlier",
     "iter_lines",
     "iter_table_rows",
     "stack_column",
