@@ -3,14 +3,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test sim screenshots bench lint clean
+.PHONY: demo test wheel-smoke man sim screenshots bench lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -e ".[test,serve,team]"
 	touch $(STAMP)
 
 ## Start the app on the in-process demo tenant.
@@ -29,9 +29,18 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m lint.sizes lrtui
 
-## The whole test suite (lint first).
+## The whole test suite (lint first), then the wheel smoke test (build, install into a new virtualenv, run).
 test: lint
 	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
+	$(BIN)/python tests/cli/wheel_smoke.py $(CURDIR)
+
+## Only the wheel smoke test (about 20 s).
+wheel-smoke: $(STAMP)
+	$(BIN)/python tests/cli/wheel_smoke.py $(CURDIR)
+
+## Regenerate man/lrtui.1 from the parser.
+man: $(STAMP)
+	$(BIN)/lrtui man --out man/lrtui.1
 
 ## Regenerate screenshots/*.svg from the demo tenant.
 screenshots: $(STAMP)

@@ -15,6 +15,7 @@ msal (and requests) are imported only inside provider methods, which run in work
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from pathlib import Path
@@ -177,18 +178,23 @@ def make_provider(
     secret_prompt: Callable[[str], str] | None = None,
     http_client: Any = None,
     instance_discovery: bool | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> TokenProvider:
-    """The token provider for an auth method name (see ``make_auth``)."""
+    """The token provider for an auth method name (see ``make_auth``). ``ssl_context`` verifies sign-in
+    connections (msal's requests session is built from it, off the event loop) unless ``http_client`` is given."""
     k = normalize_kind(kind)
     if k == "token":
         return StaticToken(token)
     if k == "managed_identity":
-        return ManagedIdentity(client_id=managed_identity_client_id, cloud=cloud, scope=scope, http_client=http_client)
+        return ManagedIdentity(
+            client_id=managed_identity_client_id, cloud=cloud, scope=scope, http_client=http_client,
+            ssl_context=ssl_context,
+        )  # fmt: skip
     if k == "azure_cli":
         return AzureCli(tenant_id=tenant_id, cloud=cloud, scope=scope)
     common: dict[str, Any] = dict(
         tenant_id=tenant_id, client_id=client_id, cloud=cloud, scope=scope, authority=authority, cache=cache,
-        http_client=http_client, instance_discovery=instance_discovery,
+        http_client=http_client, instance_discovery=instance_discovery, ssl_context=ssl_context,
     )  # fmt: skip
     if k == "client_secret":
         return ClientSecret(secret=client_secret, prompt=secret_prompt, **common)
@@ -216,11 +222,13 @@ def make_auth(
     cert_passphrase: str | None = None,
     authority: str | None = None,
     refresh_margin_s: float = REFRESH_MARGIN_S,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> BearerAuth:
     """``BearerAuth`` for an auth method name (``token``, ``client_secret``, ``certificate``, ``device_code``,
     ``managed_identity``, ``azure_cli``) and the profile's settings. ``client_secret``, ``access_token`` and
     ``cert_passphrase`` come from the environment (never from the config file); ``token_cache`` says where
-    this profile's tokens are kept."""
+    this profile's tokens are kept; ``ssl_context`` (``lrtui.api.tls.make_ssl_context``) verifies sign-in the
+    way the API client does (the OS trust store, a proxy's CA)."""
     provider = make_provider(
         kind,
         cache=TokenCacheStore(profile_name, token_cache),
@@ -237,5 +245,6 @@ def make_auth(
         client_secret=client_secret,
         cert_passphrase=cert_passphrase,
         secret_prompt=secret_prompt,
+        ssl_context=ssl_context,
     )
     return BearerAuth(provider, refresh_margin_s=refresh_margin_s)

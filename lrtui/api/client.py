@@ -17,13 +17,14 @@ actions for the caller's marker; found -> that action, else ``SubmissionUncertai
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Self
 
 import httpx
 
 from lrtui.api.providers import TokenProvider
-from lrtui.api.records import RequestRecord
+from lrtui.api.records import MalformedFn, RequestRecord
 from lrtui.api.resources import (
     ActionsResource,
     LibraryResource,
@@ -32,7 +33,7 @@ from lrtui.api.resources import (
     ResultsResource,
 )
 from lrtui.api.retry import RetryPolicy
-from lrtui.api.transport import ApiTransport
+from lrtui.api.transport import ApiTransport, GeneralGate
 
 
 class MdeClient:
@@ -48,10 +49,16 @@ class MdeClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         on_request: Callable[[RequestRecord], None] | None = None,
-        general_gate: Callable[[], Awaitable[None]] | None = None,
+        general_gate: GeneralGate | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         download_timeout: float | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        on_malformed: MalformedFn | None = None,
     ) -> None:
+        """``general_gate(key)`` is awaited before every call but the runliveresponse POST, with the call's
+        endpoint key (``lrtui.api.endpoints.endpoint_key``); ``ssl_context`` verifies both the API and the
+        result-link connections (default: the system's trust store); ``on_malformed`` receives each list item
+        that is not a valid entity."""
         self.transport = ApiTransport(
             base_url,
             auth=auth,
@@ -63,6 +70,8 @@ class MdeClient:
             general_gate=general_gate,
             sleep=sleep,
             download_timeout=download_timeout,
+            ssl_context=ssl_context,
+            on_malformed=on_malformed,
         )
         self.machines = MachinesResource(self.transport)
         self.actions = ActionsResource(self.transport)

@@ -197,6 +197,52 @@ class CorruptDownload(LrtuiError):
     """A download ended early (fewer bytes than announced) or its gzip stream is truncated or invalid."""
 
 
+# ---------------------------------------------------------------- bounded work on any answer (issue 14)
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    """An API answer larger than ``RetryPolicy.max_body_bytes`` (on the wire or once gzip/deflate-decoded)."""
+
+    code = "ResponseTooLarge"
+    hint = (
+        "API answers are small JSON documents; a larger one suggests a proxy or a hostile endpoint. Check the API "
+        "URL, or raise the cap (max_body_bytes) if a page of results is legitimately that large."
+    )
+
+
+class ResponseTooDeep(UnexpectedResponse):
+    """A JSON answer nested deeper than ``RetryPolicy.max_json_depth``: refused before decoding."""
+
+    code = "ResponseTooDeep"
+
+
+class UnsafeNextLink(UnexpectedResponse):
+    """An ``@odata.nextLink`` to another scheme, host or port than the API's: not followed (the token stays)."""
+
+    code = "UnsafeNextLink"
+    hint = "The bearer token is sent only to the API's own scheme, host and port; check the API URL and any proxy."
+
+
+class RequestDeadlineExceeded(TransportError):
+    """One attempt (send, wait, read the whole body) outlasted its total deadline (a slow drip, a stalled proxy)."""
+
+
+class RetryAfterTooLong(ApiCallError):
+    """A 429 asked to wait longer than ``RetryPolicy.retry_after_limit_s``: the work is paused, not slept on."""
+
+    code = "RetryAfterTooLong"
+
+    def __init__(self, message: str, *, retry_after: float, limit_s: float, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        self.limit_s = limit_s
+        if not self.hint:
+            self.hint = (
+                f"The service asked to wait {retry_after:,.0f} s, more than lrtui waits ({limit_s:,.0f} s). The "
+                "affected work stopped here; run `lrtui resume` later to pick it up where it stopped."
+            )
+
+
 # ---------------------------------------------------------------- describing any error
 
 

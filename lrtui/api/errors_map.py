@@ -8,15 +8,18 @@ proxy, an empty 405, Azure Blob's XML) still give a sentence a person can act on
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lrtui.api import errors as E
+from lrtui.api.jsonsafe import DEFAULT_MAX_DEPTH, loads_bounded
 from lrtui.api.redact import redact_text, redact_url
 from lrtui.api.retry import parse_retry_after
+
+#: a 429 asking for a longer wait than this is ``RetryAfterTooLong`` (the work pauses; it is not slept on)
+RETRY_AFTER_LIMIT_S = 3600.0
 
 #: service error code -> class
 CODE_MAP: dict[str, type[E.ApiCallError]] = {
@@ -151,7 +154,9 @@ def _clean(text: str, limit: int = 300) -> str:
     return text[:limit] + ("..." if len(text) > limit else "")
 
 
-def parse_error_body(body: bytes, content_type: str = "") -> tuple[str | None, str, str | None, str]:
+def parse_error_body(
+    body: bytes, content_type: str = "", max_json_depth: int = DEFAULT_MAX_DEPTH
+) -> tuple[str | None, str, str | None, str]:
     """``(code, message, target, kind)`` from an error body; kind is json, html, xml, text or empty."""
     if not body or not body.strip():
         return None, "", None, "empty"
@@ -159,8 +164,8 @@ def parse_error_body(body: bytes, content_type: str = "") -> tuple[str | None, s
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(stripped)
-        except ValueError:
+            data = loads_bounded(stripped.encode(), max_json_depth)
+        except ValueError:  # not JSON, or nested too deep (JsonTooDeep): read as text
             data = None
         if isinstance(data, dict):
             err = data.get("error", data.get("odata.error"))
@@ -208,11 +213,16 @@ def error_from_response(
     url: str,
     *,
     blob: bool = False,
+    retry_after_limit_s: float = RETRY_AFTER_LIMIT_S,
+    max_json_depth: int = DEFAULT_MAX_DEPTH,
 ) -> E.ApiCallError:
-    """The typed exception for one non-success answer. ``url`` may carry a SAS: it is redacted here."""
+    """The typed exception for one non-success answer. ``url`` may carry a SAS: it is redacted here.
+
+    A 429 whose wait is past ``retry_after_limit_s`` is ``RetryAfterTooLong`` (not a ``RateLimited``: nothing
+    should sleep on it). A JSON body nested deeper than ``max_json_depth`` is read as text."""
     safe_url = redact_url(url)
     ctype = _header(headers, "content-type")
-    code, message, target, kind = parse_error_body(body or b"", ctype)
+    code, message, target, kind = parse_error_body(body or b"", ctype, max_json_depth)
     message = redact_text(message)
     status_text = _STATUS_TEXT.get(status, "")
     ep = endpoint_name(safe_url)
@@ -244,13 +254,19 @@ def error_from_response(
         hint = forbidden_hint(method, safe_url)
     if cls is E.BadRequest and "already exists" in message.lower() and ep == "libraryfiles":
         hint = "A library file with this name exists; upload with override to replace it."
-    if cls is E.RateLimited or (status == 429 and issubclass(cls, E.RateLimited)):
-        retry_after = parse_retry_after(headers, body)
-        low = message.lower()
-        if ep == "runliveresponse" and ("session" in low or "concurrent" in low):
-            return E.TooManySessions(message, retry_after=retry_after, **kw)
-        return E.RateLimited(message, retry_after=retry_after, **kw)
-    if status == 429 and not issubclass(cls, E.RateLimited):
-        # a 429 whose code we map elsewhere is still a rate limit for the caller's budget
-        return E.RateLimited(message, retry_after=parse_retry_after(headers, body), **kw)
+    if status == 429 or issubclass(cls, E.RateLimited):  # a 429 under another code is still a rate limit
+        return _rate_limited(message, parse_retry_after(headers, body), retry_after_limit_s, ep, kw)
     return cls(message, hint=hint, **kw)
+
+
+def _rate_limited(message: str, retry_after: float, limit_s: float, ep: str, kw: dict[str, Any]) -> E.ApiCallError:
+    """``RateLimited`` (or ``TooManySessions``); ``RetryAfterTooLong`` when the wait is past ``limit_s``."""
+    if retry_after > limit_s:
+        where = f"{kw['method']} {ep}"
+        return E.RetryAfterTooLong(
+            f"HTTP 429 on {where}: {message}", retry_after=retry_after, limit_s=limit_s, **{**kw, "code": ""}
+        )
+    low = message.lower()
+    if ep == "runliveresponse" and ("session" in low or "concurrent" in low):
+        return E.TooManySessions(message, retry_after=retry_after, **kw)
+    return E.RateLimited(message, retry_after=retry_after, **kw)

@@ -8,9 +8,9 @@ fields are plain strings so an unknown value is kept rather than fatal, and the 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -36,6 +36,36 @@ from lrtui.api.enums import (  # noqa: E402,F401  (re-exported: the enums live w
     HealthStatus,
     RiskScore,
 )
+
+# ---------------------------------------------------------------- tolerant field types
+
+
+def _loose_str(v: Any) -> Any:
+    """A number where the docs say String (``rbacGroupId``: DOC String, captures a number) is kept as text."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, (int, float)):
+        return str(v)
+    return v
+
+
+def _null_text(v: Any) -> Any:
+    """``null`` where a text is expected (``script_output``/``script_errors``) reads as ""."""
+    return "" if v is None else v
+
+
+#: a string the service may send as a number (kept as the number's text)
+LooseStr = Annotated[str | None, BeforeValidator(_loose_str)]
+#: a text the service may send as null (read as "")
+NullText = Annotated[str, BeforeValidator(_null_text)]
+
+
+def display_text(s: str) -> str:
+    """``s`` for display: the trailing NUL padding of a result text removed (the docs' example ends
+    ``51 MB\\n\\u0000\\u0000\\u0000``). The model and the evidence keep the text exactly as received; only what
+    is shown is trimmed. Pass the result through ``lrtui.api.text.clean`` as well before it reaches a terminal."""
+    return s.rstrip("\x00")
+
 
 # ---------------------------------------------------------------- machines
 
@@ -67,7 +97,7 @@ class Machine(_Model):
     risk_score: str | None = None
     exposure_level: str | None = None
     device_value: str | None = None
-    rbac_group_id: int | None = None
+    rbac_group_id: LooseStr = None
     rbac_group_name: str | None = None
     aad_device_id: str | None = None
     is_aad_joined: bool | None = None
@@ -227,8 +257,10 @@ class ScriptResult(BaseModel):
 
     script_name: str | None = None
     exit_code: int | None = None
-    script_output: str = ""
-    script_errors: str = ""
+    #: stdout as received (null reads as ""); NUL padding is kept: use ``display_text`` to show it
+    script_output: NullText = ""
+    #: stderr as received (null reads as "")
+    script_errors: NullText = ""
 
 
 class ApiErrorBody(_Model):

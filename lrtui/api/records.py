@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,25 @@ class RequestRecord:
     error: str | None = None  #: error code or transport failure
     attempt: int = 1
     retry_after: float | None = None  #: seconds the service asked to wait (429), when the client knows it
+    #: the API budget the call counts against (``lrtui.api.endpoints.endpoint_key``; "" for a result-link GET
+    #: on the blob host, "runliveresponse" for the POST)
+    endpoint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MalformedItem:
+    """One item of a list answer that is not a valid entity: kept raw and reported; it never fails the page.
+
+    ``raw`` is the item exactly as received (untrusted: clean it before showing); ``error`` is lrtui's
+    description of the first problem (already cleaned); ``endpoint`` the path it came from."""
+
+    raw: dict[str, Any]
+    error: str
+    endpoint: str = ""
+
+
+#: receives each malformed list item (``ApiTransport(on_malformed=...)`` or a per-call override)
+MalformedFn = Callable[[MalformedItem], None]
 
 
 class RequestHub:

@@ -7,6 +7,7 @@ runliveresponse POST is never retried here (see ``MdeClient.run_live_response``)
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -27,8 +28,10 @@ RETRYABLE_STATUS = frozenset({408, 500, 502, 503, 504})
 
 @dataclass
 class RetryPolicy:
-    #: total attempts of a read on 5xx / connection errors (1 = no retry)
+    #: attempts of a call retried only when certainly not sent (``retry="connect"``: cancel, library upload)
     max_attempts: int = 4
+    #: reads (GET) retry 5xx / 408 / transport failures with backoff until this long after their first attempt
+    read_deadline_s: float = 300.0
     base_delay_s: float = 0.5
     max_delay_s: float = 8.0
     #: 0..1; the delay is drawn from [delay*(1-jitter), delay]
@@ -37,6 +40,17 @@ class RetryPolicy:
     max_429_attempts: int = 3
     #: a Retry-After longer than this is not waited for by the client: RateLimited is raised instead
     max_retry_after_s: float = 300.0
+    #: a Retry-After longer than this is refused: ``RetryAfterTooLong`` (pause the work, resume later)
+    retry_after_limit_s: float = 3600.0
+    #: the whole of one attempt (send, wait, read the body), whatever the read timeouts allow
+    request_deadline_s: float = 120.0
+    #: an API answer's body is refused past this many bytes, on the wire and once gzip/deflate-decoded
+    max_body_bytes: int = 32 << 20
+    #: JSON nested deeper than this is refused (``UnexpectedResponse``) before it is decoded
+    max_json_depth: int = 64
+    #: result-link downloads: the deadline is this grace plus the bytes so far at the minimum throughput
+    download_grace_s: float = 60.0
+    download_min_bytes_per_s: float = 32 << 10
     #: how long ``get_action(fresh=True)`` tolerates 404 (eventual consistency after a POST)
     fresh_404_s: float = 120.0
     fresh_404_first_delay_s: float = 2.0
@@ -68,14 +82,15 @@ def parse_retry_after(
 
     Order: ``retry-after-ms``; ``Retry-After`` as (decimal) seconds; ``Retry-After`` as an HTTP date
     (relative to ``now``, epoch seconds); the body's "... again in N seconds"; else ``default``.
-    Never negative.
+    Never negative, NaN or infinite: such values count as missing. Not clamped: the caller compares the
+    result with ``RetryPolicy.retry_after_limit_s``.
     """
     h = {k.lower(): v for k, v in (headers or {}).items()}
     ms = h.get("retry-after-ms")
     if ms:
         try:
             v = float(ms.strip()) / 1000.0
-            if v >= 0 and v == v and v != float("inf"):
+            if _usable(v):
                 return v
         except ValueError:
             pass
@@ -83,8 +98,8 @@ def parse_retry_after(
     if ra:
         try:
             v = float(ra)
-            if v == v and v != float("inf"):
-                return max(0.0, v)
+            if _usable(v):
+                return v
         except ValueError:
             try:
                 when = parsedate_to_datetime(ra)
@@ -99,9 +114,14 @@ def parse_retry_after(
         text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
         text = text[:65536]
         m = _BODY_AGAIN_IN.search(text) or _BODY_RETRY_AFTER.search(text)
-        if m:
-            return max(0.0, float(m.group(1)))
+        if m and _usable(float(m.group(1))):
+            return float(m.group(1))
     return default
+
+
+def _usable(v: float) -> bool:
+    """A wait the service may ask for: finite and not negative (NaN, inf and negatives count as missing)."""
+    return math.isfinite(v) and v >= 0.0
 
 
 def http_date(ts: float) -> str:

@@ -3,7 +3,9 @@
 ``clean(s)`` removes everything a terminal could act on: ESC sequences (CSI, OSC, DCS, APC, PM, SOS and
 two-character escapes), 8-bit C1 controls (including 8-bit CSI/OSC strings), C0 controls other than newline
 and tab, DEL, and the Unicode bidi overrides/isolates that can reorder what a reader sees. ``clean_line(s)``
-also folds newlines and tabs into spaces. The Rich/Textual helpers built on these live in the TUI.
+also folds newlines and tabs into spaces. ``clean_report(s)`` also says how many control or bidi sequences it
+removed, and ``removal_note(n)`` words that count for the screen (a bidi override in a file name is itself an
+indicator an analyst must see). The Rich/Textual helpers built on these live in the TUI (``lrtui.tui.safe_text``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,31 @@ def clean(s: object, *, multiline: bool = True) -> str:
     if not multiline and ("\n" in text or "\t" in text):
         text = _LINE_BREAKS.sub(" ", text)
     return text
+
+
+def clean_report(s: object, *, multiline: bool = True) -> tuple[str, int]:
+    """``(clean(s), n)``: the cleaned text and how many control, escape or bidi sequences were removed.
+
+    ``\\r\\n`` folded into ``\\n`` and newlines/tabs folded into spaces do not count: they are not hidden
+    content.
+    """
+    text = s if isinstance(s, str) else str(s)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    removed = 0
+    if _FAST_SAFE.search(text):
+        text, removed = _UNSAFE.subn("", text)
+    if not multiline and ("\n" in text or "\t" in text):
+        text = _LINE_BREAKS.sub(" ", text)
+    return text, removed
+
+
+def removal_note(n: int, *, ascii_only: bool = False) -> str:
+    """``"⚠ 2 control sequences removed"`` (``"! ..."`` with ``ascii_only``); ``""`` when nothing was removed."""
+    if n <= 0:
+        return ""
+    mark = "!" if ascii_only else "⚠"
+    return f"{mark} {n} control sequence{'s' if n != 1 else ''} removed"
 
 
 def clean_line(s: object) -> str:

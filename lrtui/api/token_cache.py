@@ -162,7 +162,12 @@ def _tighten(path: Path) -> None:
 
 
 def _ensure_dir(path: Path) -> None:
+    """The cache folder, 0700: created so, or tightened when it is ours and others could read or enter it."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        st = path.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            os.chmod(path, 0o700)
 
 
 def describe_cache(profile: str, settings: TokenCacheSettings) -> str:

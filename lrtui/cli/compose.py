@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
     from lrtui.api.auth import BearerAuth
@@ -45,11 +47,14 @@ def build_auth(
     *,
     on_device_code: DeviceCodePrompt | None = None,
     secret_prompt: SecretPrompt | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> BearerAuth:
-    """The bearer ``httpx.Auth`` for the active profile (msal is imported only by the providers that need it)."""
+    """The bearer ``httpx.Auth`` for the active profile (msal is imported only by the providers that need it).
+    Sign-in verifies TLS with ``ssl_context`` (default: one built from the settings, as the API client's is)."""
     from lrtui.api.auth import make_auth
 
     p, secrets = settings.profile, settings.secrets
+    ctx = ssl_context if ssl_context is not None else settings.tls_settings().ssl_context()
     return make_auth(
         p.auth,
         tenant_id=p.tenant_id,
@@ -66,6 +71,7 @@ def build_auth(
         access_token=secrets.access_token,
         cert_passphrase=secrets.cert_passphrase,
         token_cache=settings.token_cache_settings(),
+        ssl_context=ctx,
     )
 
 
@@ -91,6 +97,7 @@ class _Connection:
     data_dir: Path
     transport: httpx.AsyncBaseTransport | None = None
     blob_transport: httpx.AsyncBaseTransport | None = None
+    ssl_context: ssl.SSLContext | None = None  #: verifies the API and result links (and sign-in)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
@@ -129,12 +136,19 @@ def _tenant_connection(
     journal_path: Path | None,
     data_dir: Path | None,
 ) -> _Connection:
-    """The active profile's tenant."""
+    """The active profile's tenant: one TLS context (OS trust store, the profile's or the environment's CA file)
+    for the API, its result links and sign-in; the journal's folder checked before anything opens it."""
+    from lrtui.settings import writable_dir
+
+    ctx = settings.tls_settings().ssl_context()
+    journal_path = journal_path or settings.paths.journal_file(settings.profile.name)
+    writable_dir(journal_path.parent, "the journal", settings.paths.home)
     return _Connection(
         base_url=resolve_api_url(settings),
-        auth=build_auth(settings, on_device_code=on_device_code, secret_prompt=secret_prompt),
-        journal_path=journal_path or settings.paths.journal_file(settings.profile.name),
+        auth=build_auth(settings, on_device_code=on_device_code, secret_prompt=secret_prompt, ssl_context=ctx),
+        journal_path=journal_path,
         data_dir=data_dir or settings.paths.data_dir(),
+        ssl_context=ctx,
     )
 
 
@@ -161,6 +175,7 @@ def _runtime(settings: Settings, conn: _Connection, *, demo: bool) -> Runtime:
         blob_transport=conn.blob_transport,
         on_request=requests,
         general_gate=budget.general_gate,
+        ssl_context=conn.ssl_context,
     )
     journal = Journal(conn.journal_path).open()  # a few ms: creates the 0600 file, opens SQLite in WAL mode
     engine = Engine(client, journal, budget, requests=requests, data_dir=conn.data_dir)

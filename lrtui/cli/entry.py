@@ -1,13 +1,14 @@
 """``lrtui``: the TUI by default, and the headless subcommands.
 
-Exit codes (``lrtui.cli.exits``): 0 success, 1 some action did not succeed, 2 bad input (nothing was sent),
-3 config/auth problem, 130 interrupted.
+Exit codes (``lrtui.cli.exits``): 0 all succeeded, 1 some failed, 2 refused before any call, 3 no tenant or
+sign-in failed, 4 stopped at the deadline with work queued or running, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,27 @@ if TYPE_CHECKING:
 
 Command = Callable[[argparse.Namespace, "Settings"], Coroutine[Any, Any, int]]
 
+#: commands that need neither a tenant nor the settings
+_OFFLINE = ("completion", "man", "verify")
+
+
+class _CleanFormatter(logging.Formatter):
+    """Log lines (``poll failed: ...`` and friends carry the service's words) with terminal controls removed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from lrtui.api.text import clean
+
+        return clean(super().format(record))
+
+
+def _clean_logging() -> None:
+    """Warnings of the engine reach stderr through one handler that sanitises them (never the raw last resort)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_CleanFormatter("lrtui: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line; returns the exit code."""
@@ -29,11 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sim.run(args[1:])
     ns = build_parser().parse_args(args)
-    from lrtui.api.errors import ConfigError, LrtuiError, error_text
+    from lrtui.api.errors import AuthError, ConfigError, LrtuiError, error_text
 
     try:
         return _dispatch(ns.cmd or "tui", ns)
-    except ConfigError as e:
+    except (ConfigError, AuthError) as e:
         print(f"lrtui: {error_text(e)}", file=sys.stderr)
         return EXIT_CONFIG
     except LrtuiError as e:
@@ -52,10 +74,18 @@ def _dispatch(cmd: str, ns: argparse.Namespace) -> int:
         from lrtui.cli.commands import sim
 
         return sim.run(ns.sim_args)
+    if cmd in _OFFLINE:
+        from lrtui.cli.commands import helpers
+
+        return helpers.run(cmd, ns)
     if cmd == "config":
         from lrtui.cli.commands import config
 
         return config.run(ns)
+    if cmd == "serve":
+        from lrtui.cli.commands import serve
+
+        return serve.run(ns)
     from lrtui.cli.connection import settings_from_args
 
     settings = settings_from_args(ns)
@@ -63,6 +93,7 @@ def _dispatch(cmd: str, ns: argparse.Namespace) -> int:
         from lrtui.cli.commands import tui
 
         return tui.run(settings)
+    _clean_logging()
     return asyncio.run(_headless(cmd)(ns, settings))
 
 
@@ -72,10 +103,19 @@ def _headless(cmd: str) -> Command:
         from lrtui.cli.commands import run
 
         return run.run
-    if cmd == "login":
+    if cmd in ("login", "logout"):
         from lrtui.cli.commands import login
 
-        return login.run
+        return login.run if cmd == "login" else login.logout
+    if cmd in ("machines", "library", "cancel"):
+        from lrtui.cli.commands import tenant
+
+        tenant_commands: dict[str, Command] = {
+            "machines": tenant.machines,
+            "library": tenant.library,
+            "cancel": tenant.cancel,
+        }
+        return tenant_commands[cmd]
     from lrtui.cli.commands import journal
 
     commands: dict[str, Command] = {

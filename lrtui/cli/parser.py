@@ -1,20 +1,38 @@
-"""The command line's grammar (argparse): connection options before or after the subcommand, and the
-ordered ``--put-file/--run-script/--args/--get-file`` options of ``lrtui run``."""
+"""The command line's grammar (argparse): connection options before or after the subcommand, the ordered
+``--put-file/--run-script/--args/--get-file`` options of ``lrtui run``, and the other subcommands
+(``lrtui.cli.parser_commands``). Completion scripts and the man page are generated from this parser."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from lrtui import __version__
+from lrtui.cli.exits import exit_codes_text
 
 DESCRIPTION = """\
 lrtui: Microsoft Defender for Endpoint live response, from the terminal.
 
 With no subcommand it opens the app on the active profile, or on the in-process demo
-tenant when no profile is configured (say --demo to force it)."""
+tenant when no profile is configured (say --demo to force it). Headless commands never
+fall back to the demo tenant: without a usable profile they exit 3 unless --demo is given."""
+
+EXAMPLES = """\
+examples:
+  lrtui                                   open the app (the demo tenant if nothing is configured)
+  lrtui run -m lab-ws01 --run-script collect.ps1 -c "IR-1234 triage" --out ./evidence
+  lrtui run --machines-file - --get-file 'C:\\Windows\\Temp\\x.log' -c "IR-1234" --deadline 30m --json < hosts.txt
+  lrtui resume --json                     follow what a run left queued or running
+  lrtui machines --search "tag:finance health:online" --csv
+  lrtui library upload ./collect.ps1 --description "triage collector"
+  lrtui verify ./bundle                   re-hash an evidence bundle (exit 0 intact, 1 changed)
+  lrtui completion bash > ~/.local/share/bash-completion/completions/lrtui
+"""
+
+EPILOG = f"{EXAMPLES}\nexit codes:\n{exit_codes_text()}\n"
 
 #: ``(kind, value, args)`` per ordered command option, e.g. ``("RunScript", "collect.ps1", "-Full")``.
 OrderedCommand = tuple[str, str, str | None]
@@ -23,6 +41,12 @@ OrderedCommand = tuple[str, str, str | None]
 AddParser = Callable[..., argparse.ArgumentParser]
 
 _KINDS = {"put_file": "PutFile", "run_script": "RunScript", "get_file": "GetFile"}
+
+FORMAT_HELP = {
+    "json": "print one JSON document (with a schema version; non-ASCII escaped)",
+    "jsonl": "stream one JSON line per job change and per result, as they happen",
+    "csv": "print CSV, one row per command (cells that look like formulas are neutralised)",
+}
 
 
 class _Ordered(argparse.Action):
@@ -50,7 +74,7 @@ class _Ordered(argparse.Action):
         cmds.append((_KINDS[self.dest], value, None))
 
 
-def _connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+def connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     """The same options before or after the subcommand (``lrtui --demo run ...`` and ``lrtui run --demo ...``).
     On subcommands they default to SUPPRESS so they never overwrite what was given before the subcommand."""
     d: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
@@ -64,21 +88,49 @@ def _connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> Non
         "managed_identity, azure_cli, token (LRTUI_ACCESS_TOKEN)",
         **d,
     )
-    g.add_argument("--demo", action="store_true", help="use the in-process demo tenant", **d)
+    g.add_argument("--demo", action="store_true", help="use the in-process demo tenant (on purpose)", **d)
+
+
+def format_options(p: argparse.ArgumentParser, *kinds: str) -> None:
+    """Mutually exclusive ``--json``/``--jsonl``/``--csv`` into ``fmt`` (default ``text``)."""
+    g = p.add_mutually_exclusive_group()
+    for kind in kinds:
+        g.add_argument(f"--{kind}", dest="fmt", action="store_const", const=kind, help=FORMAT_HELP[kind])
+    p.set_defaults(fmt="text")
+
+
+def subcommand(add: AddParser, name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
+    """A subcommand's parser: its help, the connection options, the exit codes in its epilog."""
+    p = add(
+        name,
+        help=help,
+        description=kw.pop("description", help[:1].upper() + help[1:] + "."),
+        epilog=kw.pop("epilog", "") + f"exit codes:\n{exit_codes_text()}\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **kw,
+    )
+    connection_options(p)
+    return p
 
 
 def _run_parser(add: AddParser) -> None:
-    r = add(
+    r = subcommand(
+        add,
         "run",
-        help="run one sequence on one or more machines, headless",
+        "run one sequence on one or more machines, headless",
         description="Run PutFile*, RunScript*, GetFile* on machines and collect every result. "
         "Commands keep the order given.",
+        epilog=EXAMPLES + "\n",
     )
-    _connection_options(r)
     tg = r.add_argument_group("targets")
-    tg.add_argument("--machine", "-m", action="append", default=[], metavar="ID_OR_NAME", help="repeatable")
-    tg.add_argument("--machines-file", metavar="FILE", help="one machine id or name per line (# comments)")
+    tg.add_argument(
+        "--machine", "-m", action="append", default=[], metavar="ID_OR_NAME", help="a machine id or name (repeatable)"
+    )
+    tg.add_argument(
+        "--machines-file", metavar="FILE", help="one machine id or name per line (# comments); - reads standard input"
+    )
     tg.add_argument("--filter", metavar="ODATA", help="target the machines an OData $filter matches")
+    tg.add_argument("--skip-offline", action="store_true", help="leave out machines that are not Active (named)")
     cg = r.add_argument_group("commands (in order)")
     cg.add_argument("--put-file", dest="put_file", action=_Ordered, metavar="NAME", help="library file to put")
     cg.add_argument("--run-script", dest="run_script", action=_Ordered, metavar="NAME", help="library script to run")
@@ -90,8 +142,14 @@ def _run_parser(add: AddParser) -> None:
         "--comment", "-c", metavar="TEXT", help="required: who runs this and why (the profile's prefix is added)"
     )
     r.add_argument("--out", metavar="DIR", type=Path, help="where results go (default: the user data dir)")
-    r.add_argument("--json", action="store_true", help="print one JSON document with everything")
+    format_options(r, "json", "jsonl", "csv")
     r.add_argument("--no-wait", action="store_true", help="submit and return; `lrtui resume` follows up")
+    r.add_argument(
+        "--deadline",
+        metavar="DURATION",
+        type=parse_duration,
+        help="stop waiting after DURATION (90, 20s, 30m, 2h); exit 4 if work is still queued or running",
+    )
     r.add_argument(
         "--dry-run",
         action="store_true",
@@ -100,53 +158,35 @@ def _run_parser(add: AddParser) -> None:
     r.set_defaults(commands=None)
 
 
-def _journal_parsers(add: AddParser) -> None:
-    rs = add("resume", help="pick up every unfinished job from the journal")
-    _connection_options(rs)
-    rs.add_argument("--json", action="store_true")
-    rs.add_argument("--out", metavar="DIR", type=Path)
-
-    a = add("actions", help="list the journal's jobs and actions")
-    _connection_options(a)
-    a.add_argument("--active", action="store_true", help="only unfinished ones")
-    a.add_argument("--json", action="store_true")
-
-    res = add("results", help="fetch or show one action's results")
-    _connection_options(res)
-    res.add_argument("action_id", metavar="ACTION_ID")
-    res.add_argument("--out", metavar="DIR", type=Path)
-    res.add_argument("--json", action="store_true")
-
-    ex = add("export", help="write an evidence bundle for a case (manifest + files + hash chain)")
-    _connection_options(ex)
-    ex.add_argument("--case", required=True, metavar="ID", help="case id (matched in the comments)")
-    ex.add_argument("--out", required=True, metavar="DIR", type=Path)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_S = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-def _account_parsers(add: AddParser) -> None:
-    lg = add("login", help="sign in for the profile and say where the token cache lives")
-    _connection_options(lg)
-
-    cf = add("config", help="config file helpers")
-    cf.add_argument(
-        "what",
-        choices=["path", "show", "example"],
-        help="path: print the file's path; show: the active profile; example: a sample file",
-    )
-    _connection_options(cf)
+def parse_duration(text: str) -> float:
+    """``90``, ``20s``, ``30m``, ``2h``, ``1d`` -> seconds (argparse ``type=``; a bad value is a usage error)."""
+    m = _DURATION.match(text or "")
+    seconds = float(m.group(1)) * _UNIT_S[m.group(2)] if m else 0.0
+    if not m or seconds <= 0 or seconds > 30 * 86400:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a duration: say 90, 20s, 30m, 2h or 1d (more than 0, at most 30 days)"
+        )
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lrtui.cli.commands.serve_options import add_parser as add_serve_parser
+    from lrtui.cli.parser_commands import add_other_commands
+
     parser = argparse.ArgumentParser(
-        prog="lrtui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="lrtui", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
-    _connection_options(parser, top=True)
+    connection_options(parser, top=True)
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
-    sub.add_parser("tui", help="open the app (the default)")
+    sub.add_parser("tui", help="open the app (the default)", description="Open the app (the default).")
     sp = sub.add_parser("sim", help="serve the MDE simulator on loopback (see: lrtui sim --help)", add_help=False)
-    sp.add_argument("sim_args", nargs=argparse.REMAINDER)
+    sp.add_argument("sim_args", nargs=argparse.REMAINDER, help="the simulator's own options (lrtui sim --help)")
     _run_parser(sub.add_parser)
-    _journal_parsers(sub.add_parser)
-    _account_parsers(sub.add_parser)
+    add_other_commands(sub.add_parser)
+    add_serve_parser(sub.add_parser)
     return parser

@@ -5,14 +5,14 @@ The engine returns jobs and snapshots (``lrtui.engine.batch``); this module only
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from lrtui.api.models import Machine
 from lrtui.api.sequence import Sequence
+from lrtui.api.text import clean_line
+from lrtui.cli.output import Tenant, dumps, jobs_csv, jobs_document
 from lrtui.engine.jobs import (
     FAILED_OUTCOMES,
     BudgetSnapshot,
@@ -21,7 +21,6 @@ from lrtui.engine.jobs import (
     JobState,
     Outcome,
     PreflightIssue,
-    job_to_json,
     summarize,
 )
 from lrtui.engine.outcomes import failure_summary
@@ -38,13 +37,12 @@ OUTCOME_TEXT = {
     Outcome.API_ERROR: "API error",
 }
 
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _RUNNING = (JobState.RUNNING, JobState.PENDING, JobState.SUBMITTING, JobState.COLLECTING)
 
 
-def printable(text: str | None) -> str:
-    """Device-controlled text made safe for a terminal: C0/C1 controls and bidi overrides removed."""
-    return _UNPRINTABLE.sub("", text or "").replace("\n", " ")
+def printable(text: object) -> str:
+    """Service- or device-controlled text made safe for a terminal, on one line (``lrtui.api.text.clean_line``)."""
+    return clean_line("" if text is None else text)
 
 
 class Progress:
@@ -127,8 +125,8 @@ def render_actions(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'ACTION':36}  {'MACHINE':28}  {'STATE':10}  {'OUTCOME':14}  COMMENT"]
     for r in rows:
         lines.append(
-            f"{(r['action_id'] or '-'):36}  {printable(r['machine_name'])[:28]:28}  {r['state']:10}  "
-            f"{(r['outcome'] or '-'):14}  {printable(r['comment'] or '')[:60]}"
+            f"{printable(r['action_id'] or '-'):36}  {printable(r['machine_name'])[:28]:28}  {printable(r['state']):10}  "
+            f"{printable(r['outcome'] or '-'):14}  {printable(r['comment'] or '')[:60]}"
         )
     return "\n".join(lines)
 
@@ -149,7 +147,7 @@ def _command_line(job: Job, i: int, results: dict[int, CommandResult]) -> str:
     p = printable
     c = job.sequence.commands[i]
     status = job.command_status[i] if i < len(job.command_status) else None
-    line = f"  [{i}] {c.type.value} {p(c.value)}" + (f" {p(c.args)}" if c.args else "") + f": {status or '-'}"
+    line = f"  [{i}] {c.type.value} {p(c.value)}" + (f" {p(c.args)}" if c.args else "") + f": {p(status or '-')}"
     r = results.get(i)
     if r is None:
         return line
@@ -158,9 +156,13 @@ def _command_line(job: Job, i: int, results: dict[int, CommandResult]) -> str:
         if r.script.script_errors:
             line += ", wrote to stderr"
     if r.file_path:
-        line += f"\n      saved {p(r.file_path)} ({_size(r.size)}) sha256 {r.sha256}"
+        line += f"\n      saved {p(r.file_path)} ({_size(r.size)}) sha256 {p(r.sha256)}"
         if r.sha256_received and r.sha256_received != r.sha256:
-            line += f"\n      received sha256 {r.sha256_received}"
+            line += f"\n      received sha256 {p(r.sha256_received)}"
+    if r.stdout_path:
+        line += f"\n      stdout {p(r.stdout_path)} sha256 {p(r.stdout_sha256)}"
+    if r.stderr_path and r.stderr_size:
+        line += f"\n      stderr {p(r.stderr_path)} sha256 {p(r.stderr_sha256)}"
     if r.errors:
         line += f"\n      {p(r.errors)}"
     if r.download_error:
@@ -172,7 +174,7 @@ def machine_report(job: Job) -> str:
     """One machine: outcome, then each command with its status, exit code and saved file."""
     head = f"{printable(job.machine_name)}  {job.outcome.value if job.outcome else job.state.value}"
     if job.action_id:
-        head += f"  action {job.action_id}"
+        head += f"  action {printable(job.action_id)}"
     lines = [head]
     if job.error_code or job.error_message:
         lines.append(f"  error: {printable(job.error_code)} {printable(job.error_message)}".rstrip())
@@ -181,31 +183,20 @@ def machine_report(job: Job) -> str:
     return "\n".join(lines)
 
 
-def all_succeeded(jobs: list[Job]) -> bool:
-    return bool(jobs) and all(j.outcome is Outcome.SUCCEEDED for j in jobs)
-
-
-def jobs_document(jobs: list[Job], **extra: Any) -> dict[str, Any]:
-    """The ``--json`` document: summary counts, whether all succeeded, and every job."""
-    return {
-        **extra,
-        "summary": summarize(jobs),
-        "all_succeeded": all_succeeded(jobs),
-        "jobs": [job_to_json(j) for j in jobs],
-    }
-
-
-def dumps(doc: object) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False)
-
-
-def print_jobs(jobs: list[Job], *, as_json: bool, stdout: TextIO, **extra: Any) -> None:
-    if as_json:
-        stdout.write(dumps(jobs_document(jobs, **extra)) + "\n")
-        return
-    for j in jobs:
-        stdout.write(machine_report(j) + "\n")
-    stdout.write(render_summary(jobs) + "\n")
+def print_jobs(jobs: list[Job], *, fmt: str, stdout: TextIO, tenant: Tenant, **extra: Any) -> None:
+    """``fmt``: ``text`` (a report per machine and a summary), ``json`` (one document), ``csv`` (a row per
+    command), or ``jsonl`` (only the closing summary line: the events were streamed as they happened)."""
+    if fmt == "json":
+        stdout.write(dumps(jobs_document(jobs, tenant, **extra)) + "\n")
+    elif fmt == "csv":
+        stdout.write(jobs_csv(jobs, tenant))
+    elif fmt == "text":
+        for j in jobs:
+            stdout.write(machine_report(j) + "\n")
+        stdout.write(render_summary(jobs) + "\n")
+        for key, value in extra.items():
+            if isinstance(value, list) and value:
+                stdout.write(f"{key.replace('_', ' ')}: " + ", ".join(printable(v) for v in value) + "\n")
 
 
 def dry_run_document(sequence: Sequence, machines: list[Machine], issues: list[PreflightIssue]) -> list[dict[str, Any]]:
@@ -228,9 +219,9 @@ def render_dry_run(docs: list[dict[str, Any]], estimate: str) -> str:
     """``POST url   # name``, the body, the pre-flight findings; the estimate last."""
     lines: list[str] = []
     for d in docs:
-        lines.append(f"POST {d['url']}   # {d['machine_name']}")
+        lines.append(f"POST {printable(d['url'])}   # {printable(d['machine_name'])}")
         lines.append(dumps(d["body"]))
-        lines.extend(f"  {p['level']}: {p['message']}" for p in d["preflight"])
+        lines.extend(f"  {p['level']}: {printable(p['message'])}" for p in d["preflight"])
     lines.append(f"# {estimate}. Nothing was sent (--dry-run).")
     return "\n".join(lines)
 
@@ -243,7 +234,7 @@ def render_export(case_id: str, out_dir: Path, manifest: dict[str, Any]) -> str:
     chain = manifest["chain"]
     state = "intact" if chain["ok"] else "BROKEN: " + p(chain["reason"] or "")
     lines = [
-        f"Wrote the evidence bundle for case {p(case_id)} to {out_dir}: {manifest['jobs']} job(s), "
+        f"Wrote the evidence bundle for case {p(case_id)} to {p(out_dir)}: {manifest['jobs']} job(s), "
         f"{len(manifest['files'])} file(s), {chain['entries']} hash-chained journal entries (chain {state})."
     ]
     lines.extend(f"problem: {p(str(problem))}" for problem in manifest["problems"])

@@ -3,35 +3,60 @@ validated before anything is sent (unknown ones are named together)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from lrtui.api.client import MdeClient
 from lrtui.api.errors import NotFound, ValidationError
 from lrtui.api.models import Machine
+from lrtui.api.text import clean_line
+
+#: a machines file (or standard input) larger than this is refused: 16 MiB is about 300k names
+MACHINES_FILE_MAX = 16 << 20
+STDIN = Path("-")
+
+
+def _read_machines_text(path: Path) -> str:
+    """The file's text (``-``: standard input), bounded, as UTF-8; a clear ``ValidationError`` otherwise."""
+    where = "standard input" if path == STDIN else str(path)
+    try:
+        if path == STDIN:
+            data = sys.stdin.buffer.read(MACHINES_FILE_MAX + 1)
+        else:
+            with path.open("rb") as f:
+                data = f.read(MACHINES_FILE_MAX + 1)
+    except OSError as e:
+        raise ValidationError(f"Cannot read the machines file {where}: {e.strerror}.") from None
+    if len(data) > MACHINES_FILE_MAX:
+        raise ValidationError(f"The machines file {where} is larger than 16 MiB; split it.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValidationError(
+            f"The machines file {where} is not UTF-8 text (byte {e.start}).", hint="Save it as UTF-8."
+        ) from None
 
 
 def parse_machines_file(path: Path) -> list[str]:
-    """Ids or names, one per line. Bad lines are named; nothing is sent when any is bad."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ValidationError(f"Cannot read the machines file {path}: {e.strerror}.") from None
+    """Ids or names, one per line (``-``: standard input). Bad lines are named; nothing is sent when any is bad."""
+    text = _read_machines_text(path)
+    where = "standard input" if path == STDIN else str(path)
     out, bad = [], []
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         if any(c.isspace() for c in line) or any(ord(c) < 32 for c in line) or "'" in line or len(line) > 255:
-            bad.append(f"line {n}: {raw.strip()!r}")
+            bad.append(f"line {n}: {clean_line(raw.strip())[:80]!r}")
         else:
             out.append(line)
     if bad:
         raise ValidationError(
-            f"{path}: {len(bad)} bad line(s): " + "; ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""),
+            f"{where}: {len(bad)} bad line(s): " + "; ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""),
             hint="One machine id or computer name per line.",
         )
     if not out:
-        raise ValidationError(f"{path} names no machines.")
+        raise ValidationError(f"{where} names no machines.")
     return out
 
 
@@ -46,7 +71,7 @@ async def resolve_targets(
     if odata_filter:
         machines += await client.machines.list(filter=odata_filter)
         if not machines and not names:
-            raise ValidationError(f"The filter {odata_filter!r} matches no machines; nothing was sent.")
+            raise ValidationError(f"The filter {clean_line(odata_filter)!r} matches no machines; nothing was sent.")
     if not names and not odata_filter:
         raise ValidationError("No targets: give --machine, --machines-file or --filter.")
     unknown = []
@@ -57,7 +82,7 @@ async def resolve_targets(
             unknown.append(name)
     if unknown:
         raise ValidationError(
-            f"Unknown machine(s): {', '.join(unknown)}. Nothing was sent.",
+            f"Unknown machine(s): {', '.join(clean_line(u)[:255] for u in unknown)}. Nothing was sent.",
             hint="Check the id or computer name (lrtui opens a searchable list).",
         )
     unique: dict[str, Machine] = {}

@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
+import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lrtui.api import errors as E
+from lrtui.api.enums import CommandStatus, CommandType
 from lrtui.api.models import Machine, MachineAction
 from lrtui.api.sequence import Sequence
 from lrtui.engine.budget import BudgetSettings
 from lrtui.engine.codec import result_to_dict
 from lrtui.engine.engine import Engine
 from lrtui.engine.export import export_jobs
-from lrtui.engine.jobs import BudgetSnapshot, Job, JobState, Priority, job_to_json
+from lrtui.engine.jobs import BudgetSnapshot, CommandResult, Job, JobState, Outcome, Priority, job_to_json
 from lrtui.engine.journal import Journal
-from lrtui.engine.results import ResultCollector
+from lrtui.engine.results import ResultCollector, private_dirs
 
 if TYPE_CHECKING:
     from lrtui.api.client import MdeClient  # httpx (and, through it, rich) only when a client exists
 
+log = logging.getLogger("lrtui.engine.batch")
 #: Called while a batch runs with the engine's budgets and the jobs followed (the CLI draws a progress line).
 ProgressFn = Callable[[BudgetSnapshot, list[Job]], None]
 
@@ -65,12 +70,42 @@ async def _drive(engine: Engine, jobs: list[Job], progress: ProgressFn | None, e
 
 
 def _write_results(jobs: list[Job], out_dir: Path | None) -> None:
-    if out_dir is None:
-        return
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(
-        json.dumps([job_to_json(j) for j in jobs], indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    """Merge ``jobs`` into ``results.json`` of ``out_dir``, or of the folder each job's run recorded when
+    ``out_dir`` is None (jobs of runs without ``--out`` write nothing). Jobs already in the file and not in
+    ``jobs`` are kept; the file is replaced atomically (0600, in a 0700 folder when lrtui creates it)."""
+    groups: dict[Path, list[Job]] = {}
+    for j in jobs:
+        where = out_dir if out_dir is not None else Path(j.out_dir) if j.out_dir else None
+        if where is not None:
+            groups.setdefault(Path(where), []).append(j)
+    for folder, group in groups.items():
+        merge_results(folder, [job_to_json(j) for j in group])
+
+
+def merge_results(folder: Path, docs: list[dict[str, Any]]) -> Path:
+    """Blocking: ``folder/results.json`` with ``docs`` merged in by ``job_id`` (replaced or appended)."""
+    private_dirs(folder, folder)
+    path = folder / "results.json"
+    old: list[dict[str, Any]] = []
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            items = loaded.get("jobs") if isinstance(loaded, dict) else loaded
+            if not isinstance(items, list):
+                raise ValueError("not a list of jobs")
+            old = [d for d in items if isinstance(d, dict)]
+        except (ValueError, UnicodeDecodeError) as e:
+            aside = path.with_name(f"results.json.unreadable-{int(time.time())}")
+            os.replace(path, aside)
+            log.warning("%s could not be read (%s); moved it to %s and wrote a new one", path, e, aside)
+    merged = {str(d.get("job_id")): d for d in old}
+    merged.update({str(d["job_id"]): d for d in docs})
+    tmp = path.with_name("results.json.part")
+    tmp.unlink(missing_ok=True)
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as f:
+        f.write(json.dumps(list(merged.values()), indent=2, ensure_ascii=True))
+    os.replace(tmp, path)
+    return path
 
 
 async def run_batch(
@@ -90,7 +125,7 @@ async def run_batch(
     jobs: list[Job] = []
     try:
         targets = await resolve_machines(engine.client, machines)
-        jobs = await engine.submit(sequence, targets, priority=priority)
+        jobs = await engine.submit(sequence, targets, priority=priority, out_dir=out_dir)
         await _drive(engine, jobs, progress, progress_every)
     finally:
         await asyncio.to_thread(_write_results, jobs, out_dir)
@@ -105,8 +140,12 @@ async def resume(
     progress_every: float = 2.0,
     wait: bool = True,
 ) -> list[Job]:
-    """Pick up every unfinished job of the journal (poll, reconcile, submit, download) and see them through."""
+    """Pick up every unfinished job of the journal (poll, reconcile, submit, download) and see them through,
+    with the results whose download failed for a reason that may pass (network, disk space) collected again.
+    Evidence goes where each job's run put it; ``results.json`` is merged into ``out_dir``, or into the folder
+    each job's run recorded."""
     journal = engine.journal.open()
+    await asyncio.to_thread(recollect_failed_downloads, journal)
     pending = {j.id for j in await asyncio.to_thread(journal.unfinished_jobs)}
     await engine.start()
     jobs = [j for j in engine.jobs if j.id in pending]
@@ -116,6 +155,26 @@ async def resume(
     finally:
         await asyncio.to_thread(_write_results, jobs, out_dir)
     return jobs
+
+
+def needs_download(r: CommandResult) -> bool:
+    """A completed command whose result could not be stored and may be on a later try."""
+    collectable = r.type in (CommandType.RUN_SCRIPT, CommandType.GET_FILE)
+    return collectable and not r.downloaded and r.status == CommandStatus.COMPLETED
+
+
+def recollect_failed_downloads(journal: Journal) -> list[Job]:
+    """Blocking: finished jobs with a result still to download go back to COLLECTING (journalled), so the
+    engine's start picks them up like any unfinished job."""
+    again = [
+        j
+        for j in journal.jobs_with_outcome(Outcome.API_ERROR.value)
+        if j.action_id and any(needs_download(r) for r in j.results)
+    ]
+    for j in again:
+        j.state, j.outcome, j.finished_at = JobState.COLLECTING, None, None
+        journal.record_state(j, "recollect")
+    return again
 
 
 # ---------------------------------------------------------------- the journal
@@ -140,7 +199,7 @@ async def fetch_results(
     job = found[-1] if found else _job_from_action(action)
     copy = out_dir is not None
     root = out_dir if out_dir is not None else data_dir
-    collector = ResultCollector(client, root / "evidence")
+    collector = ResultCollector(client, root / "evidence", job_folders=not copy)
     job.action_status = action.status
     if copy:
         job.results = []

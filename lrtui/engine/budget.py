@@ -5,29 +5,44 @@ Four limits are enforced together before a call is spent:
 * ``runliveresponse`` calls per rolling window (default 10 per 60 s);
 * live response sessions in use (default 25; a session counts until its action is final);
 * one active live response action per machine;
-* the general budget shared by every other endpoint (default 100 per minute and 1,500 per hour).
+* the general budgets: each API ("machines", "machineactions", "machineaction", "resultlink", "library",
+  "cancel") has its own 100 per minute and 1,500 per hour (mde-api.md 11); ``general_budget = "shared"`` keeps
+  one budget for all of them (the conservative mode).
 
-Nothing here sleeps or does I/O except :meth:`Budget.general_gate`, the awaitable the client calls before each
-general call. Every timestamp is taken from ``clock`` (monotonic seconds), so tests can drive time by hand.
+Nothing here sleeps or does I/O except :meth:`Budget.general_gate`, the awaitable the client calls with the
+endpoint key before each general call. Every timestamp is taken from ``clock`` (monotonic seconds), so tests
+can drive time by hand.
 
-A slot is booked when a call is about to go and re-dated to the moment its answer arrived
-(:meth:`Budget.confirm_call`), because the service counts the call when it *arrives*: counting from the later
-instant keeps the rolling window safe whatever the network latency.
+A runliveresponse slot is booked when the call is about to go. Until its answer arrives the call is *in flight*:
+the service may receive it at any moment, so it counts in the window whatever the time. When the answer arrives
+(:meth:`Budget.confirm_call`) it is dated at that instant, the latest the service can have counted it, and
+leaves the window one window later.
+
+An unforeseen 429 on an API (lrtui's budget had room, the service disagreed) lowers that API's budget for the
+rest of the process (:meth:`Budget.endpoint_429`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-from lrtui.engine.jobs import BudgetSnapshot
+from lrtui.api.errors import ConfigError
+from lrtui.engine.jobs import BudgetSnapshot, EndpointBudget
+from lrtui.engine.windows import Window, WindowView, view
 
 RATE = "rate"  #: the runliveresponse budget
-GENERAL = "general"  #: everything else
+ENDPOINTS = ("machines", "machineactions", "machineaction", "resultlink", "library", "cancel")
+SHARED = "*"  #: the one general budget of ``general_budget = "shared"``
+GeneralBudgetMode = Literal["per-endpoint", "shared"]
+GENERAL_BUDGET_MODES: tuple[str, ...] = get_args(GeneralBudgetMode)
+#: an unforeseen 429 multiplies the API's limits by this (at least 1 call stays allowed)
+LOWER_FACTOR = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,68 +50,77 @@ class BudgetSettings:
     rate_calls: int = 10
     rate_window_s: float = 60.0
     max_sessions: int = 25
-    general_per_minute: int = 100
+    general_per_minute: int = 100  #: per API (or for all of them with ``general_budget = "shared"``)
     general_per_hour: int = 1500
     bulk_confirm_threshold: int = 20
     #: length of the general "minute"; the hour is 60 of them (shrink both with a scaled simulator)
     general_window_s: float = 60.0
-    #: share of the general budget (minute and hour) the poller may spend; the rest is for links and searches
+    #: share of the machineactions budget (minute and hour) the poller may spend; the rest is for reconciling
     poll_share: float = 0.5
-    poll_fast_s: float = 5.0  #: poll interval while an action runs on an online device
+    poll_fast_s: float = 1.0  #: the shortest poll interval (the windows' budget decides how much longer)
     poll_slow_s: float = 60.0  #: poll interval when every followed action is queued for an offline device
     poll_chunk: int = 40  #: action ids per list call
     retry_after_default_s: float = 60.0  #: back-off when a 429 carries no usable Retry-After
+    #: the longest back-off lrtui holds work for; a longer Retry-After is clamped (and said): resume picks up later
+    retry_after_limit_s: float = 3600.0
     reconcile_grace_s: float = 120.0  #: how long a just-POSTed action may stay invisible in the list
+    general_budget: GeneralBudgetMode = "per-endpoint"
+    #: how long an action is expected to last before any has finished (the poller then learns it)
+    expected_action_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "general_budget":
+                if value not in GENERAL_BUDGET_MODES:
+                    raise ConfigError(
+                        f"general_budget={value!r} is not a budget mode.",
+                        hint='Set general_budget to "per-endpoint" (each API its own budget) or "shared".',
+                    )
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"The budget value {f.name}={value!r} is not a number.", hint=_HINT)
+            elif f.type == "int" and (not isinstance(value, int) or value < 1):
+                raise ConfigError(
+                    f"The budget value {f.name}={value!r} must be a whole number of at least 1.", hint=_HINT
+                )
+            elif not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"The budget value {f.name}={value!r} must be a finite positive number.", hint=_HINT)
 
     @property
     def general_hour_s(self) -> float:
         return self.general_window_s * 60.0
 
 
-class _Window:
-    """Timestamps of calls in a rolling window of ``length`` seconds, at most ``limit`` of them."""
+_HINT = "Check the profile's [budgets] table and the LRTUI_* variables; unset a value to use its default."
 
-    __slots__ = ("length", "limit", "times")
 
-    def __init__(self, limit: int, length: float) -> None:
-        self.limit = limit
-        self.length = length
-        self.times: deque[float] = deque()
+@dataclass(frozen=True, slots=True)
+class Lowered:
+    """An API's budget after an unforeseen 429 lowered it."""
 
-    def _trim(self, now: float) -> None:
-        while self.times and self.times[0] <= now - self.length:
-            self.times.popleft()
+    endpoint: str
+    per_minute: int
+    per_hour: int
 
-    def used(self, now: float) -> int:
-        self._trim(now)
-        return len(self.times)
 
-    def used_at(self, t: float) -> int:
-        """Calls still counted at a future instant ``t`` (does not forget anything)."""
-        return sum(1 for x in self.times if x > t - self.length)
+class _General:
+    """One API's (or the shared) general budget: a minute and an hour window, and its back-off."""
+
+    __slots__ = ("backoff", "hour", "lowered", "minute")
+
+    def __init__(self, s: BudgetSettings) -> None:
+        self.minute = Window(s.general_per_minute, s.general_window_s)
+        self.hour = Window(s.general_per_hour, s.general_hour_s)
+        self.backoff = 0.0
+        self.lowered = False
 
     def wait(self, now: float) -> float:
-        """Seconds until one more call fits (0 when it fits now)."""
-        self._trim(now)
-        if len(self.times) < self.limit:
-            return 0.0
-        oldest = self.times[len(self.times) - self.limit]  # kept sorted
-        return max(0.0, oldest + self.length - now)
+        return max(self.minute.wait(now), self.hour.wait(now), self.backoff - now, 0.0)
 
-    def book(self, at: float) -> None:
-        self.times.append(at)
-        if len(self.times) > 1 and self.times[-2] > at:
-            self.times = deque(sorted(self.times))
-
-    def redate(self, booked: float, at: float) -> None:
-        """Move one booking at ``booked`` to the later instant ``at`` (kept sorted-ish: we re-sort)."""
-        try:
-            self.times.remove(booked)
-        except ValueError:
-            return
-        self.times.append(max(booked, at))
-        if len(self.times) > 1 and self.times[-2] > self.times[-1]:
-            self.times = deque(sorted(self.times))
+    def lower(self) -> None:
+        self.minute.limit = max(1, math.floor(self.minute.limit * LOWER_FACTOR))
+        self.hour.limit = max(1, math.floor(self.hour.limit * LOWER_FACTOR))
+        self.lowered = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +138,12 @@ class Budget:
     def __init__(self, settings: BudgetSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.clock = clock
-        self._rate = _Window(settings.rate_calls, settings.rate_window_s)
-        self._minute = _Window(settings.general_per_minute, settings.general_window_s)
-        self._hour = _Window(settings.general_per_hour, settings.general_hour_s)
+        self._rate = Window(settings.rate_calls, settings.rate_window_s)
+        self._open: set[Ticket] = set()  # booked calls whose answer has not arrived
+        self._general: dict[str, _General] = {}
         self._sessions: set[str] = set()  # job ids holding a session
         self._machines: dict[str, str] = {}  # machine id -> job id holding it
-        self._backoff: dict[str, float] = {RATE: 0.0, GENERAL: 0.0}
+        self._rate_backoff = 0.0
         self._changed = asyncio.Event()
         self.unforeseen_429: int = 0
 
@@ -138,7 +162,7 @@ class Budget:
     def submit_wait(self, now: float | None = None) -> float:
         """Seconds until a runliveresponse call could go, ignoring sessions (``inf`` is never returned)."""
         now = self.clock() if now is None else now
-        return max(self._rate.wait(now), self._backoff[RATE] - now, 0.0)
+        return max(self._rate.wait(now), self._rate_backoff - now, 0.0)
 
     def can_submit(self, machine_id: str, now: float | None = None) -> bool:
         now = self.clock() if now is None else now
@@ -149,19 +173,35 @@ class Budget:
         )
 
     def reserve(self, job_id: str, machine_id: str, now: float | None = None) -> Ticket | None:
-        """Book a call, a session and the machine for ``job_id``, all or nothing."""
+        """Book a call (in flight until confirmed), a session and the machine for ``job_id``, all or nothing."""
         now = self.clock() if now is None else now
         if not self.can_submit(machine_id, now):
             return None
-        self._rate.book(now)
+        self._rate.pending += 1
+        ticket = Ticket(job_id, machine_id, now)
+        self._open.add(ticket)
         self._sessions.add(job_id)
         self._machines[machine_id] = job_id
         self._notify()
-        return Ticket(job_id, machine_id, now)
+        return ticket
 
     def confirm_call(self, ticket: Ticket, now: float | None = None) -> None:
-        """The answer to the booked call arrived: count the call from now (the latest the service saw it)."""
-        self._rate.redate(ticket.booked_at, self.clock() if now is None else now)
+        """The answer to the booked call arrived: it counts from now (the latest the service saw it)."""
+        if ticket not in self._open:
+            return
+        self._open.discard(ticket)
+        self._rate.confirm(max(ticket.booked_at, self.clock() if now is None else now))
+        self._notify()
+
+    def restore_calls(self, at: Iterable[float]) -> int:
+        """Calls a previous process sent (from the journal), dated on this clock: they count as if made here."""
+        n = 0
+        for t in at:
+            self._rate.book(t)
+            n += 1
+        if n:
+            self._notify()
+        return n
 
     def adopt(self, job_id: str, machine_id: str) -> None:
         """Hold a session and the machine for an action that already exists (resume), without a call."""
@@ -184,44 +224,87 @@ class Budget:
         """Seconds until the next runliveresponse slot opens (rate window and back-off)."""
         return self.submit_wait(now)
 
-    # ------------------------------------------------------------ general budget
+    # ------------------------------------------------------------ general budgets (one per API, or shared)
 
-    def general_wait(self, now: float | None = None) -> float:
-        now = self.clock() if now is None else now
-        return max(self._minute.wait(now), self._hour.wait(now), self._backoff[GENERAL] - now, 0.0)
+    def _bucket(self, endpoint: str) -> _General:
+        key = SHARED if self.settings.general_budget == "shared" else endpoint
+        g = self._general.get(key)
+        if g is None:
+            g = self._general[key] = _General(self.settings)
+        return g
 
-    def try_general(self, now: float | None = None) -> bool:
+    def general_wait(self, endpoint: str, now: float | None = None) -> float:
+        """Seconds until one more call to ``endpoint`` fits its budget (0 now)."""
+        return self._bucket(endpoint).wait(self.clock() if now is None else now)
+
+    def try_general(self, endpoint: str, now: float | None = None) -> bool:
         now = self.clock() if now is None else now
-        if self.general_wait(now) > 0:
+        g = self._bucket(endpoint)
+        if g.wait(now) > 0:
             return False
-        self._minute.book(now)
-        self._hour.book(now)
+        g.minute.book(now)
+        g.hour.book(now)
         return True
 
-    async def general_gate(self) -> None:
-        """Awaited by the client before every general call: returns once a slot is booked."""
+    async def general_gate(self, endpoint: str) -> None:
+        """Awaited by the client before every general call to ``endpoint``: returns once a slot is booked."""
         # a slot opens as time passes (no event to wait for): sleep exactly until then, then try again
-        while not self.try_general():  # noqa: ASYNC110
-            await asyncio.sleep(max(self.general_wait(), 0.001))
+        while not self.try_general(endpoint):  # noqa: ASYNC110
+            await asyncio.sleep(max(self.general_wait(endpoint), 0.001))
 
-    def general_used(self, now: float | None = None) -> tuple[int, int]:
+    def general_used(self, endpoint: str, now: float | None = None) -> tuple[int, int]:
         now = self.clock() if now is None else now
-        return self._minute.used(now), self._hour.used(now)
+        g = self._bucket(endpoint)
+        return g.minute.used(now), g.hour.used(now)
+
+    def general_view(self, endpoint: str, now: float | None = None) -> tuple[WindowView, WindowView]:
+        """(minute, hour) of ``endpoint``'s budget as they stand (for the poller's interval)."""
+        now = self.clock() if now is None else now
+        g = self._bucket(endpoint)
+        return view(g.minute, now), view(g.hour, now)
 
     # ------------------------------------------------------------ 429s nobody foresaw
 
+    def _wait_for(self, retry_after: float | None) -> float:
+        ok = retry_after is not None and math.isfinite(retry_after) and retry_after >= 0
+        wait = retry_after if ok and retry_after is not None else self.settings.retry_after_default_s
+        return min(wait, self.settings.retry_after_limit_s)
+
     def back_off(self, kind: str, retry_after: float | None, now: float | None = None) -> float:
-        """Stop every call of ``kind`` until ``retry_after`` seconds from now. Returns the wait applied."""
+        """A 429 on ``kind`` (``RATE``, or an endpoint key): hold its calls ``retry_after`` seconds from now."""
+        if kind != RATE:
+            return self.endpoint_429(kind, retry_after, now)[0]
         now = self.clock() if now is None else now
-        wait = retry_after if retry_after is not None and retry_after >= 0 else self.settings.retry_after_default_s
-        self._backoff[kind] = max(self._backoff[kind], now + wait)
+        wait = self._wait_for(retry_after)
+        self._rate_backoff = max(self._rate_backoff, now + wait)
         self.unforeseen_429 += 1
         self._notify()
         return wait
 
+    def endpoint_429(
+        self, endpoint: str, retry_after: float | None, now: float | None = None
+    ) -> tuple[float, Lowered | None]:
+        """An unforeseen 429 on ``endpoint``: hold its calls for the Retry-After and lower its budget for the rest
+        of the process (once per back-off: calls already in flight when the first 429 came are not counted twice).
+        Returns the wait applied and the lowered limits (None when this 429 lowered nothing)."""
+        now = self.clock() if now is None else now
+        g = self._bucket(endpoint)
+        wait = self._wait_for(retry_after)
+        lowered = None
+        if g.backoff <= now:
+            g.lower()
+            lowered = Lowered(
+                SHARED if self.settings.general_budget == "shared" else endpoint, g.minute.limit, g.hour.limit
+            )
+        g.backoff = max(g.backoff, now + wait)
+        self.unforeseen_429 += 1
+        self._notify()
+        return wait, lowered
+
     def backoff_left(self, now: float | None = None) -> float:
         now = self.clock() if now is None else now
-        return max(0.0, max(self._backoff.values()) - now)
+        ends = [self._rate_backoff] + [g.backoff for g in self._general.values()]
+        return max(0.0, max(ends) - now)
 
     # ------------------------------------------------------------ observation
 
@@ -239,13 +322,26 @@ class Budget:
         waves = math.ceil(rest / self.settings.rate_calls) if rest > 0 else 0
         return first + waves * self.settings.rate_window_s
 
+    def endpoint_budgets(self, now: float | None = None) -> tuple[EndpointBudget, ...]:
+        """Every general budget in use (shared: the one), in ``ENDPOINTS`` order."""
+        now = self.clock() if now is None else now
+        order = {k: i for i, k in enumerate((SHARED, *ENDPOINTS))}
+        keys = sorted(self._general, key=lambda k: (order.get(k, len(order)), k))
+        out = []
+        for k in keys:
+            g = self._general[k]
+            out.append(EndpointBudget(k, g.minute.used(now), g.minute.limit, g.hour.used(now), g.hour.limit, g.lowered))
+        return tuple(out)
+
     def snapshot(
         self, *, queued: int = 0, active: int = 0, paused: bool = False, now: float | None = None
     ) -> BudgetSnapshot:
-        """Everything the UI shows about the budgets, at one instant."""
+        """Everything the UI shows about the budgets, at one instant. The ``general_*`` figures are those of the
+        fullest API (the one that will bind first); ``endpoints`` has every API's own."""
         now = self.clock() if now is None else now
         s = self.settings
-        gm, gh = self.general_used(now)
+        eps = self.endpoint_budgets(now)
+        top = max(eps, key=lambda e: max(e.used_minute / e.limit_minute, e.used_hour / e.limit_hour), default=None)
         return BudgetSnapshot(
             calls_used=self.rate_used(now),
             calls_limit=s.rate_calls,
@@ -256,12 +352,14 @@ class Budget:
             queued=queued,
             active=active,
             eta_drain_s=self.drain_estimate(queued, now),
-            general_used_minute=gm,
-            general_limit_minute=s.general_per_minute,
-            general_used_hour=gh,
-            general_limit_hour=s.general_per_hour,
+            general_used_minute=top.used_minute if top else 0,
+            general_limit_minute=top.limit_minute if top else s.general_per_minute,
+            general_used_hour=top.used_hour if top else 0,
+            general_limit_hour=top.limit_hour if top else s.general_per_hour,
             backoff_until_s=self.backoff_left(now),
             paused=paused,
+            general_endpoint=top.endpoint if top else "",
+            endpoints=eps,
         )
 
     async def changed(self, timeout: float) -> None:
@@ -274,6 +372,23 @@ class Budget:
 
     def _notify(self) -> None:
         self._changed.set()
+
+
+def lowered_notice(lowered: Lowered, wait_s: float) -> str:
+    """The notice for an unforeseen 429 that lowered an API's budget."""
+    what = "an API call (one budget for all)" if lowered.endpoint == SHARED else f"the {lowered.endpoint} API"
+    return (
+        f"The service answered 429 on {what} although lrtui's budget had room: waiting {wait_s:.0f} s, then "
+        f"at most {lowered.per_minute} calls a minute and {lowered.per_hour} an hour for the rest of this session."
+    )
+
+
+def held_notice(endpoint: str, asked_s: float, wait_s: float) -> str:
+    """The notice for a Retry-After longer than lrtui holds work for."""
+    return (
+        f"The service asked to wait {asked_s:.0f} s before the next {endpoint} call; lrtui holds that work "
+        f"for {wait_s:.0f} s at most, then tries again. To stop now: quit, and `lrtui resume` picks it up later."
+    )
 
 
 def lower_bound_s(n_jobs: int, duration_s: float, settings: BudgetSettings) -> float:

@@ -14,6 +14,7 @@ Wiring (the composer does it once): ``budget = Budget(settings, clock)``, ``requ
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -26,7 +27,7 @@ from lrtui.api.enums import CommandType
 from lrtui.api.records import RequestHub, RequestRecord
 from lrtui.api.sequence import Sequence
 from lrtui.engine.board import JobBoard
-from lrtui.engine.budget import GENERAL, Budget, BudgetSettings, Ticket
+from lrtui.engine.budget import Budget, BudgetSettings, Ticket, held_notice, lowered_notice
 from lrtui.engine.flow import JobFlow
 from lrtui.engine.jobs import (
     BudgetSnapshot,
@@ -41,11 +42,12 @@ from lrtui.engine.jobs import (
 )
 from lrtui.engine.journal import Journal
 from lrtui.engine.poller import Poller
+from lrtui.engine.preflight import active_actions, refused_ids
 from lrtui.engine.preflight import preflight as run_preflight
-from lrtui.engine.preflight import refused_ids
 from lrtui.engine.results import ResultCollector, ResultLimits
 from lrtui.engine.scheduler import Dispatcher, JobQueue
 from lrtui.engine.tasks import TaskSet
+from lrtui.engine.windows import restored_times
 
 if TYPE_CHECKING:
     from lrtui.api.client import MdeClient
@@ -79,7 +81,9 @@ class Engine:
         self.clock, self.wall = clock, wall
         self.queue = JobQueue()
         self.dispatcher = Dispatcher(self.queue, budget, self._submit)
-        self.poller = Poller(client, budget, self._on_action, clock=clock, on_missing=self._on_missing)
+        self.poller = Poller(
+            client, budget, self._on_action, clock=clock, on_missing=self._on_missing, queued=lambda: len(self.queue)
+        )
         self.collector = ResultCollector(client, self.data_dir / "evidence", limits=limits, clock=clock)
         self.board = JobBoard(journal)
         self.tasks = TaskSet()
@@ -99,6 +103,7 @@ class Engine:
         self._retried: set[str] = set()
         self._library: list[LibraryFile] | None = None
         self._loops: list[asyncio.Task[None]] = []
+        self._budget_restored = False  #: the journal's recent submissions were counted (first start only)
         self.started = False
         requests.add(self.log_request)
 
@@ -119,11 +124,16 @@ class Engine:
         self.flow.on_missing(action_id)
 
     def log_request(self, rec: RequestRecord) -> None:
-        """Subscribed to the ``RequestHub``: counts unforeseen 429s and publishes the record."""
-        if rec.status == 429 and "/runliveresponse" not in rec.url:
-            # the client waits Retry-After itself before its retry; hold every other general call as long
-            self.budget.back_off(GENERAL, rec.retry_after)
+        """Subscribed to the ``RequestHub``: publishes the record; an unforeseen 429 on an API holds that API's
+        calls (the client waits Retry-After itself before its retry) and lowers its budget, said in a notice."""
         self.board.emit(RequestLogged(rec))
+        if rec.status == 429 and rec.endpoint and rec.endpoint != "runliveresponse":
+            wait, lowered = self.budget.endpoint_429(rec.endpoint, rec.retry_after)
+            if lowered is not None:
+                self.board.notice("warning", lowered_notice(lowered, wait))
+            if rec.retry_after is not None and not rec.retry_after <= self.budget.settings.retry_after_limit_s:
+                self.board.notice("warning", held_notice(rec.endpoint, rec.retry_after, wait))
+            self.flow.budget_changed()
 
     # ------------------------------------------------------------ events
 
@@ -139,13 +149,25 @@ class Engine:
             return
         self.journal.open()
         self.started = True
-        for job in await asyncio.to_thread(self.journal.unfinished_jobs):
+        for job in await asyncio.to_thread(self.journal.claim_unfinished):  # not those of a running process
             # after stop(): the job objects the UI holds are kept, and picked up again where they were
             self.flow.resume(self.board.get(job.id) or job)
+        if not self._budget_restored:
+            self._budget_restored = True
+            await self._restore_rate_window()
         self._loops = [
             asyncio.create_task(self.dispatcher.run(), name="lrtui-dispatch"),
             asyncio.create_task(self.poller.run(), name="lrtui-poll"),
         ]
+
+    async def _restore_rate_window(self) -> None:
+        """A restart keeps the runliveresponse window: recent submissions in the journal (this process's earlier
+        life, or another process on the same journal) count as if made here; sessions come back with the jobs."""
+        s = self.settings
+        wall_now, now = self.journal.wall(), self.budget.clock()
+        since = wall_now - s.rate_window_s - s.reconcile_grace_s
+        rows = await asyncio.to_thread(self.journal.recent_submissions, since)
+        self.budget.restore_calls(restored_times(rows, wall_now, now, s.rate_window_s))
 
     async def stop(self) -> None:
         """Stop the loops and the tasks; service-side actions keep running and the journal stays consistent."""
@@ -174,7 +196,9 @@ class Engine:
         return self._library
 
     async def preflight(self, sequence: Sequence, machines: Iterable[Machine | str]) -> list[PreflightIssue]:
-        """Every reason a machine would be refused (library names checked against a fresh list if needed)."""
+        """Every reason a machine would be refused or would wait (library names checked against a fresh list if
+        needed; active actions listed to find busy machines)."""
+        machines = list(machines)
         needs_library = any(c.type is not CommandType.GET_FILE for c in sequence.commands)
         library = None
         if needs_library:
@@ -187,19 +211,33 @@ class Engine:
                 self.board.notice(
                     "warning", f"Could not read the library, so file names were not checked: {e.user_message()}"
                 )
-        return run_preflight(sequence, machines, library)
+        known = [m for m in machines if not isinstance(m, str)]
+        active = None
+        try:
+            active = await active_actions(self.client, (m.id for m in known))
+        except E.LrtuiError as e:
+            self.board.notice(
+                "warning", f"Could not list active actions, so busy machines were not checked: {e.user_message()}"
+            )
+        return run_preflight(sequence, machines, library, active=active)
 
     async def submit(
-        self, sequence: Sequence, machines: Iterable[Machine | str], *, priority: Priority = Priority.BULK
+        self,
+        sequence: Sequence,
+        machines: Iterable[Machine | str],
+        *,
+        priority: Priority = Priority.BULK,
+        out_dir: Path | None = None,
     ) -> list[Job]:
         """One job per machine; a plain string is an id or name nobody could resolve (refused, like pre-flight
-        errors: those jobs are DONE with outcome REFUSED and nothing is sent for them)."""
+        errors: those jobs are DONE with outcome REFUSED and nothing is sent for them). Each job records its
+        evidence folder and ``out_dir`` (the run's ``--out``), so ``resume`` writes where the run did."""
         uniq: dict[str, Machine | str] = {}
         for m in machines:
             uniq.setdefault(m if isinstance(m, str) else m.id, m)
         targets = list(uniq.values())
         refused = refused_ids(await self.preflight(sequence, targets))
-        jobs = self._new_jobs(sequence, targets, refused, priority)
+        jobs = self._new_jobs(sequence, targets, refused, priority, out_dir)
         # write-ahead, one transaction for the whole batch
         if len(jobs) > JOURNAL_IN_THREAD:
             await asyncio.to_thread(self.journal.record_jobs, jobs)
@@ -218,9 +256,15 @@ class Engine:
         return jobs
 
     def _new_jobs(
-        self, sequence: Sequence, targets: list[Machine | str], refused: dict[str, str], priority: Priority
+        self,
+        sequence: Sequence,
+        targets: list[Machine | str],
+        refused: dict[str, str],
+        priority: Priority,
+        out_dir: Path | None = None,
     ) -> list[Job]:
         batch = uuid.uuid4().hex
+        evidence, out = os.path.abspath(self.collector.root), os.path.abspath(out_dir) if out_dir else None
         now = self.wall()
         jobs: list[Job] = []
         for i, m in enumerate(targets):
@@ -235,6 +279,8 @@ class Engine:
                 priority=priority,
                 created_at=now + i * 1e-6,
                 machine_online=False if isinstance(m, str) else m.is_online,
+                evidence_dir=evidence,
+                out_dir=out,
             )
             if mid in refused:
                 job.state, job.outcome = JobState.DONE, Outcome.REFUSED

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from lrtui.api import errors as E
 from lrtui.api.errors import error_code, error_text
 from lrtui.engine.board import JobBoard
-from lrtui.engine.budget import RATE, Budget, Ticket
+from lrtui.engine.budget import RATE, Budget, Ticket, held_notice
 from lrtui.engine.jobs import WAITING_STATES, BudgetChanged, BudgetSnapshot, Job, JobChanged, JobState, Outcome
-from lrtui.engine.journal import Journal
+from lrtui.engine.journal import Journal, JournalError
 from lrtui.engine.outcomes import final_outcome, outcome_for_error, state_for_status
 from lrtui.engine.poller import Poller
 from lrtui.engine.reconcile import comment_with_marker, explain_block, find_job_action, machine_actions, marker
@@ -122,6 +122,9 @@ class JobFlow:
         if isinstance(e, E.RateLimited):
             wait = self.budget.back_off(RATE, e.retry_after)
             self._requeue(job, e, f"The service answered 429 to a submission; waiting {wait:.0f} s before the next.")
+        elif isinstance(e, E.RetryAfterTooLong):  # never slept on: held for the limit at most, said, resumable
+            wait = self.budget.back_off(RATE, e.retry_after)
+            self._requeue(job, e, held_notice("runliveresponse", e.retry_after, wait))
         elif isinstance(e, E.SubmissionUncertain):
             self.journal.record_error(job, "SubmissionUncertain", e.user_message())
             self.board.notice("warning", f"{job.machine_name}: the submission's fate is unknown; looking for it.")
@@ -198,7 +201,9 @@ class JobFlow:
             age = self.wall() - (job.submitted_at or job.created_at)
             if age >= self.settings.reconcile_grace_s:
                 break
-            await asyncio.sleep(min(self.settings.reconcile_grace_s - age, self.settings.poll_fast_s) + 0.01)
+            # its own pace (5 s at the real clock's speed), not the poller's floor: reconciling must not eat its budget
+            pace = max(self.settings.poll_fast_s, self.settings.general_window_s / 12)
+            await asyncio.sleep(min(self.settings.reconcile_grace_s - age, pace) + 0.01)
         self.journal.record_note("not_submitted", {"machine_id": job.machine_id}, job)
         self.budget.release(job.id, job.machine_id)
         job.state = self.waiting_state()
@@ -317,6 +322,11 @@ class JobFlow:
             await self._collect_results(job, action)
         except asyncio.CancelledError:
             raise
+        except JournalError as e:  # e.g. disk full: the journal still says COLLECTING, so `resume` collects again
+            job.error_code, job.error_message = "JournalError", e.user_message()
+            job.state, job.outcome, job.finished_at = JobState.DONE, Outcome.API_ERROR, self.wall()
+            self.board.notice("error", f"{job.machine_name}: {e.user_message()}")
+            self.board.job_changed(job, "final", record=False)  # not journalled: never wait on it forever
         except Exception as e:
             log.exception("collecting results of job %s failed", job.id)
             self.fail(job, Outcome.API_ERROR, type(e).__name__, f"Collecting the results failed: {e}")

@@ -49,6 +49,10 @@ class Outcome(StrEnum):
 FAILED_OUTCOMES = frozenset(set(Outcome) - {Outcome.SUCCEEDED})
 
 
+#: characters of each RunScript text (stdout, stderr) kept in ``CommandResult.script``; the whole text is in files
+PREVIEW_CHARS = 65536
+
+
 class Priority(StrEnum):
     INTERACTIVE = "interactive"  #: single-machine runs from the app go first
     BULK = "bulk"
@@ -56,13 +60,26 @@ class Priority(StrEnum):
 
 @dataclass(slots=True)
 class CommandResult:
-    """What one command produced, as collected (and journalled)."""
+    """What one command produced, as collected (and journalled).
+
+    RunScript: ``script`` holds at most ``PREVIEW_CHARS`` characters of stdout and of stderr; the whole texts
+    are the files ``stdout_path``/``stderr_path`` (UTF-8, NUL padding kept) and ``result_path`` is the result
+    document as received, each with its sha256."""
 
     index: int
     type: str  #: PutFile / RunScript / GetFile
     status: str | None = None  #: the service's commandStatus (Created/Completed/Failed/...)
     errors: str = ""  #: the service's command errors, as text
-    script: ScriptResult | None = None  #: RunScript
+    script: ScriptResult | None = None  #: RunScript: exit code and the previews of stdout/stderr
+    output_truncated: bool = False  #: the previews in ``script`` are cut (the files hold the whole texts)
+    stdout_path: str | None = None  #: RunScript: the whole stdout
+    stderr_path: str | None = None  #: RunScript: the whole stderr
+    result_path: str | None = None  #: RunScript: the raw result document
+    stdout_sha256: str | None = None
+    stderr_sha256: str | None = None
+    result_sha256: str | None = None  #: of the result document's bytes as stored (as received, gzip undone)
+    stdout_size: int | None = None  #: bytes of the stdout file
+    stderr_size: int | None = None
     file_path: str | None = None  #: GetFile: where the (decompressed) file was saved
     size: int | None = None  #: bytes on disk after decompression
     sha256_received: str | None = None  #: hash of the bytes as received (gzip)
@@ -98,6 +115,8 @@ class Job:
     machine_online: bool = True
     attempts: int = 0
     results: list[CommandResult] = field(default_factory=list)
+    evidence_dir: str | None = None  #: where this job's results are stored (recorded at creation)
+    out_dir: str | None = None  #: the run's ``--out`` folder (``results.json``), if it had one
 
     @property
     def is_final(self) -> bool:
@@ -132,6 +151,22 @@ class BudgetSnapshot:
     general_limit_hour: int
     backoff_until_s: float = 0.0  #: seconds left of a Retry-After back-off, 0 if none
     paused: bool = False
+    #: the API the ``general_*`` figures describe: the fullest one ("*" when every API shares one budget)
+    general_endpoint: str = ""
+    #: every API's own budget (issue 10), lowered ones marked
+    endpoints: tuple[EndpointBudget, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointBudget:
+    """One API's general budget at one instant: each API has its own 100 a minute and 1,500 an hour."""
+
+    endpoint: str  #: "machines", "machineactions", "machineaction", "resultlink", "library", "cancel" (or "*")
+    used_minute: int
+    limit_minute: int  #: lowered for the rest of the process after an unforeseen 429 on this API
+    used_hour: int
+    limit_hour: int
+    lowered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +175,8 @@ class PreflightIssue:
     machine_name: str
     level: Literal["error", "warning"]
     message: str  #: a whole sentence naming the problem and the fix
+    #: what kind of problem (stable, for the UI): "busy", "agent", "os", "never-ends", "parameters", ... ("" other)
+    kind: str = ""
 
 
 # ---------------------------------------------------------------- events (engine -> subscribers)
@@ -212,8 +249,10 @@ def job_to_json(job: Job) -> dict[str, Any]:
                 "status": r.status,
                 "errors": r.errors,
                 "exit_code": r.script.exit_code if r.script else None,
-                "script_output": r.script.script_output if r.script else None,
+                "script_output": r.script.script_output if r.script else None,  #: a preview when truncated
                 "script_errors": r.script.script_errors if r.script else None,
+                "output_truncated": r.output_truncated,
+                "script_files": script_files_json(r),
                 "file": (
                     {"path": r.file_path, "size": r.size, "sha256": r.sha256, "sha256_received": r.sha256_received}
                     if r.file_path
@@ -223,4 +262,15 @@ def job_to_json(job: Job) -> dict[str, Any]:
             }
             for r in job.results
         ],
+    }
+
+
+def script_files_json(r: CommandResult) -> dict[str, Any] | None:
+    """A RunScript result's files (the whole stdout/stderr and the raw document) with sizes and hashes."""
+    if r.result_path is None:
+        return None
+    return {
+        "stdout": {"path": r.stdout_path, "size": r.stdout_size, "sha256": r.stdout_sha256},
+        "stderr": {"path": r.stderr_path, "size": r.stderr_size, "sha256": r.stderr_sha256},
+        "result": {"path": r.result_path, "sha256": r.result_sha256},
     }

@@ -13,26 +13,40 @@ that can be large (``all_jobs``) are also offered as ``*_async`` wrappers that r
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import json
 import os
+import socket
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from lrtui.engine.codec import canonical, job_from_dict, job_to_dict, result_to_dict
+from lrtui.api.errors import LrtuiError
+from lrtui.engine.codec import (
+    GENESIS,
+    ChainReport,
+    Entry,
+    canonical,
+    entry_hash,
+    job_from_dict,
+    job_to_dict,
+    result_to_dict,
+    verify_chain,
+)
 from lrtui.engine.jobs import CommandResult, Job, JobState
+from lrtui.engine.results import create_private_file
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "ChainReport", "Entry", "Journal", "JournalError", "verify_chain"]
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, batch_id TEXT, machine_id TEXT, action_id TEXT, state TEXT, outcome TEXT,
-    created_at REAL, updated_at REAL, data TEXT NOT NULL);
+    created_at REAL, updated_at REAL, data TEXT NOT NULL, owner TEXT);
+CREATE TABLE IF NOT EXISTS writers (owner TEXT PRIMARY KEY, pid INTEGER, host TEXT, since REAL, command TEXT);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_action ON jobs(action_id);
 CREATE TABLE IF NOT EXISTS entries (
@@ -45,120 +59,115 @@ CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    seq: int
-    at: float
-    kind: str
-    job_id: str | None
-    data: dict[str, Any]
-    prev: str
-    hash: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "kind": self.kind,
-            "job_id": self.job_id,
-            "data": self.data,
-            "prev": self.prev,
-            "hash": self.hash,
-        }
-
-
-def entry_hash(prev: str, seq: int, at: float, kind: str, job_id: str | None, data: dict[str, Any]) -> str:
-    body = canonical({"seq": seq, "at": at, "kind": kind, "job_id": job_id, "data": data})
-    return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    ok: bool
-    count: int
-    first_bad: int | None = None  #: seq of the first entry that does not verify
-    reason: str = ""
-
-
-REDACTED_KEYS = frozenset({"seq", "prev", "hash", "redacted"})
-
-
-def verify_chain(entries: Iterable[Entry | dict[str, Any]]) -> ChainReport:
-    """Recompute every hash; report the first entry whose link or content was changed.
-
-    An exported bundle may carry *redacted* entries (another case's): only their links are checked, and such an
-    entry may hold nothing but its links, so marking a changed entry "redacted" cannot hide the change."""
-    prev = GENESIS
-    n = 0
-    expected_seq = None
-    for e in entries:
-        d = e.to_dict() if isinstance(e, Entry) else e
-        n += 1
-        if expected_seq is not None and d["seq"] != expected_seq:
-            return ChainReport(False, n, d["seq"], f"entry {expected_seq} is missing")
-        if d["prev"] != prev:
-            return ChainReport(False, n, d["seq"], f"entry {d['seq']} does not follow the entry before it")
-        if d.get("redacted"):
-            if set(d) - REDACTED_KEYS:
-                return ChainReport(False, n, d["seq"], f"entry {d['seq']} is marked redacted but carries content")
-        elif entry_hash(prev, d["seq"], d["at"], d["kind"], d["job_id"], d["data"]) != d["hash"]:
-            return ChainReport(False, n, d["seq"], f"entry {d['seq']} was changed after it was written")
-        prev = d["hash"]
-        expected_seq = d["seq"] + 1
-    return ChainReport(True, n)
-
-
 #: the reads of the ``jobs`` table (fixed statements; values are bound as parameters)
 _ALL_JOBS = "SELECT data FROM jobs ORDER BY created_at, rowid"
 _UNFINISHED_JOBS = "SELECT data FROM jobs WHERE state != ? ORDER BY created_at, rowid"
 _JOB_BY_ID = "SELECT data FROM jobs WHERE id = ? ORDER BY created_at, rowid"
 _JOBS_BY_ACTION = "SELECT data FROM jobs WHERE action_id = ? ORDER BY created_at, rowid"
+_RECENT_SUBMISSIONS = (
+    "SELECT s.job_id, s.at, (SELECT MIN(e.at) FROM entries e WHERE e.seq > s.seq AND e.job_id = s.job_id)"
+    " FROM entries s WHERE s.kind = 'submit' AND s.at >= ? ORDER BY s.seq"
+)
+_JOBS_BY_OUTCOME = "SELECT data FROM jobs WHERE outcome = ? ORDER BY created_at, rowid"
+_CLAIMED_JOBS = "SELECT data FROM jobs WHERE state != ? AND owner = ? ORDER BY created_at, rowid"
+_WRITERS = "SELECT owner, pid, host FROM writers"
+_REGISTER = "INSERT OR REPLACE INTO writers(owner, pid, host, since, command) VALUES(?,?,?,?,?)"
 
 
-def create_private_file(path: Path) -> Path:
-    """Create ``path`` (and its folder, 0700) with mode 0600 if missing; tighten it if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-    return path
+def _alive(pid: int, host: str) -> bool:
+    """Whether the process that registered as a writer still runs (another host's: assumed to)."""
+    try:
+        os.kill(pid, 0) if host == socket.gethostname() else None
+    except OSError as e:  # PermissionError: it runs, as another user
+        return not isinstance(e, ProcessLookupError)
+    return True
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+class JournalError(LrtuiError):
+    """The journal cannot be used as asked: damaged, read-only, busy (another process), or its disk is full."""
 
 
 class Journal:
-    """One SQLite connection, used from the event loop (short writes) and from threads under a lock."""
+    """One SQLite connection, used from the event loop (short writes) and from threads under a lock.
 
-    def __init__(self, path: Path | str, *, wall: Callable[[], float] = time.time) -> None:
+    Several processes may share one journal: sequence numbers and the chain's previous hash are read inside
+    each write transaction (``BEGIN IMMEDIATE``), every process registers itself in ``writers``, and a job
+    belongs to the process that wrote it last (``claim_unfinished`` adopts only jobs of processes that ended).
+    A journal that cannot be written (file or folder not writable) opens read-only: reads work, and a write
+    raises ``JournalError`` saying so."""
+
+    def __init__(
+        self, path: Path | str, *, wall: Callable[[], float] = time.time, busy_s: float = 30.0, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
         self.wall = wall
+        self.busy_s = busy_s  #: how long a write waits for another process's lock before saying who holds it
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
-        self._last_hash = GENESIS
-        self._last_seq = 0
+        self.read_only = read_only  #: True: never writes (read-only commands); also set when not writable
+        self.problems: list[str] = []  #: what could not be read (a damaged part of the file), for the listing
+        self.owner = f"{os.getpid()}@{socket.gethostname()}:{time.time():.6f}"
 
     # ------------------------------------------------------------ lifecycle
 
     def open(self) -> Journal:
         if self._db is not None:
             return self
+        try:
+            self._db = self._connect()
+        except sqlite3.OperationalError as e:  # locked past busy_s while opening, or not openable at all
+            raise self._failed(e) if "locked" not in str(e) else self._busy(None) from None
+        except sqlite3.DatabaseError as e:
+            raise self._damaged(e) from None
+        except OSError as e:
+            raise JournalError(f"Cannot create the journal {self.path}: {e.strerror or e}.") from None
+        return self
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path.exists() and (self.read_only or not _writable(self.path)):
+            self.read_only = True
+            uri = f"{self.path.absolute().as_uri()}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:  # WAL without a writable folder for its -shm file
+                db.close()
+                db = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False, isolation_level=None)
+            return db
         create_private_file(self.path)  # 0600 before sqlite ever opens it
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout={int(self.busy_s * 1000)}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=5000")
         db.executescript(SCHEMA)
+        if "owner" not in {r[1] for r in db.execute("PRAGMA table_info(jobs)")}:
+            db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")
         for side in ("-wal", "-shm"):
             p = self.path.with_name(self.path.name + side)
             if p.exists():
                 p.chmod(0o600)
-        row = db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-        if row:
-            self._last_seq, self._last_hash = row[0], row[1]
-        self._db = db
-        return self
+        cmd = os.path.basename(sys.argv[0]) + (f" {sys.argv[1]}" if len(sys.argv) > 1 else "")
+        me = (self.owner, os.getpid(), socket.gethostname(), time.time(), cmd[:80])
+        self._locked(db, lambda: db.execute(_REGISTER, me))
+        return db
+
+    def _damaged(self, e: sqlite3.DatabaseError) -> JournalError:
+        return JournalError(
+            f"The journal {self.path} cannot be read: {e}.",
+            hint=f"Move it aside (mv '{self.path}' '{self.path}.damaged') and lrtui starts a new one; the"
+            " actions on the service are not affected.",
+        )
 
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
+                if not self.read_only:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("DELETE FROM writers WHERE owner = ?", (self.owner,))
                 self._db.close()
                 self._db = None
 
@@ -183,43 +192,73 @@ class Journal:
         self._write_many([(kind, job, data)])
 
     def _write_many(self, items: list[tuple[str, Job | None, dict[str, Any]]]) -> None:
-        """Several records in one transaction (all or nothing)."""
+        """Several records in one transaction (all or nothing); seq and prev are read inside it."""
+        self._check_writable()
         now = self.wall()
         with self._lock:
             db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            seq, h = self._last_seq, self._last_hash
-            try:
+
+            def write() -> None:
+                row = db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, h = (row[0], row[1]) if row else (0, GENESIS)
                 for kind, job, data in items:
                     seq, h = self._insert(db, now, seq, h, kind, job, data)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            self._last_seq, self._last_hash = seq, h
 
-    @staticmethod
+            self._locked(db, write)
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise JournalError(
+                f"The journal {self.path} is read-only for this user, and this command needs to write to it.",
+                hint="Read-only commands (`lrtui actions`, `export`) work; make the file and its folder writable"
+                " (or set LRTUI_HOME elsewhere) to run or resume.",
+            )
+
+    def _locked(self, db: sqlite3.Connection, body: Callable[[], object]) -> None:
+        """``body`` inside BEGIN IMMEDIATE ... COMMIT; clear errors for a busy journal and a full disk."""
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise self._busy(db) if "locked" in str(e) or "busy" in str(e) else self._failed(e) from None
+        try:
+            body()
+            db.execute("COMMIT")
+        except BaseException as e:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):
+                raise self._failed(e) from None
+            raise
+
+    def _failed(self, e: sqlite3.Error) -> JournalError:
+        if isinstance(e, sqlite3.OperationalError) and "full" in str(e):
+            return JournalError(f"Disk full (ENOSPC) writing {self.path}.", hint="Free some space and run again.")
+        if isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.OperationalError):
+            return self._damaged(e)
+        return JournalError(f"Writing the journal {self.path} failed: {e}.")
+
+    def _busy(self, db: sqlite3.Connection | None) -> JournalError:
+        sql = "SELECT pid, host, command FROM writers WHERE owner != ? ORDER BY since"
+        others = db.execute(sql, (self.owner,)).fetchall() if db is not None else []
+        who = "; ".join(f"pid {pid} on {host} ({cmd})" for pid, host, cmd in others) or "another process"
+        return JournalError(
+            f"The journal {self.path} stayed locked for {self.busy_s:g} s by {who}.",
+            hint="Wait for that process to finish (or stop it) and try again.",
+        )
+
     def _insert(
-        db: sqlite3.Connection, now: float, seq: int, prev: str, kind: str, job: Job | None, data: dict[str, Any]
+        self, db: sqlite3.Connection, now: float, seq: int, prev: str, kind: str, job: Job | None, data: dict[str, Any]
     ) -> tuple[int, str]:
         if job is not None:
-            d = job_to_dict(job)
+            outcome = job.outcome.value if job.outcome else None
+            ids = (self.owner, job.id, job.batch_id, job.machine_id, job.action_id, job.state.value, outcome)
             db.execute(
-                "INSERT INTO jobs(id, batch_id, machine_id, action_id, state, outcome, created_at, updated_at,"
-                " data) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET action_id=excluded.action_id,"
+                "INSERT INTO jobs(owner, id, batch_id, machine_id, action_id, state, outcome, created_at, updated_at,"
+                " data) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET action_id=excluded.action_id,"
                 " state=excluded.state, outcome=excluded.outcome, updated_at=excluded.updated_at,"
-                " data=excluded.data",
-                (
-                    job.id,
-                    job.batch_id,
-                    job.machine_id,
-                    job.action_id,
-                    job.state.value,
-                    job.outcome.value if job.outcome else None,
-                    job.created_at,
-                    now,
-                    canonical(d),
-                ),
+                " data=excluded.data, owner=excluded.owner",
+                (*ids, job.created_at, now, canonical(job_to_dict(job))),
             )
         seq += 1
         data = json.loads(canonical(data))  # exactly what will be read back
@@ -241,6 +280,8 @@ class Journal:
             "state": job.state.value,
             "outcome": job.outcome.value if job.outcome else None,
             "error": job.error_message,
+            "evidence_dir": job.evidence_dir,  # where resume collects this job's results
+            "out_dir": job.out_dir,  # where resume writes its results.json
         }
 
     def record_job(self, job: Job) -> None:
@@ -258,38 +299,18 @@ class Journal:
 
     def record_action(self, job: Job, requestor: str | None = None) -> None:
         """The action id is known (``requestor``: who the service says submitted it)."""
-        self._write(
-            "action",
-            job,
-            {
-                "action_id": job.action_id,
-                "status": job.action_status,
-                "machine_id": job.machine_id,
-                "requestor": requestor,
-            },
-        )
+        data = {"action_id": job.action_id, "status": job.action_status, "machine_id": job.machine_id}
+        self._write("action", job, {**data, "requestor": requestor})
 
     def record_state(self, job: Job, what: str = "state") -> None:
         """A status change (service status, command statuses, local state or outcome)."""
-        self._write(
-            what,
-            job,
-            {
-                "state": job.state.value,
-                "action_status": job.action_status,
-                "command_status": job.command_status,
-                "outcome": job.outcome.value if job.outcome else None,
-            },
-        )
+        data = {"state": job.state.value, "action_status": job.action_status, "command_status": job.command_status}
+        self._write(what, job, {**data, "outcome": job.outcome.value if job.outcome else None})
 
     def record_result(self, job: Job, result: CommandResult) -> None:
         data = result_to_dict(result)
-        if result.script is not None:  # the entry keeps the exit code and hashes, not the whole output
-            data["script"] = {
-                "exit_code": result.script.exit_code,
-                "stdout_sha256": hashlib.sha256(result.script.script_output.encode()).hexdigest(),
-                "stderr_sha256": hashlib.sha256(result.script.script_errors.encode()).hexdigest(),
-            }
+        if result.script is not None:  # the entry keeps the exit code; the files' hashes are in ``data``
+            data["script"] = {"script_name": result.script.script_name, "exit_code": result.script.exit_code}
         self._write("result", job, data)
 
     def record_error(self, job: Job | None, code: str | None, message: str) -> None:
@@ -300,16 +321,54 @@ class Journal:
 
     # ------------------------------------------------------------ reads
 
-    def _jobs(self, query: str, args: tuple[str, ...] = ()) -> list[Job]:
+    def _rows(self, query: str, args: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of ``query``, as many as can be read: a damaged part of the file ends the listing (noted in
+        ``problems``) instead of failing it; a damaged header raises ``JournalError``."""
+        out: list[tuple[Any, ...]] = []
         with self._lock:
-            rows = self.db.execute(query, args).fetchall()
-        return [job_from_dict(json.loads(r[0])) for r in rows]
+            try:
+                out.extend(self.db.execute(query, args))
+            except sqlite3.DatabaseError:
+                try:  # unsorted, the rows before the damaged page still come back (in the order written)
+                    for row in self.db.execute(query.split(" ORDER BY ")[0], args):
+                        out.append(row)
+                except sqlite3.DatabaseError as e:
+                    if not out:
+                        raise self._damaged(e) from None
+                    self.problems.append(f"{self.path}: damaged; stopped reading after {len(out)} rows ({e})")
+        return out
+
+    def _jobs(self, query: str, args: tuple[str, ...] = ()) -> list[Job]:
+        jobs = []
+        for (data,) in self._rows(query, args):
+            try:
+                jobs.append(job_from_dict(json.loads(data)))
+            except (ValueError, KeyError, TypeError) as e:
+                self.problems.append(f"{self.path}: a job row cannot be read ({type(e).__name__}); skipped")
+        return jobs
+
+    def claim_unfinished(self) -> list[Job]:
+        """The unfinished jobs no running process owns (those of ended processes), now owned by this one."""
+        self._check_writable()
+        live = [owner for owner, pid, host in self._rows(_WRITERS) if _alive(pid, host)]
+        marks = ",".join("?" * len(live)) or "''"
+        self._locked(
+            self.db,
+            lambda: self.db.execute(
+                f"UPDATE jobs SET owner = ? WHERE state != ? AND (owner IS NULL OR owner NOT IN ({marks}))",  # noqa: S608 (only ?s)
+                (self.owner, JobState.DONE.value, *live),
+            ),
+        )
+        return self._jobs(_CLAIMED_JOBS, (JobState.DONE.value, self.owner))
 
     def all_jobs(self) -> list[Job]:
         return self._jobs(_ALL_JOBS)
 
     def unfinished_jobs(self) -> list[Job]:
         return self._jobs(_UNFINISHED_JOBS, (JobState.DONE.value,))
+
+    def jobs_with_outcome(self, outcome: str) -> list[Job]:
+        return self._jobs(_JOBS_BY_OUTCOME, (outcome,))
 
     def get_job(self, job_id: str) -> Job | None:
         jobs = self._jobs(_JOB_BY_ID, (job_id,))
@@ -318,11 +377,16 @@ class Journal:
     def jobs_for_action(self, action_id: str) -> list[Job]:
         return self._jobs(_JOBS_BY_ACTION, (action_id,))
 
-    def entries(self, job_ids: set[str] | None = None) -> list[Entry]:
+    def recent_submissions(self, since_wall: float) -> list[tuple[str, float, float | None]]:
+        """Read-only, for the budgets after a restart: each submission written since ``since_wall`` as (job id,
+        when it was written, when the job's next entry was written: its answer had arrived by then; None when
+        nothing followed, i.e. it was in flight when the process stopped)."""
         with self._lock:
-            rows = self.db.execute(
-                "SELECT seq, at, kind, job_id, data, prev, hash FROM entries ORDER BY seq"
-            ).fetchall()
+            rows = self.db.execute(_RECENT_SUBMISSIONS, (since_wall,)).fetchall()
+        return [(str(r[0]), float(r[1]), None if r[2] is None else float(r[2])) for r in rows]
+
+    def entries(self, job_ids: set[str] | None = None) -> list[Entry]:
+        rows = self._rows("SELECT seq, at, kind, job_id, data, prev, hash FROM entries ORDER BY seq")
         out = [Entry(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
         return out if job_ids is None else [e for e in out if e.job_id in job_ids]
 

@@ -1,10 +1,14 @@
-"""Following every submitted action with one list call per cycle.
+"""Following every submitted action with one list call per cycle, at the pace the windows allow.
 
 ``GET /api/machineactions?$filter=id in (...)`` with up to ``poll_chunk`` ids per call: with the default 25
 sessions that is one call per cycle whatever the number of actions, so calls per minute do not grow with the
-number of sessions. The cycle is quick (``poll_fast_s``) while any followed action is running or waiting on an
-online device, slow (``poll_slow_s``) when every one is queued for an offline device, and never shorter than
-the poller's share of the general budget allows.
+number of sessions.
+
+The interval is derived from what the machineactions budget's minute and hour windows actually have left and
+how long the work is expected to last (:func:`poll_interval`): a short batch polls every second or two, a long
+one settles to the rate the hour sustains, and what is left of the hour is spread over the work so it is never
+exhausted before the work is done. When every followed action is queued for an offline device the poller slows
+to ``poll_slow_s``.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lrtui.api import odata
 from lrtui.api.errors import LrtuiError, NotFound, ODataError, RateLimited
-from lrtui.engine.budget import GENERAL, Budget, BudgetSettings
+from lrtui.engine.budget import Budget
+from lrtui.engine.windows import WindowView
 
 if TYPE_CHECKING:
     from lrtui.api.client import MdeClient
@@ -53,17 +59,84 @@ def chunks(ids: list[str], size: int) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), max(1, size))]
 
 
-def cycle_interval(followed: list[Followed], n_calls: int, settings: BudgetSettings) -> float:
-    """Seconds between cycles: fast when something can move soon, slow when all wait offline."""
-    if not followed:
-        return settings.poll_slow_s
-    quick = any(f.running or f.online for f in followed)
-    base = settings.poll_fast_s if quick else settings.poll_slow_s
-    per_window = max(1.0, settings.general_per_minute * settings.poll_share)
-    floor = n_calls * settings.general_window_s / per_window
-    per_hour = max(1.0, settings.general_per_hour * settings.poll_share)
-    floor = max(floor, n_calls * settings.general_hour_s / per_hour)
-    return max(base, floor)
+#: the shortest horizon the hour's budget is spread over, as a share of the hour: even a batch expected to end
+#: soon keeps budget in hand should it last longer
+HORIZON_MIN_SHARE = 0.25
+#: an action running longer than expected is assumed to need at least this share of the expected time more
+OVERRUN_SHARE = 0.25
+
+
+def _rooms(w: WindowView, limit: int, span: float) -> list[tuple[float, int]]:
+    """(instant c, calls that may still be made by c) at the right end of each step of the window up to ``span``."""
+    left = limit - w.used
+    out: list[tuple[float, int]] = []
+    gone = 0
+    margin = w.length * 1e-9  # an old call is gone just after its expiry, not on it (where rounding decides)
+    for expiry in w.expiries:
+        e = expiry + margin
+        if e >= span:
+            break
+        if e > 0:
+            out.append((e, left + gone))
+        gone += 1
+    out.append((span, left + gone))
+    return out
+
+
+def affordable_interval(n_calls: int, w: WindowView, limit: int, horizon_s: float) -> float:
+    """The shortest interval at which ``n_calls`` every interval, from now over ``horizon_s`` seconds, keep the
+    window ``w`` at or under ``limit`` (its old calls leave at their expiries). When not even a steady pace fits,
+    the time until one cycle fits (the poller recomputes after each cycle)."""
+    n = max(1, n_calls)
+    span = min(horizon_s, w.length)
+    steady = 0.0
+    if horizon_s > w.length:  # windows holding only new calls: at most ceil(length / I) cycles of n in one
+        q = limit // n
+        steady = w.length / q if q >= 1 else w.length
+    rooms = _rooms(w, limit, span)
+    needs = [n * c / room if room > 0 else math.inf for c, room in rooms]
+    suffix = list(needs)
+    for k in range(len(suffix) - 2, -1, -1):
+        suffix[k] = max(suffix[k], suffix[k + 1])
+    prev = 0.0
+    for (c, _), need in zip(rooms, suffix, strict=True):
+        interval = max(need, math.nextafter(prev, math.inf) if prev > 0 else 0.0)
+        if interval <= c * (1 + 1e-12):  # the steady pace fits (the first call of this pace falls after ``prev``)
+            return max(interval, steady)
+        prev = c
+    # not even one cycle fits within the span: wait until enough old calls have left for one, then look again
+    missing = n - (limit - w.used)
+    if missing <= 0:
+        return steady  # one cycle fits now
+    fits = w.expiries[missing - 1] if missing <= len(w.expiries) else w.length
+    fits += w.length * 1e-9  # just after the old call has left (not on the boundary, where rounding decides)
+    return max(fits, steady)
+
+
+def poll_interval(n_calls: int, windows: tuple[WindowView, ...], *, horizon_s: float, floor_s: float) -> float:
+    """Seconds until the next cycle: the longest of what each window affords ``n_calls`` a cycle over
+    ``horizon_s`` seconds of expected work, and ``floor_s``. The poller passes the API's minute and hour (every
+    call counted, the whole limit) and its own calls' minute and hour (limited to its share)."""
+    need = floor_s
+    for w in windows:
+        need = max(need, affordable_interval(n_calls, w, w.limit, horizon_s))
+    return need
+
+
+def own_view(times: Iterable[float], now: float, limit: int, length: float) -> WindowView:
+    """The poller's own calls (``times``) as a window of ``length`` seconds limited to ``limit``."""
+    live = sorted(t + length - now for t in times if t > now - length)
+    return WindowView(limit, length, len(live), tuple(live))
+
+
+def expected_left_s(ages: list[float], typical_s: float, queued: int, max_sessions: int, drain_s: float) -> float:
+    """How long the followed and queued work is expected to last: each followed action its typical duration
+    minus its age (an overrunning one a quarter more), then the queued ones in waves of ``max_sessions``."""
+    running = max((max(typical_s - a, typical_s * OVERRUN_SHARE) for a in ages), default=0.0)
+    if queued <= 0:
+        return running
+    waves = math.ceil(queued / max_sessions)
+    return max(running + waves * typical_s, drain_s + typical_s)
 
 
 OnAction = Callable[["MachineAction"], Awaitable[None]]
@@ -78,6 +151,7 @@ class Poller:
         *,
         clock: Callable[[], float] = time.monotonic,
         on_missing: Callable[[str], None] | None = None,
+        queued: Callable[[], int] | None = None,
     ) -> None:
         self.client = client
         self.budget = budget
@@ -92,6 +166,10 @@ class Poller:
         self._stopping = False
         self._slow = False  #: the current wait is the slow (all offline) one
         self.mode = "in"  #: see FILTER_MODES
+        self.queued = queued  #: jobs waiting to be submitted (the work still to come)
+        self.typical_s = self.settings.expected_action_s  #: learnt from the actions seen to end (online ones)
+        self._ended = 0
+        self._own: deque[float] = deque()  #: when the poller's own calls went (the last hour of them)
 
     def follow(self, action_id: str, *, online: bool = True) -> None:
         if action_id not in self.followed:
@@ -111,7 +189,9 @@ class Poller:
         seen: list[MachineAction] = []
         for chunk in chunks(ids, self.chunk_size()):
             try:
-                self.calls += len(chunk) if self.mode == "get" else 1
+                spent = len(chunk) if self.mode == "get" else 1
+                self.calls += spent
+                self._spent(spent)
                 actions = await self._fetch(chunk)
             except ODataError as e:
                 if self.mode == "get":
@@ -119,9 +199,8 @@ class Poller:
                 self.mode = FILTER_MODES[FILTER_MODES.index(self.mode) + 1]
                 log.warning("the service refused the poll filter (%s); polling with %r from now on", e.code, self.mode)
                 break
-            except RateLimited as e:
-                self.budget.back_off(GENERAL, e.retry_after)
-                break
+            except RateLimited:
+                break  # the engine saw the 429 in the request log: the endpoint backs off and its budget is lowered
             except LrtuiError as e:
                 log.warning("poll failed: %s", e.user_message())
                 break
@@ -131,6 +210,8 @@ class Poller:
                 if f is not None:
                     f.last_seen = now
                     f.running = a.status == "InProgress"
+                    if a.is_final and (f.online or f.running):
+                        self._learn(now - f.since)
                 seen.append(a)
                 await self.on_action(a)
         self.cycles += 1
@@ -163,11 +244,47 @@ class Poller:
                 continue  # not visible yet (or gone): the missing-action check decides
         return out
 
+    def _learn(self, duration_s: float) -> None:
+        """One more action seen to end: the typical duration is the running mean (the prior counts once)."""
+        self._ended += 1
+        self.typical_s += (duration_s - self.typical_s) / (self._ended + 1)
+
+    def _spent(self, n: int) -> None:
+        now = self.clock()
+        self._own.extend([now] * n)
+        while self._own and self._own[0] <= now - self.settings.general_hour_s:
+            self._own.popleft()
+
+    def windows(self) -> tuple[WindowView, ...]:
+        """The API's minute and hour (all its calls, its whole limits) and the poller's own (its share)."""
+        minute, hour = self.budget.general_view(self.endpoint())
+        share, now = min(1.0, self.settings.poll_share), self.clock()
+        mine = tuple(own_view(self._own, now, max(1, math.floor(w.limit * share)), w.length) for w in (minute, hour))
+        return minute, hour, *mine
+
+    def endpoint(self) -> str:
+        """The API budget the cycle spends: the list, or one action per GET in the last fallback mode."""
+        return "machineaction" if self.mode == "get" else "machineactions"
+
+    def work_left_s(self) -> float:
+        """How long the followed and queued work is expected to last (see :func:`expected_left_s`)."""
+        now = self.clock()
+        ages = [now - f.since for f in self.followed.values() if f.online or f.running]
+        queued = self.queued() if self.queued is not None else 0
+        drain = self.budget.drain_estimate(queued)
+        return expected_left_s(ages, self.typical_s, queued, self.settings.max_sessions, drain)
+
     def interval(self) -> float:
         followed = list(self.followed.values())
+        if not followed:
+            return self.settings.poll_slow_s
         per_call = 1 if self.mode == "get" else max(1, self.chunk_size())
-        n_calls = math.ceil(len(followed) / per_call) or 1
-        return cycle_interval(followed, n_calls, self.settings)
+        n_calls = math.ceil(len(followed) / per_call)
+        s = self.settings
+        horizon = max(self.work_left_s(), s.general_hour_s * HORIZON_MIN_SHARE)
+        need = poll_interval(n_calls, self.windows(), horizon_s=horizon, floor_s=s.poll_fast_s)
+        quick = any(f.running or f.online for f in followed)
+        return need if quick else max(need, s.poll_slow_s)
 
     async def run(self) -> None:
         self._stopping = False  # a stopped engine can be started again

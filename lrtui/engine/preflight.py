@@ -1,7 +1,17 @@
-"""Pre-flight: every reason a machine would be refused, found before any call is spent.
+"""Pre-flight: every reason a machine would be refused or would wait, found before any submission is spent.
 
-Errors refuse the machine (its job becomes REFUSED, nothing is sent). Warnings are shown but the machine is
-submitted: offline devices queue for up to 3 days, a machine not seen for days may be gone.
+Errors refuse the machine (its job becomes REFUSED, nothing is sent): an OS or agent live response refuses
+(``ClientVersionNotSupported`` is predictable from the machine's data), a bad path, a file not in the library.
+Warnings are shown but the machine is submitted: offline devices queue for up to 3 days, a machine not seen for
+days may be gone, a machine that already has an active live response action makes the job wait (the service
+takes one at a time), a library script whose description says it never ends by itself holds its session until
+the 10-minute RunScript timeout, and a script whose parameters the library marks as required is run without
+Args.
+
+Version thresholds (mde-api.md 3.3 item 10, from the live response documentation's requirements): Windows 10
+version 1709 or later (older feature updates need the listed KBs, so 1709 is the floor), Windows 11, Windows
+Server 2012 R2 and later; macOS 11 or later; the Defender agent on macOS at least 101.43.84 and on Linux at least
+101.45.13. No minimum is documented for the Windows sensor, so none is checked.
 """
 
 from __future__ import annotations
@@ -9,13 +19,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from lrtui.api import odata
 from lrtui.api.enums import CommandType
 from lrtui.api.errors import ValidationError
-from lrtui.api.models import LibraryFile, Machine
+from lrtui.api.models import LibraryFile, Machine, MachineAction
 from lrtui.api.paths import validate_path
-from lrtui.api.sequence import MAX_COMMENT, Sequence, check_args, check_name, order_problem
+from lrtui.api.sequence import MAX_COMMENT, Command, Sequence, check_args, check_name, order_problem
+from lrtui.api.text import clean
 from lrtui.engine.jobs import PreflightIssue
+
+if TYPE_CHECKING:
+    from lrtui.api.client import MdeClient
 
 MB = 1024 * 1024
 #: room for the analyst's comment once the job marker `` [lrtui-job:<32 hex>]`` is appended
@@ -26,6 +42,18 @@ STALE_DAYS = 7
 WIN10_MIN = 1709
 SERVER_OK = ("2012r2", "2016", "2019", "2022", "2025")
 MACOS_MIN = 11
+#: the agent versions live response needs (documented "minimum required version" per platform)
+AGENT_MIN = {"macos": (101, 43, 84), "linux": (101, 45, 13)}
+#: how much of another action's comment a busy warning quotes
+COMMENT_QUOTE = 60
+#: a library description saying the script does not end by itself
+NEVER_ENDS = re.compile(
+    r"never (?:ends|exits|stops|terminates|returns|finishes)|until (?:stopped|cancell?ed|killed|interrupted)"
+    r"|runs? (?:forever|indefinitely)|(?:does not|doesn't) (?:end|exit|stop|terminate|finish)|infinite loop",
+    re.IGNORECASE,
+)
+#: a parameters description marking a parameter as required (and not "not required")
+REQUIRED = re.compile(r"(?<!not )(?<!non-)\b(?:required|mandatory)\b", re.IGNORECASE)
 _SIZE_KEYS = ("size", "file_size", "fileSize", "length", "sizeInBytes", "size_in_bytes")
 
 
@@ -81,6 +109,68 @@ def os_problem(m: Machine) -> str | None:
     return None
 
 
+def _version_tuple(v: str | None) -> tuple[int, ...] | None:
+    """``101.24052.0002`` -> (101, 24052, 2); None when it is not dotted numbers."""
+    if not v or not re.fullmatch(r"\d+(?:\.\d+)*", v.strip()):
+        return None
+    return tuple(int(p) for p in v.strip().split("."))
+
+
+def agent_problem(m: Machine) -> str | None:
+    """A sentence when the machine's Defender agent is older than live response accepts (the service answers
+    ``ClientVersionNotSupported``), else None."""
+    least = AGENT_MIN.get(m.os_family)
+    have = _version_tuple(m.agent_version)
+    if least is None or have is None or have >= least:
+        return None
+    need = ".".join(str(p) for p in least)
+    return (
+        f"{m.name} runs Defender agent {clean(m.agent_version, multiline=False)}; live response needs {need} or "
+        "later on this OS (the service would answer ClientVersionNotSupported). Update the agent first."
+    )
+
+
+def busy_problem(m: Machine, active: list[MachineAction]) -> str | None:
+    """A sentence when ``m`` already has an active live response action (who holds it, when the service says)."""
+    mine = [a for a in active if a.machine_id in (None, m.id) and a.is_active and a.type in (None, "LiveResponse")]
+    if not mine:
+        return None
+    a = mine[0]
+    who = f" by {clean(a.requestor, multiline=False)}" if a.requestor else ""
+    comment = clean(a.requestor_comment or "", multiline=False).strip()
+    if len(comment) > COMMENT_QUOTE:
+        comment = comment[: COMMENT_QUOTE - 1] + "…"
+    said = f' ("{comment}")' if comment else ""
+    return (
+        f"{m.name} already has a live response action ({clean(a.status or 'active', multiline=False)}{who}{said}); "
+        "the service takes one at a time, so this job waits until that one ends. Cancel it if it is not needed."
+    )
+
+
+def script_problems(n: int, name: str, args: str | None, item: LibraryFile) -> list[tuple[str, str]]:
+    """(kind, sentence) for a RunScript the library describes as never ending, or as needing parameters that
+    the command does not give."""
+    out: list[tuple[str, str]] = []
+    if item.description and NEVER_ENDS.search(item.description):
+        out.append(
+            (
+                "never-ends",
+                f"Command {n} (RunScript): the library says {name} never ends by itself; it runs until the 10-minute "
+                "RunScript timeout (the action ends TimeOut) and holds a live response session all that time.",
+            )
+        )
+    pdesc = item.parameters_description or ""
+    if not (args or "").strip() and REQUIRED.search(pdesc):
+        out.append(
+            (
+                "parameters",
+                f"Command {n} (RunScript): the library marks parameters of {name} as required "
+                f"({clean(pdesc, multiline=False)[:120]}), but the command has no Args. Add them.",
+            )
+        )
+    return out
+
+
 def _days_since(ts: datetime | None, now: datetime) -> float | None:
     if ts is None:
         return None
@@ -89,59 +179,83 @@ def _days_since(ts: datetime | None, now: datetime) -> float | None:
     return (now - ts).total_seconds() / 86400.0
 
 
-def check_machine(
-    seq: Sequence, m: Machine, library: dict[str, LibraryFile] | None, now: datetime | None = None
-) -> list[PreflightIssue]:
-    now = now or datetime.now(UTC)
-    out: list[PreflightIssue] = []
+def _library_issues(n: int, c: Command, fam: str, item: LibraryFile) -> list[tuple[str, str, str]]:
+    """(level, kind, sentence) for a library command whose file is in the library."""
+    out: list[tuple[str, str, str]] = []
+    if c.type is CommandType.RUN_SCRIPT:
+        out.extend(("warning", kind, msg) for kind, msg in script_problems(n, c.value, c.args, item))
+    if c.type is CommandType.PUT_FILE:
+        size = library_size(item)
+        limit = PUTFILE_LIMIT.get(fam, PUTFILE_LIMIT_OTHER)
+        if size is not None and size > limit:
+            where = "Windows" if fam == "windows" else "this OS"
+            msg = f"Command {n} (PutFile): {c.value} is {size / MB:.1f} MB; putfile allows {limit // MB} MB on {where}."
+            out.append(("error", "size", msg))
+    return out
 
-    def err(msg: str) -> None:
-        out.append(PreflightIssue(m.id, m.name, "error", msg))
 
-    def warn(msg: str) -> None:
-        out.append(PreflightIssue(m.id, m.name, "warning", msg))
-
-    problem = os_problem(m)
-    if problem:
-        err(problem)
-    fam = m.os_family
-    for i, c in enumerate(seq.commands):
-        n = i + 1
+def command_issues(seq: Sequence, fam: str, library: dict[str, LibraryFile] | None) -> list[tuple[str, str, str]]:
+    """(level, kind, sentence) for each command's problems on a machine of OS family ``fam``."""
+    out: list[tuple[str, str, str]] = []
+    for n, c in enumerate(seq.commands, 1):
         if c.type is CommandType.GET_FILE:
             try:
                 validate_path(c.value, fam if fam != "unknown" else ("linux" if c.value.startswith("/") else "windows"))
             except ValidationError as e:
-                err(f"Command {n} (GetFile): {e.user_message()}")
+                out.append(("error", "path", f"Command {n} (GetFile): {e.user_message()}"))
             continue
         if c.args:
             try:
                 check_args(c.args)
             except ValidationError as e:
-                err(f"Command {n} ({c.type.value}): {e.message}")
-        if library is not None:
-            item = library.get(c.value)
-            if item is None:
-                err(
-                    f"Command {n} ({c.type.value}): {c.value!r} is not in the live response library. Upload it "
-                    "first (Library pane, or lrtui library upload)."
-                )
-                continue
-            if c.type is CommandType.PUT_FILE:
-                size = library_size(item)
-                limit = PUTFILE_LIMIT.get(fam, PUTFILE_LIMIT_OTHER)
-                if size is not None and size > limit:
-                    err(
-                        f"Command {n} (PutFile): {c.value} is {size / MB:.1f} MB; putfile allows "
-                        f"{limit // MB} MB on {'Windows' if fam == 'windows' else 'this OS'}."
-                    )
+                out.append(("error", "args", f"Command {n} ({c.type.value}): {e.message}"))
+        if library is None:
+            continue
+        item = library.get(c.value)
+        if item is None:
+            msg = (
+                f"Command {n} ({c.type.value}): {c.value!r} is not in the live response library. Upload it "
+                "first (Library pane, or lrtui library upload)."
+            )
+            out.append(("error", "library", msg))
+            continue
+        out.extend(_library_issues(n, c, fam, item))
+    return out
+
+
+def check_machine(
+    seq: Sequence,
+    m: Machine,
+    library: dict[str, LibraryFile] | None,
+    now: datetime | None = None,
+    active: list[MachineAction] | None = None,
+) -> list[PreflightIssue]:
+    now = now or datetime.now(UTC)
+    out: list[PreflightIssue] = []
+
+    def err(msg: str, kind: str = "") -> None:
+        out.append(PreflightIssue(m.id, m.name, "error", msg, kind))
+
+    def warn(msg: str, kind: str = "") -> None:
+        out.append(PreflightIssue(m.id, m.name, "warning", msg, kind))
+
+    for kind, problem in (("os", os_problem(m)), ("agent", agent_problem(m))):
+        if problem:
+            err(problem, kind)
+    busy = busy_problem(m, active or [])
+    if busy:
+        warn(busy, "busy")
+    for level, kind, msg in command_issues(seq, m.os_family, library):
+        (err if level == "error" else warn)(msg, kind)
     days = _days_since(m.last_seen, now)
     if not m.is_online:
         warn(
             f"{m.name} is {m.health_status or 'not active'}: the action will queue on the service for up to 3 "
-            "days and run when the device connects."
+            "days and run when the device connects.",
+            "offline",
         )
     if days is not None and days >= STALE_DAYS:
-        warn(f"{m.name} was last seen {days:.0f} days ago; it may be gone or re-imaged.")
+        warn(f"{m.name} was last seen {days:.0f} days ago; it may be gone or re-imaged.", "stale")
     return out
 
 
@@ -175,8 +289,10 @@ def preflight(
     library: Iterable[LibraryFile] | None = None,
     *,
     now: datetime | None = None,
+    active: dict[str, list[MachineAction]] | None = None,
 ) -> list[PreflightIssue]:
-    """Issues for every machine. A plain string in ``machines`` is an id or name that could not be resolved."""
+    """Issues for every machine. A plain string in ``machines`` is an id or name that could not be resolved;
+    ``active`` maps a machine id to its active live response actions (when they could be listed)."""
     lib = {f.file_name: f for f in library} if library is not None else None
     out: list[PreflightIssue] = []
     problems = sequence_problems(seq)
@@ -189,12 +305,35 @@ def preflight(
                     "error",
                     f"No machine {m!r} is known to the tenant; check the id or "
                     "name (machines the account cannot see are not listed).",
+                    "unknown",
                 )
             )
             continue
         for p in problems:
-            out.append(PreflightIssue(m.id, m.name, "error", p))
-        out.extend(check_machine(seq, m, lib, now))
+            out.append(PreflightIssue(m.id, m.name, "error", p, "sequence"))
+        out.extend(check_machine(seq, m, lib, now, (active or {}).get(m.id)))
+    return out
+
+
+#: machine ids per list call when looking for active actions (the URL stays short)
+BUSY_CHUNK = 40
+
+
+def active_filter(machine_ids: list[str]) -> str:
+    """Live response actions still pending or in progress on any of ``machine_ids``."""
+    status = odata.or_(odata.eq("status", "Pending"), odata.eq("status", "InProgress"))
+    return odata.and_(odata.eq("type", "LiveResponse"), status, odata.in_("machineId", machine_ids))
+
+
+async def active_actions(client: MdeClient, machine_ids: Iterable[str]) -> dict[str, list[MachineAction]]:
+    """machine id -> its active live response actions, one list call per ``BUSY_CHUNK`` machines."""
+    ids = sorted(set(machine_ids))
+    out: dict[str, list[MachineAction]] = {}
+    for i in range(0, len(ids), BUSY_CHUNK):
+        chunk = ids[i : i + BUSY_CHUNK]
+        for a in await client.actions.list(filter=active_filter(chunk), top=4 * len(chunk)):
+            if a.machine_id is not None:
+                out.setdefault(a.machine_id, []).append(a)
     return out
 
 

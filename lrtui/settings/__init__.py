@@ -1,7 +1,8 @@
 """Settings: one typed ``Settings`` built from ``config.toml`` and the ``LRTUI_*`` environment, and the folders.
 
 This package is the only reader of the config file and of every ``LRTUI_*`` variable. Nothing here writes to
-disk except ``save_ui_theme`` (one line) and the folder helpers ``ensure_dir``/``create_private_file``.
+disk except ``save_ui_theme`` (one line) and the folder helpers ``ensure_dir``/``writable_dir``/
+``create_private_file``/``write_private_text`` (0600 files in 0700 folders).
 
 ```python
 from lrtui.settings import load_settings
@@ -14,6 +15,7 @@ settings.token_cache_settings()                   # the API's TokenCacheSettings
 
 from __future__ import annotations
 
+from lrtui.settings.checks import PROFILE_CHARS, api_url_problem, profile_name_problem
 from lrtui.settings.example import EXAMPLE
 from lrtui.settings.folders import (
     APP,
@@ -30,6 +32,8 @@ from lrtui.settings.folders import (
     state_dir,
     token_cache_file,
     user_themes_dir,
+    writable_dir,
+    write_private_text,
 )
 from lrtui.settings.loader import load_settings
 from lrtui.settings.model import Settings
@@ -39,6 +43,7 @@ from lrtui.settings.sections import (
     DEMO_PROFILE,
     AuthKind,
     Budgets,
+    CaEnv,
     DemoSettings,
     Pacing,
     Profile,
@@ -48,6 +53,7 @@ from lrtui.settings.sections import (
     UiSettings,
     demo_profile,
 )
+from lrtui.settings.trust import check_config_trust
 from lrtui.settings.validate import SettingError
 
 __all__ = [
@@ -55,8 +61,10 @@ __all__ = [
     "AUTH_KINDS",
     "DEMO_PROFILE",
     "EXAMPLE",
+    "PROFILE_CHARS",
     "AuthKind",
     "Budgets",
+    "CaEnv",
     "DemoSettings",
     "Folders",
     "Pacing",
@@ -67,7 +75,9 @@ __all__ = [
     "TeamSettings",
     "TokenCacheMode",
     "UiSettings",
+    "api_url_problem",
     "cache_dir",
+    "check_config_trust",
     "config_dir",
     "config_file",
     "create_private_file",
@@ -77,9 +87,12 @@ __all__ = [
     "evidence_dir",
     "journal_file",
     "load_settings",
+    "profile_name_problem",
     "save_ui_theme",
     "sequences_dir",
     "state_dir",
     "token_cache_file",
     "user_themes_dir",
+    "writable_dir",
+    "write_private_text",
 ]

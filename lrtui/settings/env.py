@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from lrtui.api.errors import ConfigError
-from lrtui.settings.sections import Budgets, DemoSettings, Pacing, Secrets, TokenCacheMode, UiSettings
+from lrtui.settings.sections import (
+    Budgets,
+    CaEnv,
+    DemoSettings,
+    GeneralBudget,
+    Pacing,
+    Secrets,
+    TokenCacheMode,
+    UiSettings,
+)
 
 Environ = Mapping[str, str]
 _T = TypeVar("_T")
@@ -26,6 +35,7 @@ PROFILE_KEYS = (
     "region",
     "api_url",
     "scope",
+    "ca_bundle",
     "cert_path",
     "cert_thumbprint",
     "analyst",
@@ -86,8 +96,25 @@ def _pick(value: _T | None, default: _T) -> _T:
     return default if value is None else value
 
 
+def env_general_budget(environ: Environ) -> GeneralBudget | None:
+    """``LRTUI_GENERAL_BUDGET``: ``per-endpoint`` (each API its own windows) or ``shared`` (one for all)."""
+    raw = _raw(environ, "LRTUI_GENERAL_BUDGET")
+    if raw is None:
+        return None
+    value = raw.strip().lower()
+    if value == "per-endpoint":
+        return "per-endpoint"
+    if value == "shared":
+        return "shared"
+    raise ConfigError(
+        f"LRTUI_GENERAL_BUDGET={raw!r} is not a budget mode.",
+        hint="Set LRTUI_GENERAL_BUDGET to per-endpoint (each API its own 100/min and 1500/h) or shared, or unset it.",
+    )
+
+
 def read_budgets(base: Budgets, environ: Environ) -> Budgets:
-    """``base`` with ``LRTUI_RATE_CALLS``, ``LRTUI_RATE_WINDOW_S``, ``LRTUI_MAX_SESSIONS``, ``LRTUI_GENERAL_PER_*``."""
+    """``base`` with ``LRTUI_RATE_CALLS``, ``LRTUI_RATE_WINDOW_S``, ``LRTUI_MAX_SESSIONS``, ``LRTUI_GENERAL_PER_*``
+    and ``LRTUI_GENERAL_BUDGET``."""
     return dataclasses.replace(
         base,
         rate_calls=_pick(env_int(environ, "LRTUI_RATE_CALLS"), base.rate_calls),
@@ -95,6 +122,7 @@ def read_budgets(base: Budgets, environ: Environ) -> Budgets:
         max_sessions=_pick(env_int(environ, "LRTUI_MAX_SESSIONS"), base.max_sessions),
         general_per_minute=_pick(env_int(environ, "LRTUI_GENERAL_PER_MINUTE"), base.general_per_minute),
         general_per_hour=_pick(env_int(environ, "LRTUI_GENERAL_PER_HOUR"), base.general_per_hour),
+        general_budget=_pick(env_general_budget(environ), base.general_budget),
     )
 
 
@@ -162,9 +190,25 @@ def read_traceback(environ: Environ) -> bool:
     return raw is not None and raw.lower() not in _FALSE_WORDS
 
 
+def read_ca_env(environ: Environ) -> CaEnv:
+    """``SSL_CERT_FILE`` and ``REQUESTS_CA_BUNDLE`` (a proxy's CA, for httpx and msal alike) and
+    ``LRTUI_TRUSTSTORE`` (0/false/no/off: not the OS trust store)."""
+    raw = _raw(environ, "LRTUI_TRUSTSTORE")
+    return CaEnv(
+        ssl_cert_file=_raw(environ, "SSL_CERT_FILE"),
+        requests_ca_bundle=_raw(environ, "REQUESTS_CA_BUNDLE"),
+        truststore=raw is None or raw.lower() not in _FALSE_WORDS,
+    )
+
+
 def profile_overrides(environ: Environ) -> dict[str, str]:
     """``LRTUI_TENANT_ID``, ``LRTUI_AUTH``, ... (non-empty ones) keyed by the profile field they override."""
     return {key: value for key in PROFILE_KEYS if (value := environ.get(var_name(key)))}
+
+
+def api_url_var(environ: Environ) -> str | None:
+    """``LRTUI_API_URL`` as set, even when empty (an empty API URL is an error, never the production API)."""
+    return environ.get("LRTUI_API_URL")
 
 
 def wanted_profile(environ: Environ) -> str | None:

@@ -7,11 +7,23 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lrtui.api.errors import ConfigError
+from lrtui.settings.checks import PROFILE_CHARS, profile_name_problem
+
 APP = "lrtui"
+
+
+def _file_part(profile: str) -> str:
+    """``profile`` as part of a file name; a name that could leave the folder is refused (the loader checks
+    names first, with the file and line, so this only guards settings built in code)."""
+    if problem := profile_name_problem(profile):
+        raise ConfigError(f"The profile name {profile!r} {problem}.", hint=f"Use only {PROFILE_CHARS}.")
+    return profile
 
 
 @dataclass(frozen=True)
@@ -65,10 +77,10 @@ class Folders:
         return self.data_dir() / "evidence"
 
     def journal_file(self, profile: str = "default") -> Path:
-        return self.state_dir() / f"journal-{profile}.sqlite3"
+        return self.state_dir() / f"journal-{_file_part(profile)}.sqlite3"
 
     def token_cache_file(self, profile: str = "default") -> Path:
-        return self.cache_dir() / f"tokens-{profile}.bin"
+        return self.cache_dir() / f"tokens-{_file_part(profile)}.bin"
 
     def user_themes_dir(self) -> Path:
         return self.config_dir() / "themes"
@@ -119,6 +131,41 @@ def sequences_dir() -> Path:
 
 def ensure_dir(path: Path, mode: int = 0o700) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=mode)
+    return path
+
+
+def writable_dir(path: Path, what: str, home: Path | None = None) -> Path:
+    """``ensure_dir(path)`` for the folder that holds ``what`` (``the journal``...), or a ``ConfigError`` naming
+    the folder, why and what to do (``home``: the ``LRTUI_HOME`` it lies under, named in the hint)."""
+    try:
+        ensure_dir(path)
+        ok = os.access(path, os.W_OK | os.X_OK)
+        why = "it is not writable"
+    except OSError as e:
+        ok, why = False, e.strerror or str(e)
+    if ok:
+        return path
+    fix = (
+        f"Set LRTUI_HOME (now {home}) to a folder you can write, or unset it"
+        if home is not None
+        else "Fix that folder's permissions, or set LRTUI_HOME to a folder you can write"
+    )
+    raise ConfigError(f"Cannot use the folder {path} for {what}: {why}.", hint=f"{fix}.")
+
+
+def write_private_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically: a 0600 file (from creation, never briefly readable by others) in a
+    0700 folder. Crash reports and other files the settings' folders hold."""
+    ensure_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=str(path.parent))
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 

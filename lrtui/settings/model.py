@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from lrtui.settings import env
 from lrtui.settings.folders import Folders
-from lrtui.settings.sections import DemoSettings, Pacing, Profile, Secrets, TokenCacheMode, UiSettings
+from lrtui.settings.sections import CaEnv, DemoSettings, Pacing, Profile, Secrets, TokenCacheMode, UiSettings
 
 if TYPE_CHECKING:
+    from lrtui.api.tls import TlsSettings
     from lrtui.api.token_cache import TokenCacheSettings
     from lrtui.engine.budget import BudgetSettings
 
@@ -34,6 +35,7 @@ class Settings:
     token_cache: TokenCacheMode = field(default_factory=lambda: env.read_token_cache(os.environ))
     traceback: bool = field(default_factory=lambda: env.read_traceback(os.environ))  #: LRTUI_TRACEBACK
     secrets: Secrets = field(default_factory=lambda: env.read_secrets(os.environ), repr=False)
+    ca_env: CaEnv = field(default_factory=lambda: env.read_ca_env(os.environ))  #: SSL_CERT_FILE, ...
 
     def budget_settings(self) -> BudgetSettings:
         """The engine's budgets: the profile's (environment applied), the pacing knobs and the confirm threshold."""
@@ -46,6 +48,7 @@ class Settings:
             max_sessions=b.max_sessions,
             general_per_minute=b.general_per_minute,
             general_per_hour=b.general_per_hour,
+            general_budget=b.general_budget,
             bulk_confirm_threshold=self.ui.bulk_confirm_threshold,
             general_window_s=p.general_window_s,
             poll_share=p.poll_share,
@@ -61,3 +64,18 @@ class Settings:
         from lrtui.api.token_cache import TokenCacheSettings
 
         return TokenCacheSettings(path=self.paths.cache_dir(), mode=self.token_cache)
+
+    def tls_settings(self) -> TlsSettings:
+        """How connections are verified: the profile's ``ca_bundle`` (or ``LRTUI_CA_BUNDLE``), else
+        ``SSL_CERT_FILE``, else ``REQUESTS_CA_BUNDLE``, added to the OS trust store (``LRTUI_TRUSTSTORE``)."""
+        from lrtui.api.tls import TlsSettings
+
+        e = self.ca_env
+        for value, source in (
+            (self.profile.ca_bundle, f"ca_bundle of profile {self.profile.name} or LRTUI_CA_BUNDLE"),
+            (e.ssl_cert_file, "SSL_CERT_FILE"),
+            (e.requests_ca_bundle, "REQUESTS_CA_BUNDLE"),
+        ):
+            if value:
+                return TlsSettings(Path(value).expanduser(), source, use_truststore=e.truststore)
+        return TlsSettings(use_truststore=e.truststore)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -36,17 +37,33 @@ def save_ui_theme(name: str, path: Path | None = None) -> Path:
     path = path or config_file()
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise ConfigError(f"Theme name {name!r} may only use letters, digits, '-', '_' and '.'.")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    if text:
-        import tomllib
-
-        tomllib.loads(text)  # never rewrite a file we cannot parse
+    path = path.resolve() if path.is_symlink() else path  # edit the file the link points to, keep the link
+    text = _current_text(path)
     lines = _with_theme(text, name)
     ensure_dir(path.parent)
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # never group- or world-writable
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
     tmp.replace(path)
     return path
+
+
+def _current_text(path: Path) -> str:
+    """The file's text ("" when missing); refused (nothing written) when it is not UTF-8 or not valid TOML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"Cannot update the theme in {path}: {e}.", hint="The file was left as it is.") from None
+    if text:
+        import tomllib
+
+        try:
+            tomllib.loads(text)  # never rewrite a file we cannot parse
+        except (tomllib.TOMLDecodeError, RecursionError) as e:
+            raise ConfigError(
+                f"Cannot update the theme in {path}: it is not valid TOML ({e}).", hint="The file was left as it is."
+            ) from None
+    return text

@@ -16,6 +16,7 @@ from lrtui.settings.validate import section
 AuthKind = Literal["client_secret", "certificate", "device_code", "managed_identity", "azure_cli", "token"]
 AUTH_KINDS: tuple[str, ...] = get_args(AuthKind)
 TokenCacheMode = Literal["auto", "plain", "memory"]
+GeneralBudget = Literal["per-endpoint", "shared"]  #: ``[profiles.NAME.budgets] general_budget``
 DEMO_PROFILE = "demo"
 
 
@@ -28,6 +29,8 @@ class Budgets:
     max_sessions: int = field(default=25, metadata={"ge": 1})  #: concurrent live response sessions
     general_per_minute: int = field(default=100, metadata={"ge": 1})
     general_per_hour: int = field(default=1500, metadata={"ge": 1})
+    #: "per-endpoint": each API its own general_per_minute/hour (as documented); "shared": one for all of them
+    general_budget: GeneralBudget = "per-endpoint"
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Profile:
     cert_path: str | None = None
     cert_thumbprint: str | None = None
     managed_identity_client_id: str | None = None
+    ca_bundle: str | None = None  #: a PEM file of extra CAs (a TLS-inspecting proxy's), added to the OS trust
     analyst: str | None = None
     case_id: str | None = None
     comment_prefix: str = ""
@@ -103,7 +107,7 @@ class Pacing:
 
     general_window_s: float = 60.0  #: length of the general "minute"; the hour is 60 of them
     poll_share: float = 0.5  #: share of the general budget the poller may spend
-    poll_fast_s: float = 5.0  #: poll interval while an action runs on an online device
+    poll_fast_s: float = 1.0  #: the shortest poll interval (the budget's windows decide how much longer)
     poll_slow_s: float = 60.0  #: poll interval when every followed action waits for an offline device
     poll_chunk: int = 40  #: action ids per list call
     retry_after_default_s: float = 60.0  #: back-off when a 429 carries no usable Retry-After
@@ -117,6 +121,15 @@ class DemoSettings:
     seed: int = 7
     machines: int = 500
     time_scale: float = 0.02
+
+
+@dataclass(frozen=True)
+class CaEnv:
+    """The standard TLS variables lrtui honours: ``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``, ``LRTUI_TRUSTSTORE``."""
+
+    ssl_cert_file: str | None = None
+    requests_ca_bundle: str | None = None
+    truststore: bool = True  #: LRTUI_TRUSTSTORE=0 turns the OS trust store off (certifi's CAs instead)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,29 @@ from collections import deque
 from .clock import SimClock
 from .config import SimConfig
 
-__all__ = ["Budgets", "RollingWindow", "retry_after_header"]
+__all__ = ["BUDGET_KEYS", "QUOTA_KEY", "Budgets", "RollingWindow", "budget_key", "retry_after_header"]
+
+#: the general budget each route counts against: one per API page, grouped as lrtui's engine groups them
+#: (``lrtui.api.endpoints``): every machine lookup is ``machines``, every library call ``library``
+BUDGET_KEYS = {
+    "machines": "machines",
+    "machines/$count": "machines",
+    "findbyip": "machines",
+    "findbytag": "machines",
+    "machine": "machines",
+    "machineactions": "machineactions",
+    "machineaction": "machineaction",
+    "resultlink": "resultlink",
+    "cancel": "cancel",
+    "libraryfiles": "library",
+    "libraryfile": "library",
+}
+QUOTA_KEY = "Destination+TenantID+AppID"  # what the service's 429 text names as the throttling key
+
+
+def budget_key(endpoint: str) -> str:
+    """The general budget a route (``sim.state.calls_per_minute`` name) counts against; ``other`` if unknown."""
+    return BUDGET_KEYS.get(endpoint, "other")
 
 
 class RollingWindow:
@@ -47,7 +69,8 @@ def retry_after_header(seconds: float) -> str:
 
 class Budgets:
     """The tenant's call budgets: one live response window (POST runliveresponse) and the general per-minute and
-    per-hour windows (one shared pair, or one pair per endpoint with ``general_per_endpoint``)."""
+    per-hour windows: one pair per API (:func:`budget_key`), or one pair shared by all without
+    ``general_per_endpoint``."""
 
     def __init__(self, config: SimConfig, clock: SimClock) -> None:
         self._config = config
@@ -62,7 +85,7 @@ class Budgets:
     def general_windows(self, endpoint: str) -> tuple[RollingWindow, RollingWindow]:
         """(per-minute, per-hour) windows that ``endpoint`` counts against."""
         c = self._config
-        k = endpoint if c.general_per_endpoint else "*"
+        k = budget_key(endpoint) if c.general_per_endpoint else "*"
         if k not in self._minute:
             self._minute[k] = RollingWindow(c.general_per_minute, self._window(60.0))
             self._hour[k] = RollingWindow(c.general_per_hour, self._window(3600.0))

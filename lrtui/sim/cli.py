@@ -34,10 +34,30 @@ def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
     p.add_argument("--max-sessions", type=int, default=25)
     p.add_argument("--general-per-minute", type=int, default=100)
     p.add_argument("--general-per-hour", type=int, default=1500)
+    p.add_argument(
+        "--general-budget",
+        choices=["per-endpoint", "shared"],
+        default="per-endpoint",
+        help="each API its own per-minute and per-hour windows (default), or one pair shared by all",
+    )
     p.add_argument("--faults", default=None, help="e.g. 5xx=0.1,drop=0.05,latency=200ms,429=0.05")
     p.add_argument("--require-token", default=None, metavar="VALUE", help="accept only this bearer token")
     p.add_argument("--token-ttl", type=float, default=None, metavar="S", help="tokens expire S seconds after first use")
+    _add_quirks(p)
+    _add_demo_options(p)
+    p.add_argument("--log-level", default="warning")
+    return p
+
+
+def _add_quirks(p: argparse.ArgumentParser) -> None:
+    """Answers seen in the wild (or UNCONFIRMED choices) that differ from the documented default."""
     p.add_argument("--quirk-empty-commands", action="store_true", help="empty 'commands' in the POST answer")
+    p.add_argument(
+        "--quirk-captured-post",
+        action="store_true",
+        help="answer POST runliveresponse as real captures show (machineId, computerDnsName null; commands empty; "
+        "requestor the app's id) instead of the documented, filled reply",
+    )
     p.add_argument(
         "--quirk-fresh-404", type=float, default=0.0, metavar="S", help="GET of a new action is 404 for S seconds"
     )
@@ -55,8 +75,23 @@ def build_parser(prog: str = "lrtui sim") -> argparse.ArgumentParser:
         help="how 429 answers carry Retry-After (default seconds)",
     )
     p.add_argument("--lenient-case", action="store_true", help="accept wrong-case body keys")
-    p.add_argument("--log-level", default="warning")
-    return p
+
+
+def _add_demo_options(p: argparse.ArgumentParser) -> None:
+    """The workshop machine and action ids."""
+    p.add_argument(
+        "--workshop-online-after",
+        type=float,
+        default=3000.0,
+        metavar="S",
+        help="the workshop machine (printed at start) comes online S service seconds after start, scaled by "
+        "--time-scale (default 3000; a negative value keeps it offline for good)",
+    )
+    p.add_argument(
+        "--seeded-action-ids",
+        action="store_true",
+        help="derive action ids from --seed (reproducible); by default each run hands out fresh ids",
+    )
 
 
 def sim_main(argv: list[str] | None = None) -> int:
@@ -100,14 +135,18 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         max_sessions=args.max_sessions,
         general_per_minute=args.general_per_minute,
         general_per_hour=args.general_per_hour,
+        general_per_endpoint=args.general_budget == "per-endpoint",
         faults=parse_faults(args.faults),
         require_token=args.require_token,
         token_ttl_s=args.token_ttl,
         quirk_empty_commands=args.quirk_empty_commands,
+        quirk_captured_post_reply=args.quirk_captured_post,
         quirk_fresh_404_s=args.quirk_fresh_404,
         quirk_portal_session=args.quirk_portal_session,
         lenient_case=args.lenient_case,
         retry_after_style=args.retry_after,
+        workshop_online_after_s=args.workshop_online_after if args.workshop_online_after >= 0 else None,
+        seeded_action_ids=args.seeded_action_ids,
     )
 
 
@@ -128,9 +167,20 @@ def _ready_printer(args: argparse.Namespace, sim: Simulator) -> Callable[[str, s
         )
         if sim.config.faults:
             print(f"faults: {sim.config.faults}", flush=True)
+        print(_workshop_line(sim), flush=True)
         print("ready", flush=True)
 
     return ready
+
+
+def _workshop_line(sim: Simulator) -> str:
+    """Which machine a workshop can queue work for while it is offline, and when it comes online."""
+    m, after = sim.workshop_machine, sim.config.workshop_online_after_s
+    if m is None:
+        return "workshop machine: none in this tenant"
+    if after is None:
+        return f"workshop machine: {m.name} (offline for good)"
+    return f"workshop machine: {m.name} (offline, comes online {sim.clock.scaled(after):g} s after start)"
 
 
 async def _serve(srv: SimServer, ready: Callable[[str, str], None]) -> None:

@@ -134,21 +134,28 @@ class SimConfig:
     scale_rate_window: bool = False
     max_sessions: int = 25
     sessions_count_pending: bool = True  # UNCONFIRMED: do queued (Pending) actions hold a session slot?
-    # general budget (every other /api endpoint), one shared bucket unless general_per_endpoint
+    # general budget (every other /api endpoint): each API has its own windows ("per API", as the error page and
+    # each API page say); general_per_endpoint=False shares one pair of windows among them all (the old model)
     general_per_minute: int = 100
     general_per_hour: int = 1500
-    general_per_endpoint: bool = False
+    general_per_endpoint: bool = True
     faults: FaultSpec | str | None = None
     require_token: str | None = None
     token_ttl_s: float | None = None
     # quirks
     quirk_empty_commands: bool = False
+    # the POST reply seen in real captures: machineId and computerDnsName null, commands empty, requestor the
+    # app's id (the documented reply, the default, fills them)
+    quirk_captured_post_reply: bool = False
     quirk_fresh_404_s: float = 0.0
     quirk_portal_session: list[str] = field(default_factory=list)
     retry_after_style: str = "seconds"  # "seconds" | "http-date" | "missing" (the 429 body always says "in N seconds")
     quirk_cancel_reads_failed: bool = False  # OBS: "Cancelled, or sometimes Failed"
     lenient_case: bool = False  # UNCONFIRMED: accept lower-case body keys (PSMDE sends them)
     strict_filter_fields: bool = True  # 400 for $filter on fields not documented as filterable
+    # the workshop machine (see tenant.pick_workshop_machine) comes online this long after start (service seconds,
+    # scaled: 50 min is one minute in the demo's time scale of 0.02); None leaves it offline for good
+    workshop_online_after_s: float | None = 3000.0
     # limits and timings (service seconds)
     link_ttl_s: float = 1800.0
     link_min_ttl_s: float = 2.0  # floor for the scaled link lifetime (real seconds), so tiny time scales stay usable
@@ -159,8 +166,12 @@ class SimConfig:
     max_top: int = 10_000
     library_max_bytes: int = 20 * 1024 * 1024
     live_response_servers: bool = True  # False: servers answer 403 DisabledFeature
+    # False: action ids come from each simulator's own random source (demo sessions never repeat one); True: they
+    # derive from the seed (reproducible ids for tests and screenshots). Timings and outputs follow the seed either way.
+    seeded_action_ids: bool = False
     # identity
     app_name: str = "lrtui-demo-app"
+    app_id: str = "3f1b6c2e-8d4a-4e7b-9c5d-1a2b3c4d5e6f"  # the app registration's client id
     tenant_id: str = "7d3c1e7a-5b2f-4c1d-9e8a-0f6b2a4c9e11"
     blob_base_url: str = "http://blob.localhost"
     clock: Callable[[], float | datetime] | None = None  # returns epoch seconds (float) or an aware datetime

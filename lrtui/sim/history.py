@@ -74,9 +74,10 @@ def _portal_history(
     for k, typ in enumerate(_PORTAL_ACTIONS):
         m = machines[rng.randrange(len(machines))]
         created = start - 86400 * (1 + k) - rng.random() * 3600
+        action_id, key = book.new_ids()
         a = SimAction(
             book.env,
-            book.new_guid(),
+            action_id,
             m,
             f"INC-{880 + k}",
             [],
@@ -84,6 +85,7 @@ def _portal_history(
             requestor="analyst@contoso.example",
             type=typ,
             request_source="Portal",
+            seed_key=key,
         )
         a.scope = {"Isolate": "Full", "RunAntiVirusScan": "Quick"}.get(typ)
         a.status = ActionStatus.SUCCEEDED

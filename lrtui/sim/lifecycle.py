@@ -95,9 +95,11 @@ class SimAction:
         request_source: str = "PublicApi",
         pickup_delay: float = 0.0,
         external_id: str | None = None,
+        seed_key: str | None = None,
     ) -> None:
         self.env = env
         self.id = action_id
+        self.seed_key = seed_key or action_id  # seeds what the scripts print (the id may be fresh per instance)
         self.machine = machine
         self.comment = comment
         self.commands = commands
@@ -247,7 +249,7 @@ class SimAction:
                 c.failure = f"The script '{name}' was not found in the library"
             else:
                 when = iso7(t)[:19].replace("-", "").replace("T", "").replace(":", "")
-                c.plan = plan_script(item, m, c.param("Args"), f"{env.config.seed}|{self.id}|{c.index}", when)
+                c.plan = plan_script(item, m, c.param("Args"), f"{env.config.seed}|{self.seed_key}|{c.index}", when)
                 c.duration = scaled(min(c.plan.duration_s, 10**8))
                 if c.plan.hang:
                     c.duration = NEVER

@@ -22,7 +22,7 @@ from .library import demo_library
 from .links import BlobLinks
 from .routes import build_api_app
 from .state import TenantState
-from .tenant import NEVER, DeviceGroup, MachineRec, generate_machines, group_of
+from .tenant import NEVER, DeviceGroup, MachineRec, generate_machines, group_of, pick_workshop_machine
 
 __all__ = ["Simulator", "make_demo_simulator"]
 
@@ -39,6 +39,9 @@ class Simulator:
         self.lock = threading.RLock()
         self.request_ids = RequestIds(config.seed)
         machines = generate_machines(config.seed, config.machines, self.start_time, config.time_scale)
+        self.workshop_machine = pick_workshop_machine(machines)
+        if self.workshop_machine is not None and config.workshop_online_after_s is not None:
+            self.workshop_machine.online_at = self.start_time + self.clock.scaled(config.workshop_online_after_s)
         self.state = TenantState.of(machines, demo_library(self.start_time))
         self.links = BlobLinks(config, self.clock, self.state.blobs)
         for ref in config.quirk_portal_session:

@@ -158,6 +158,14 @@ class LrtuiApp(CrashReportingApp):
         if focus:
             self.call_after_refresh(self._layout.focus, name)
 
+    @property
+    def zoomed(self) -> bool:
+        return self.query_one("#panes").has_class("-zoom")
+
+    def action_zoom(self) -> None:
+        """The current pane takes the whole width (from 120 columns, where two panes share it), and back."""
+        self.query_one("#panes").toggle_class("-zoom")
+
     def on_pane_strip_selected(self, event: PaneStrip.Selected) -> None:
         event.stop()
         self.action_show_pane(event.name)

@@ -19,6 +19,8 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="Run the sequence on the marked machines"),
     Binding("question_mark,f1", "help", "Help", id="help", priority=True,
             tooltip="Every key of this pane and the app"),
+    Binding("z", "zoom", "Zoom", show=False, id="zoom", priority=True,
+            tooltip="Give the focused pane the whole width, and back (like tmux's zoom)"),
     Binding("q", "quit", "Quit", id="quit", priority=True, tooltip="Quit; running sessions continue on the service"),
     Binding("ctrl+q", "quit_anywhere", "Quit (also while typing)", show=False, priority=True, id="quit-ctrl"),
     Binding("tab", "focus_next", "Next", show=False, id="focus-next"),
@@ -26,7 +28,7 @@ APP_BINDINGS: list[BindingType] = [
 ]  # fmt: skip
 
 #: App actions bound to plain keys: refused while typing and under a modal.
-PLAIN_KEY_ACTIONS = frozenset({"show_pane", "help", "quit"})
+PLAIN_KEY_ACTIONS = frozenset({"show_pane", "help", "quit", "zoom"})
 
 
 def is_editing(widget: Widget | None) -> bool:

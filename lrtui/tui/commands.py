@@ -12,11 +12,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.markup import escape
 from textual.screen import Screen
 from textual.style import Style
 
 from lrtui.api.enums import CommandType
-from lrtui.api.text import clean_line
+from lrtui.tui.safe_text import safe_line
 
 if TYPE_CHECKING:
     from lrtui.api.models import LibraryFile
@@ -38,6 +41,26 @@ def machine_query(query: str) -> str:
     return " ".join(words)
 
 
+def highlighted(matcher: Matcher, text: str) -> Content:
+    """``text`` as plain ``Content`` (never markup: names come from the tenant) with the fuzzy match styled.
+
+    Textual's ``Matcher.highlight`` reads its candidate as markup (``[link=...]`` in a machine name would
+    become a hyperlink), so the palette's prompts are built here.
+    """
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def palette_hit(matcher: Matcher, score: float, text: str, command: Callable[[], object], help_text: str | None) -> Hit:
+    """A palette hit whose prompt and help are plain text (the palette parses ``help`` as markup)."""
+    return Hit(score, highlighted(matcher, text), command, text=text, help=escape(help_text) if help_text else None)
+
+
 class _LrtuiProvider(Provider):
     @property
     def lrtui(self) -> LrtuiApp:
@@ -57,7 +80,7 @@ class _LrtuiProvider(Provider):
         for text, command, help_text in items:
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), command, text=text, help=help_text)
+                yield palette_hit(matcher, score, text, command, help_text)
 
 
 class MachineCommands(_LrtuiProvider):
@@ -73,14 +96,14 @@ class MachineCommands(_LrtuiProvider):
         matcher = self.matcher(query)
         for index in rows:
             machine = inventory[index]
-            name = clean_line(machine.name)
+            name = safe_line(machine.name)
             score = max(matcher.match(f"Machine: {name}"), 0.3)
             detail = " ".join(x for x in (machine.os_platform, machine.health_status, machine.last_ip_address) if x)
-            yield Hit(score, matcher.highlight(f"Machine: {name}"), partial(self._jump, machine.id, False),
-                      text=f"Machine: {name}", help=clean_line(detail))  # fmt: skip
+            yield palette_hit(matcher, score, f"Machine: {name}", partial(self._jump, machine.id, False),
+                              safe_line(detail))  # fmt: skip
             mark_score = max(matcher.match(f"Mark machine: {name}"), 0.25)
-            yield Hit(mark_score, matcher.highlight(f"Mark machine: {name}"), partial(self._jump, machine.id, True),
-                      text=f"Mark machine: {name}", help="Jump to it and mark it")  # fmt: skip
+            yield palette_hit(matcher, mark_score, f"Mark machine: {name}", partial(self._jump, machine.id, True),
+                              "Jump to it and mark it")  # fmt: skip
 
     def _jump(self, machine_id: str, mark: bool) -> None:
         self.lrtui.action_show_pane("machines")
@@ -106,11 +129,11 @@ class LibraryCommands(_LrtuiProvider):
     def _items(self) -> list[Item]:
         items: list[Item] = []
         for f in self._files:
-            name = clean_line(f.file_name)
-            desc = clean_line(f.description or "")
+            name = safe_line(f.file_name)
+            desc = safe_line(f.description or "")
             items.append((f"Add PutFile: {name}", partial(self._add, f, CommandType.PUT_FILE), desc or None))
             if name.lower().endswith((".ps1", ".sh", ".py", ".bat", ".cmd")) or f.has_parameters:
-                hint = clean_line(f.parameters_description or "") if f.has_parameters else desc
+                hint = safe_line(f.parameters_description or "") if f.has_parameters else desc
                 items.append((f"Add RunScript: {name}", partial(self._add, f, CommandType.RUN_SCRIPT), hint or None))
         return items
 
@@ -120,7 +143,7 @@ class LibraryCommands(_LrtuiProvider):
 
     async def discover(self) -> Hits:
         for text, command, help_text in self._items()[:10]:
-            yield DiscoveryHit(text, command, text=text, help=help_text)
+            yield DiscoveryHit(Content(text), command, text=text, help=escape(help_text) if help_text else None)
 
     def _add(self, file: LibraryFile, kind: CommandType) -> None:
         pane = self.lrtui.sequence_pane
@@ -147,7 +170,7 @@ class SavedSequenceCommands(_LrtuiProvider):
             self.app.log.warning(f"saved sequences unavailable: {exc!r}")
 
     def _items(self) -> list[Item]:
-        return [(f"Load sequence: {clean_line(n)}", partial(self._load, n), "Saved sequence") for n in self._names]
+        return [(f"Load sequence: {safe_line(n)}", partial(self._load, n), "Saved sequence") for n in self._names]
 
     async def search(self, query: str) -> Hits:
         async for hit in self._ranked(query, self._items()):
@@ -192,8 +215,8 @@ class ActionCommands(_LrtuiProvider):
         for job in list(runtime.engine.jobs)[-200:]:
             state = job.outcome.value if job.outcome else job.state.value
             cmds = ", ".join(c.label() for c in job.sequence.commands)[:60]
-            items.append((f"Open results: {clean_line(job.machine_name)} ({state})",
-                          partial(self.lrtui.open_results, job.id), clean_line(cmds)))  # fmt: skip
+            items.append((f"Open results: {safe_line(job.machine_name)} ({state})",
+                          partial(self.lrtui.open_results, job.id), safe_line(cmds)))  # fmt: skip
         return items
 
     async def search(self, query: str) -> Hits:
@@ -202,7 +225,7 @@ class ActionCommands(_LrtuiProvider):
 
     async def discover(self) -> Hits:
         for text, command, help_text in self._static():
-            yield DiscoveryHit(text, command, text=text, help=help_text)
+            yield DiscoveryHit(Content(text), command, text=text, help=escape(help_text) if help_text else None)
 
 
 class ThemeCommands(_LrtuiProvider):

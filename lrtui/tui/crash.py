@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 from lrtui.api.text import clean_line
+from lrtui.settings import write_private_text
 
 
 def write_crash_report(folder: Path) -> str:
@@ -15,9 +16,7 @@ def write_crash_report(folder: Path) -> str:
     exc = sys.exc_info()[1]
     summary = f"{type(exc).__name__}: {exc}" if exc else "an unexpected error"
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
-        path.write_text(traceback.format_exc(), encoding="utf-8")
+        path = write_private_text(folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt", traceback.format_exc())
         where = f"The details are in {path}."
     except OSError:
         where = "The details could not be saved."

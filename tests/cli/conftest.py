@@ -21,16 +21,27 @@ def sim():
         yield api_url, simulator
 
 
-def lrtui(args, api_url, tmp_path, timeout=90):
+def lrtui(args, api_url, tmp_path, timeout=90, input=None, token="demo-token"):
+    """``python -m lrtui ARGS --api-url API_URL`` with a fresh LRTUI_HOME (no api_url: no --api-url; no token:
+    no LRTUI_ACCESS_TOKEN)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LRTUI_")}
-    env.update(LRTUI_HOME=str(tmp_path / "home"), LRTUI_ACCESS_TOKEN="demo-token")
+    env.update(LRTUI_HOME=str(tmp_path / "home"))
+    if token:
+        env["LRTUI_ACCESS_TOKEN"] = token
     return subprocess.run(
-        [sys.executable, "-m", "lrtui", *args, "--api-url", api_url],
+        [sys.executable, "-m", "lrtui", *args, *(["--api-url", api_url] if api_url else [])],
         capture_output=True,
         text=True,
         timeout=timeout,
         env=env,
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
     )
+
+
+def requests_seen(simulator):
+    """How many requests the simulator answered (any status)."""
+    return sum(simulator.state.status_counts.values())
 
 
 def online_windows(simulator, n, api_url=None):

@@ -35,7 +35,7 @@ def test_no_wait_then_resume_then_results_and_export(sim, tmp_path):
 
     r = lrtui(["actions", "--active", "--json"], api_url, tmp_path)
     assert r.returncode == 0, r.stderr
-    assert {row["action_id"] for row in json.loads(r.stdout)} == {j["action_id"] for j in submitted}
+    assert {row["action_id"] for row in json.loads(r.stdout)["actions"]} == {j["action_id"] for j in submitted}
 
     r = lrtui(["resume", "--json"], api_url, tmp_path)
     assert r.returncode == 0, r.stderr
@@ -62,10 +62,17 @@ def test_no_wait_then_resume_then_results_and_export(sim, tmp_path):
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert manifest["case"] == "CASE-42" and manifest["jobs"] == 2
     assert verify_bundle(bundle) == []
-    # tampering with a collected file shows
-    f = bundle / manifest["files"][0]["file"]
+    r = lrtui(["verify", str(bundle)], api_url, tmp_path)
+    assert r.returncode == 0 and "intact" in r.stdout, r.stdout + r.stderr
+    # tampering with a collected file shows, naming it
+    name = manifest["files"][0]["file"]
+    f = bundle / name
     f.write_bytes(f.read_bytes() + b"x")
-    assert any("missing or changed" in p for p in verify_bundle(bundle))
+    assert any(name in p for p in verify_bundle(bundle))
+    r = lrtui(["verify", str(bundle), "--json"], api_url, tmp_path)
+    assert r.returncode == 1
+    doc = json.loads(r.stdout)
+    assert doc["ok"] is False and any(name in p for p in doc["problems"])
 
     r = lrtui(["export", "--case", "NO-SUCH-CASE", "--out", str(tmp_path / "b2")], api_url, tmp_path)
     assert r.returncode == 1 and "No job in the journal mentions case NO-SUCH-CASE" in r.stdout

@@ -145,7 +145,7 @@ def test_actions_lists_the_journal_after_a_run(sim, tmp_path):
     assert r.returncode == 0, r.stderr
     r = lrtui(["actions", "--json"], api_url, tmp_path)
     assert r.returncode == 0, r.stderr
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout)["actions"]
     assert any(row["machine_id"] == m["id"] and row["outcome"] == "succeeded" for row in rows)
     journal = next((tmp_path / "home" / "state").glob("journal-*.sqlite3"))
     assert (journal.stat().st_mode & 0o777) == 0o600

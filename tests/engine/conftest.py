@@ -24,6 +24,7 @@ def scaled_settings(scale: float = SCALE, **kw) -> BudgetSettings:
         poll_slow_s=max(0.1, 60.0 * scale),
         reconcile_grace_s=1.0,
         retry_after_default_s=1.0,
+        expected_action_s=120.0 * scale,
     )
     base.update(kw)
     return BudgetSettings(**base)

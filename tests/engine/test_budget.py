@@ -7,10 +7,12 @@ import time
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lrtui.engine.budget import GENERAL, RATE, Budget, BudgetSettings, lower_bound_s
+from lrtui.api.errors import ConfigError
+from lrtui.engine.budget import RATE, SHARED, Budget, BudgetSettings, lower_bound_s
+from lrtui.engine.windows import restored_times
 
 
 class Clock:
@@ -43,6 +45,8 @@ ops = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(ops, st.integers(1, 12), st.floats(1.0, 90.0), st.integers(1, 30))
+# issue 14: reserve, 1 s passes with no answer, reserve on another machine: both may count in one window
+@example(steps=[("reserve", 0, 0.0), ("advance", 0, 10.0), ("reserve", 1, 0.0)], n=1, window=1.0, sessions=2)
 def test_never_more_than_n_calls_per_window_nor_sessions_nor_two_per_machine(steps, n, window, sessions):
     clock = Clock()
     b = Budget(
@@ -84,10 +88,10 @@ def test_never_more_than_n_calls_per_window_nor_sessions_nor_two_per_machine(ste
         elif op == "observe":  # what the UI reads must never change the arithmetic
             b.drain_estimate(m * 7)
             b.next_slot_in()
-            b.general_used()
+            b.general_used("machineactions")
             b.backoff_left()
         elif op == "general":
-            if b.try_general():
+            if b.try_general("machineactions"):
                 general.append(clock.t)
     # When call i was sent, every earlier call the service may still count (it may have arrived as late as its
     # answer; an unanswered one is still in flight) plus call i itself: never more than n.
@@ -130,9 +134,10 @@ def test_backoff_blocks_until_retry_after():
     assert b.reserve("a", "m1") is None
     clock.t += 0.2
     assert b.reserve("a", "m1") is not None
-    b.back_off(GENERAL, None)  # no usable Retry-After: the default
-    assert b.general_wait() == pytest.approx(60)
-    assert not b.try_general()
+    b.back_off("machines", None)  # no usable Retry-After: the default
+    assert b.general_wait("machines") == pytest.approx(60)
+    assert not b.try_general("machines")
+    assert b.try_general("library")  # another API's budget is its own
 
 
 async def test_general_gate_under_concurrency():
@@ -142,7 +147,7 @@ async def test_general_gate_under_concurrency():
 
     async def caller():
         for _ in range(3):
-            await b.general_gate()
+            await b.general_gate("machineactions")
             times.append(time.monotonic())
 
     await asyncio.gather(*(caller() for _ in range(8)))
@@ -184,8 +189,107 @@ def test_snapshot_reads_without_changing_anything():
     b = Budget(BudgetSettings(rate_calls=2, rate_window_s=10, max_sessions=3), clock)
     b.reserve("a", "m1")
     b.reserve("b", "m2")
-    b.try_general()
+    b.try_general("library")
     snap = b.snapshot(queued=5, active=2)
     assert (snap.calls_used, snap.calls_limit, snap.sessions_used, snap.general_used_minute) == (2, 2, 2, 1)
     assert snap.next_slot_in_s == pytest.approx(10) and snap.eta_drain_s == pytest.approx(30)
     assert b.snapshot(queued=5, active=2) == snap
+
+
+def test_an_unanswered_submission_counts_until_its_answer_plus_the_window():
+    clock = Clock()
+    b = Budget(BudgetSettings(rate_calls=1, rate_window_s=10), clock)
+    t = b.reserve("a", "m1")
+    assert t is not None
+    clock.t += 60  # no answer for a minute: the service may receive it any moment
+    assert b.reserve("b", "m2") is None
+    assert b.rate_used() == 1
+    b.confirm_call(t)  # the answer arrives now: it counts until now + the window
+    clock.t += 9.9
+    assert b.reserve("b", "m2") is None
+    clock.t += 0.2
+    assert b.reserve("b", "m2") is not None
+    b.confirm_call(t)  # a second confirm of the same ticket changes nothing
+    assert b.rate_used() == 1
+
+
+def test_each_api_has_its_own_budget_unless_shared():
+    clock = Clock()
+    per = Budget(BudgetSettings(general_per_minute=2, general_per_hour=100), clock)
+    assert [per.try_general("machineactions") for _ in range(3)] == [True, True, False]
+    assert per.try_general("resultlink") and per.try_general("machines")
+    assert per.general_used("machineactions") == (2, 2) and per.general_used("resultlink") == (1, 1)
+    shared = Budget(BudgetSettings(general_per_minute=2, general_per_hour=100, general_budget="shared"), clock)
+    assert [shared.try_general(e) for e in ("machineactions", "resultlink", "machines")] == [True, True, False]
+    assert [e.endpoint for e in shared.snapshot().endpoints] == [SHARED]
+    clock.t += 60
+    assert shared.try_general("library")  # the minute has passed
+
+
+def test_an_unforeseen_429_lowers_that_api_for_the_rest_of_the_process():
+    clock = Clock()
+    b = Budget(BudgetSettings(general_per_minute=100, general_per_hour=1500), clock)
+    b.try_general("machines")
+    wait, lowered = b.endpoint_429("machineactions", 5.0)
+    assert wait == 5.0 and lowered is not None
+    assert (lowered.endpoint, lowered.per_minute, lowered.per_hour) == ("machineactions", 75, 1125)
+    # calls that were in flight when the first 429 came get theirs too: the same back-off lowers nothing more
+    assert b.endpoint_429("machineactions", 5.0)[1] is None
+    assert b.general_wait("machineactions") == pytest.approx(5.0) and b.general_wait("machines") == 0
+    clock.t += 5
+    again = b.endpoint_429("machineactions", float("nan"))  # a 429 after the back-off lowers again
+    assert again[0] == 60.0 and again[1] is not None and again[1].per_minute == 56
+    snap = b.snapshot()
+    ma = next(e for e in snap.endpoints if e.endpoint == "machineactions")
+    assert ma.lowered and (ma.limit_minute, ma.limit_hour) == (56, 843)
+    assert not next(e for e in snap.endpoints if e.endpoint == "machines").lowered
+    assert b.unforeseen_429 == 3
+    for _ in range(56):
+        clock.t += 0.5
+        assert b.general_wait("machineactions") > 0 or b.try_general("machineactions")
+    assert b.general_used("machineactions")[0] <= 56
+
+
+def test_the_snapshot_shows_the_fullest_api():
+    clock = Clock()
+    b = Budget(BudgetSettings(general_per_minute=10, general_per_hour=100), clock)
+    for _ in range(7):
+        b.try_general("resultlink")
+    b.try_general("machineactions")
+    snap = b.snapshot()
+    assert (snap.general_endpoint, snap.general_used_minute, snap.general_limit_minute) == ("resultlink", 7, 10)
+    assert [e.endpoint for e in snap.endpoints] == ["machineactions", "resultlink"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("rate_window_s", float("nan")),
+        ("rate_window_s", float("inf")),
+        ("general_window_s", 0.0),
+        ("poll_fast_s", -1.0),
+        ("retry_after_default_s", float("nan")),
+        ("poll_share", float("inf")),
+        ("rate_calls", 0),
+        ("max_sessions", 2.5),
+        ("general_per_hour", True),
+        ("general_budget", "per-api"),
+    ],
+)
+def test_budget_values_must_be_finite_and_positive(field, value):
+    with pytest.raises(ConfigError) as e:
+        BudgetSettings(**{field: value})
+    assert field in e.value.user_message()
+
+
+def test_restored_times_put_journalled_submissions_on_the_budget_clock():
+    wall_now, now = 1_700_000_000.0, 500.0
+    rows = [
+        ("a", wall_now - 100, wall_now - 99),  # left the window long ago
+        ("b", wall_now - 20, wall_now - 19.5),  # answered 19.5 s ago
+        ("c", wall_now - 3, None),  # in flight when the process stopped
+    ]
+    assert restored_times(rows, wall_now, now, 60.0) == [pytest.approx(480.5), 500.0]
+    b = Budget(BudgetSettings(rate_calls=2, rate_window_s=60.0), lambda: now)
+    b.restore_calls(restored_times(rows, wall_now, now, 60.0))
+    assert b.rate_used() == 2 and b.next_slot_in() == pytest.approx(40.5)

@@ -12,8 +12,32 @@ from lrtui.sim.config import FaultSpec, parse_faults
 from .conftest import AUTH, WIN, assert_error, run
 
 
-def test_general_budget_per_minute(make_server):
+def test_general_budget_per_endpoint(make_server):
+    """Each API has its own 100/min (here 5) and 1500/h: a spent library budget leaves machines and actions free."""
     s = make_server(general_per_minute=5, general_per_hour=1000)
+    for _ in range(5):
+        s.tick(2)
+        assert s.client.get("/api/libraryfiles").status_code == 200
+    r = s.client.get("/api/libraryfiles")
+    err = assert_error(r, 429, "TooManyRequests", "You can send requests again in 52 seconds")
+    assert "Destination+TenantID+AppID" in err["message"] and r.headers["retry-after"] == "52"
+    mid = s.mid(WIN)
+    # every machine lookup shares the machines budget (as lrtui.api.endpoints groups them)
+    for path in ("/api/machines", "/api/machines/$count", f"/api/machines/{mid}", "/api/machines", "/api/machines"):
+        assert s.client.get(path).status_code == 200, path
+    assert_error(s.client.get(f"/api/machines/{mid}"), 429, "TooManyRequests")
+    for _ in range(5):
+        assert s.client.get("/api/machineactions").status_code == 200
+    assert s.client.get("/api/machineactions").status_code == 429
+    aid = next(iter(s.sim.state.actions))
+    for _ in range(5):
+        assert s.client.get(f"/api/machineactions/{aid}").status_code == 200
+    assert s.client.get(f"/api/machineactions/{aid}").status_code == 429
+    assert s.sim.state.throttled_by_reason["general_minute"] == 4
+
+
+def test_general_budget_shared(make_server):
+    s = make_server(general_per_minute=5, general_per_hour=1000, general_per_endpoint=False)
     for _ in range(5):
         s.tick(2)
         assert s.client.get("/api/libraryfiles").status_code == 200

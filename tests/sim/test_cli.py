@@ -51,6 +51,7 @@ def test_cli_serves_and_stops_on_ctrl_c(tmp_path):
             if line.strip() == "ready":
                 break
         assert lines and lines[-1] == "ready", (lines, p.stderr.read() if p.poll() is not None else "")
+        assert any(x.startswith("workshop machine: ") and "comes online 3 s after start" in x for x in lines), lines
         api = next(x.split(" ", 1)[1] for x in lines if x.startswith("api "))
         blob = next(x.split(" ", 1)[1] for x in lines if x.startswith("blob "))
         assert api.startswith("http://127.0.0.1:") and blob.startswith("http://127.0.0.1:") and api != blob
@@ -74,6 +75,25 @@ def test_cli_serves_and_stops_on_ctrl_c(tmp_path):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_cli_switches_reach_the_config():
+    from lrtui.sim.cli import build_parser, config_from_args
+
+    cfg = config_from_args(build_parser().parse_args([]))
+    assert cfg.general_per_endpoint and not cfg.quirk_captured_post_reply and not cfg.seeded_action_ids
+    assert cfg.workshop_online_after_s == 3000.0
+    argv = [
+        "--general-budget",
+        "shared",
+        "--quirk-captured-post",
+        "--seeded-action-ids",
+        "--workshop-online-after",
+        "-1",
+    ]
+    cfg = config_from_args(build_parser().parse_args(argv))
+    assert not cfg.general_per_endpoint and cfg.quirk_captured_post_reply and cfg.seeded_action_ids
+    assert cfg.workshop_online_after_s is None
 
 
 def test_cli_bad_faults_exit_2(capsys):
@@ -104,5 +124,9 @@ def test_cli_help_lists_options(capsys):
         "--quirk-empty-commands",
         "--quirk-fresh-404",
         "--quirk-portal-session",
+        "--quirk-captured-post",
+        "--general-budget",
+        "--workshop-online-after",
+        "--seeded-action-ids",
     ]:
         assert opt in out

@@ -65,7 +65,7 @@ def test_upload_override_delete(srv):
     assert res["exit_code"] == 3 and res["script_errors"] == "boom"
     r = srv.client.delete("/api/libraryfiles/My-Script_1.ps1")
     assert r.status_code == 204 and r.content == b""
-    assert_error(srv.client.delete("/api/libraryfiles/My-Script_1.ps1"), 404, "NotFound")
+    assert_error(srv.client.delete("/api/libraryfiles/My-Script_1.ps1"), 404, "ResourceNotFound")
     assert_error(srv.post_lr(WIN, run("My-Script_1.ps1")), 400, "InvalidRequestBody", "not found in the library")
 
 
@@ -77,4 +77,4 @@ def test_upload_validation(srv):
     assert_error(r, 400, "InvalidRequestBody", "file")
     assert_error(srv.client.post("/api/libraryfiles", json={"file": "x"}), 400, "InvalidRequestBody", "multipart")
     assert_error(upload(srv, "ok.ps1", b"x", HasParameters="maybe"), 400, "InvalidRequestBody", "HasParameters")
-    assert_error(srv.client.delete("/api/libraryfiles/none.ps1"), 404, "NotFound")
+    assert_error(srv.client.delete("/api/libraryfiles/none.ps1"), 404, "ResourceNotFound")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -87,7 +88,7 @@ def test_post_201_pending_shape(srv):
         ),
         ({"Comment": "x", "Commands": []}, "non-empty"),
         ({"Comment": "x"}, "Commands field is required"),
-        ({"Commands": [run("ps_list.sh")]}, "Comment field is required"),
+        ({"comment": "x", "Commands": [run("ps_list.sh")]}, "'comment'"),
         ({"Comment": "x", "Commands": [{"type": "RunScript", "params": []}]}, "ScriptName"),
         (
             {"Comment": "x", "Commands": [{"type": "GetFile", "params": [{"key": "FileName", "value": "a"}]}]},
@@ -107,6 +108,33 @@ def test_post_invalid_body_400(srv, body, needle):
     assert not srv.sim.state.actions or all(
         a.machine.id != srv.mid(WIN) for a in list(srv.sim.state.actions.values())[-1:]
     )
+
+
+def test_post_without_comment_is_accepted(srv):
+    """The run page lists Comment without marking it required: a body without it creates the action."""
+    r = srv.client.post(f"/api/machines/{srv.mid(LINUX)}/runliveresponse", json={"Commands": [run("ps_list.sh")]})
+    assert r.status_code == 201, r.text
+    assert r.json()["requestorComment"] is None
+    assert srv.action(r.json()["id"])["requestorComment"] is None
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/xml", "application/x-www-form-urlencoded"])
+def test_post_needs_a_json_content_type(srv, ctype):
+    """Content-Type: application/json is marked required: a JSON body sent as another type is a 415 that says so."""
+    body = json.dumps({"Comment": "x", "Commands": [run("ps_list.sh")]})
+    r = srv.client.post(
+        f"/api/machines/{srv.mid(LINUX)}/runliveresponse", content=body, headers={"content-type": ctype}
+    )
+    assert_error(r, 415, "UnsupportedMediaType", "application/json")
+    assert not srv.sim.state.active_by_machine
+
+
+@pytest.mark.parametrize("ctype", ["application/json; charset=utf-8", "text/json", "application/vnd.x+json", None])
+def test_post_json_content_types(srv, ctype):
+    body = json.dumps({"Comment": "x", "Commands": [run("ps_list.sh")]}).encode()
+    headers = {"content-type": ctype} if ctype else {}
+    r = srv.client.post(f"/api/machines/{srv.mid(LINUX)}/runliveresponse", content=body, headers=headers)
+    assert r.status_code == 201, r.text
 
 
 def test_post_not_json(srv):
@@ -130,7 +158,7 @@ def test_lenient_case_switch(make_server):
 
 
 def test_machine_errors(srv):
-    assert_error(srv.post_lr("0" * 40, run("Get-Processes.ps1")), 404, "NotFound", "was not found")
+    assert_error(srv.post_lr("0" * 40, run("Get-Processes.ps1")), 404, "ResourceNotFound", "was not found")
     assert_error(srv.post_lr(KIOSK, run("Get-Processes.ps1")), 403, "DisallowedOperation", "automation level")
     assert_error(srv.post_lr(WIN7, run("Get-Processes.ps1")), 400, "OsPlatformNotSupported")
     assert not srv.sim.state.actions or all(
@@ -216,7 +244,7 @@ def test_quirk_empty_commands(make_server):
 def test_quirk_fresh_404(make_server):
     s = make_server(quirk_fresh_404_s=20)
     a = s.post_lr(WIN, run("Get-Processes.ps1")).json()
-    assert_error(s.client.get(f"/api/machineactions/{a['id']}"), 404, "NotFound")
+    assert_error(s.client.get(f"/api/machineactions/{a['id']}"), 404, "ResourceNotFound")
     s.tick(19)
     assert s.client.get(f"/api/machineactions/{a['id']}").status_code == 404
     s.tick(2)
@@ -333,7 +361,7 @@ def test_cancel(srv):
     assert_error(
         srv.client.post("/api/machineactions/11111111-2222-4333-8444-555555555555/cancel", json={"Comment": "x"}),
         404,
-        "NotFound",
+        "ResourceNotFound",
     )
     b = srv.post_lr(WIN, run("Get-Processes.ps1")).json()  # machine is free again
     assert_error(
@@ -356,7 +384,7 @@ def test_cancel_reads_failed_quirk(make_server):
 
 def test_get_action_errors(srv):
     assert_error(srv.client.get(f"/api/machineactions/{srv.mid(WIN)}"), 400, "BadRequest", "Edm.Guid")
-    assert_error(srv.client.get("/api/machineactions/11111111-2222-4333-8444-555555555555"), 404, "NotFound")
+    assert_error(srv.client.get("/api/machineactions/11111111-2222-4333-8444-555555555555"), 404, "ResourceNotFound")
 
 
 def test_list_actions_odata(make_server):
@@ -383,7 +411,7 @@ def test_list_actions_odata(make_server):
     mine = all_pages({"$filter": f"machineId eq '{s.mid(WIN)}' and type eq 'LiveResponse'"})
     assert [a["id"] for a in mine if a["id"] in ids] == [ids[0]]
     got = all_pages({"$filter": "id in ('" + "','".join(ids[:2]) + "')"})
-    assert [a["id"] for a in got] == ids[:2]
+    assert [a["id"] for a in got] == ids[:2][::-1]  # newest first without $orderby
     act = all_pages({"$filter": "status eq 'Pending' or status eq 'InProgress'"})
     assert {a["id"] for a in act} == set(ids)
     assert all_pages({"$filter": f"requestor eq '{s.sim.config.app_name}'"}) == [
@@ -391,6 +419,7 @@ def test_list_actions_odata(make_server):
     ]
     desc = s.client.get("/api/machineactions", params={"$orderby": "creationDateTimeUtc desc", "$top": "2"}).json()
     assert [a["id"] for a in desc["value"]] == ids[::-1][:2] and "@odata.nextLink" not in desc
-    recent = all_pages({"$filter": f"creationDateTimeUtc ge {everything[hist]['creationDateTimeUtc']}"})
+    assert [a["id"] for a in everything[: len(ids)]] == ids[::-1]  # newest first, then the older history
+    recent = all_pages({"$filter": f"creationDateTimeUtc ge {everything[len(ids) - 1]['creationDateTimeUtc']}"})
     assert {a["id"] for a in recent} == set(ids)
     assert_error(s.client.get("/api/machineactions", params={"$filter": "computerDnsName eq 'x'"}), 400, "ODataError")

@@ -262,7 +262,7 @@ def test_get_machine_by_id_and_name(srv):
     assert_error(
         srv.client.get("/api/machines/no-such-host.example"),
         404,
-        "NotFound",
+        "ResourceNotFound",
         "Machine no-such-host.example was not found",
     )
 

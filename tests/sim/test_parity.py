@@ -66,7 +66,7 @@ async def _sequence(client: httpx.AsyncClient, blob: httpx.AsyncClient, clock: M
 
 def _config() -> tuple[SimConfig, ManualClock]:
     clock = ManualClock(T0)
-    return SimConfig(seed=11, machines=30, clock=clock), clock
+    return SimConfig(seed=11, machines=30, clock=clock, seeded_action_ids=True), clock  # the two must agree on ids
 
 
 async def test_in_process_and_socket_agree():

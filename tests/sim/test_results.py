@@ -102,7 +102,7 @@ def test_link_errors(srv):
         srv.client.get(f"/api/machineactions/{x['id']}/GetLiveResponseResultDownloadLink(index=abc)"), 400, "BadRequest"
     )
     assert_error(srv.link("not-a-guid", 0), 400, "BadRequest", "Edm.Guid")
-    assert_error(srv.link("11111111-2222-4333-8444-555555555555", 0), 404, "NotFound")
+    assert_error(srv.link("11111111-2222-4333-8444-555555555555", 0), 404, "ResourceNotFound")
     assert srv.link(x["id"], 1).status_code == 200
     # unfinished command
     a = srv.post_lr(WIN, run("Get-Processes.ps1")).json()

@@ -46,7 +46,8 @@ class _DemoFactory:
 
         clock = self.clock
         cfg = SimConfig(seed=self.seed, machines=self.machines, time_scale=self.time_scale, clock=clock,
-                        start_time=clock() if clock is not None else None)  # fmt: skip
+                        start_time=clock() if clock is not None else None,
+                        seeded_action_ids=True)  # snapshots show action ids: the same ones every run  # fmt: skip
         self.simulator = demo_simulator(self.settings, cfg)
         return await build_runtime(self.settings, demo=True, simulator=self.simulator, on_device_code=on_device_code)
 
@@ -90,7 +91,7 @@ def demo_app() -> Any:
     return build_demo_app()
 
 
-async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:

@@ -173,7 +173,7 @@ async def test_search_as_you_type_filters_and_counts(demo_app):
         assert rows and all("VIP" in inv[i].machine_tags for i in rows)
         status = str(pane.query_one("#machine-status").render())
         assert f"{len(rows)} of {DEMO_MACHINES} machines" in status
-        await pilot.press("escape")  # clears the search
+        await pilot.press("ctrl+l")  # clears the search
         assert pane.search_input.value == "" and len(pane.machine_list.rows) == DEMO_MACHINES
         await pilot.press("escape")  # leaves to the list
         assert demo_app.focused is pane.machine_list

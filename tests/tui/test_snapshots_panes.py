@@ -48,7 +48,7 @@ async def _activity(pilot):
         SEQ.with_comment("analyst=demo case=SNAP-1"),
         _machines(app, "eng-lt-0002", "eng-lt-0003", "fin-ws-0001", "KIOSK-001"),
     )
-    await wait_until(pilot, lambda: app.activity_pane.table.row_count == 4)
+    await wait_until(pilot, lambda: app.activity_pane.table.row_count == 4, timeout=30)
     await pilot.pause(0.4)
 
 
@@ -63,19 +63,19 @@ async def _results(pilot):
         "analyst=demo case=SNAP-2",
     )
     [job] = await app.runtime.engine.submit(seq, _machines(app, "fin-ws-0002"))
-    await wait_until(pilot, lambda: job.action_id is not None)
+    await wait_until(pilot, lambda: job.action_id is not None, timeout=30)
     app.clock.advance(3600.0)  # one jump: every simulated time in the output is the same on every run
-    await wait_until(pilot, lambda: job.is_final, timeout=20)
+    await wait_until(pilot, lambda: job.is_final, timeout=60)
     app.open_results(job.id)
     await app.workers.wait_for_complete()
     view = app.results_pane.output
-    await wait_until(pilot, lambda: len(view.lines) > 10)
+    await wait_until(pilot, lambda: len(view.lines) > 10, timeout=30)
     view.focus()
     await pilot.press("slash", *"beacon", "enter")  # the planted "[red]beacon[/red]" is shown literally
     # under load the search box and the scroll to the match can take more than a frame: wait for the state,
     # not for a fixed time
-    await wait_until(pilot, lambda: view.matches and view.current >= 0 and view.scroll_y > 0, timeout=10)
-    await wait_until(pilot, lambda: app.focused is view, timeout=10)
+    await wait_until(pilot, lambda: view.matches and view.current >= 0 and view.scroll_y > 0, timeout=30)
+    await wait_until(pilot, lambda: app.focused is view, timeout=30)
     await app.workers.wait_for_complete()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause(0.3)

@@ -63,6 +63,7 @@ class Harness:
     records: list = field(default_factory=list)
     sleeps: list[float] = field(default_factory=list)
     gates: int = 0
+    gate_keys: list[str] = field(default_factory=list)
     clients: list[MdeClient] = field(default_factory=list)
 
     def client(
@@ -88,8 +89,9 @@ class Harness:
         async def sleep(s: float) -> None:
             self.sleeps.append(s)
 
-        async def gate() -> None:
+        async def gate(key: str) -> None:
             self.gates += 1
+            self.gate_keys.append(key)
 
         c = MdeClient(
             base,

@@ -298,3 +298,43 @@ async def test_event_loop_keeps_running_while_inflating(h, tmp_path):
     t.cancel()
     assert res.size == 64 << 20
     assert turns - start >= 60  # the loop ran between inflate steps, not once per chunk
+
+
+async def test_many_member_gzip_download_and_script_result(h, tmp_path):
+    parts = [b"line %d\n" % i for i in range(100_000)]
+    payload = b"".join(gzip.compress(p, mtime=0) for p in parts)
+    c = h.client(lambda r: httpx.Response(200), lambda r: stream(payload, 1 << 20))
+    res = await c.results.download(SAS, tmp_path / "many.bin")
+    assert (tmp_path / "many.bin").read_bytes() == b"".join(parts) and res.compression == "gzip"
+    doc = json.dumps({"script_name": "a", "exit_code": 0, "script_output": "x" * 1000, "script_errors": None})
+    doc_gz = b"".join(gzip.compress(doc[i : i + 10].encode(), mtime=0) for i in range(0, len(doc), 10))
+    c2 = h.client(lambda r: httpx.Response(200), lambda r: stream(doc_gz))
+    s = await c2.results.fetch_script_result(SAS)
+    assert s.script_output == "x" * 1000 and s.script_errors == ""  # null stderr reads as ""
+
+
+async def test_slow_drip_download_hits_the_deadline(h, tmp_path):
+    import asyncio
+
+    from lrtui.api.retry import RetryPolicy
+
+    class Drip(httpx.AsyncByteStream):
+        async def __aiter__(self):
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                yield b"x"
+
+    retry = RetryPolicy(download_grace_s=0.3, download_min_bytes_per_s=1000.0)
+    c = h.client(lambda r: httpx.Response(200), lambda r: httpx.Response(200, stream=Drip()), retry=retry)
+    with pytest.raises(E.RequestDeadlineExceeded, match="slower than 1,000 bytes/s"):
+        await c.results.download(SAS, tmp_path / "drip.bin")
+    assert not (tmp_path / "drip.bin").exists() and not (tmp_path / "drip.bin.part").exists()
+    with pytest.raises(E.RequestDeadlineExceeded):
+        await c.results.fetch_script_result(SAS)
+    assert [r.error for r in h.records] == ["RequestDeadlineExceeded", "RequestDeadlineExceeded"]
+
+
+async def test_deep_script_result_is_a_clear_error(h):
+    c = h.client(lambda r: httpx.Response(200), lambda r: stream(b"[" * 5000 + b"]" * 5000))
+    with pytest.raises(E.ResponseTooDeep):
+        await c.results.fetch_script_result(SAS)

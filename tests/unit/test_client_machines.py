@@ -37,19 +37,34 @@ async def test_next_link_followed_opaquely(h):
 
 async def test_next_link_to_foreign_host_refused(h):
     c = h.client(lambda r: httpx.Response(200, json={"value": [m(1)], "@odata.nextLink": "https://evil.example/steal"}))
-    with pytest.raises(E.UnexpectedResponse, match="not the API host"):
+    with pytest.raises(E.UnsafeNextLink, match=r"points at https://evil\.example"):
         await c.machines.list()
     assert len(h.requests) == 1
 
 
-async def test_next_link_to_other_mde_host_allowed(h):
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://api.securitycenter.microsoft.com/api/machines?$skip=1",  # another MDE name: another host
+        "https://api.security.microsoft.com:8443/api/machines?$skip=1",  # same host, another port
+        "http://api.security.microsoft.com/api/machines?$skip=1",  # same host, plain http
+        "https://user@api.security.microsoft.com/api/machines",  # user info
+        "//evil.example/api/machines",  # scheme-relative: another host
+    ],
+)
+async def test_next_link_must_keep_scheme_host_and_port(h, link):
+    c = h.client(lambda r: httpx.Response(200, json={"value": [m(1)], "@odata.nextLink": link}))
+    with pytest.raises(E.UnsafeNextLink):
+        await c.machines.list()
+    assert len(h.requests) == 1
+
+
+async def test_next_link_same_origin_followed(h):
     def handler(req):
-        if req.url.host == "api.securitycenter.microsoft.com":
+        if req.url.params.get("$skiptoken") == "2":
             return httpx.Response(200, json={"value": [m(2)]})
-        return httpx.Response(
-            200,
-            json={"value": [m(1)], "@odata.nextLink": "https://api.securitycenter.microsoft.com/api/machines?$skip=1"},
-        )
+        nl = "https://api.security.microsoft.com:443/api/machines?$skiptoken=2"  # the default port, spelled out
+        return httpx.Response(200, json={"value": [m(1)], "@odata.nextLink": nl})
 
     c = h.client(handler)
     assert [x.id for x in await c.machines.list()] == [m(1)["id"], m(2)["id"]]

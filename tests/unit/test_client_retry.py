@@ -42,12 +42,20 @@ async def test_get_retries_5xx_then_succeeds(h):
     assert h.gates == 3  # the engine's general budget is charged per attempt
 
 
-async def test_get_gives_up_after_max_attempts(h):
-    c = h.client(lambda r: httpx.Response(502))
+async def test_get_gives_up_at_the_read_deadline(h):
+    c = h.client(lambda r: httpx.Response(502), retry=RetryPolicy(jitter=0.0, read_deadline_s=20.0))
     with pytest.raises(E.ServerError) as ei:
         await c.machines.get(MID)
     assert ei.value.status == 502
-    assert len(h.requests) == 4 and h.sleeps == [0.5, 1.0, 2.0]
+    # backoff 0.5, 1, 2, 4, 8 (15.5 s); the next 8 s would pass the 20 s read deadline
+    assert len(h.requests) == 6 and h.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+async def test_get_keeps_retrying_past_four_attempts_within_the_deadline(h):
+    answers = [httpx.Response(503)] * 9 + [httpx.Response(200, json=MACHINE)]
+    c = h.client(seq_handler(*answers), retry=RetryPolicy(jitter=0.0, read_deadline_s=120.0))
+    assert (await c.machines.get(MID)).id == MID
+    assert len(h.requests) == 10 and sum(h.sleeps) <= 120.0
 
 
 async def test_get_retries_connection_errors(h):
@@ -66,7 +74,7 @@ async def test_get_connection_errors_exhausted(h):
         await c.library.list()
     assert not isinstance(ei.value, E.ConnectionFailed)
     assert ei.value.message.startswith("GET /api/libraryfiles failed: ReadError")
-    assert len(h.requests) == 4
+    assert len(h.requests) == 41 and sum(h.sleeps) <= RetryPolicy().read_deadline_s  # 300 s of backoff
 
 
 @pytest.mark.parametrize(
@@ -160,7 +168,10 @@ def test_parse_retry_after_edge_cases():
     now = 1_700_000_000.0
     assert parse_retry_after({"Retry-After": http_date(now + 90)}, now=now) == 90.0
     assert parse_retry_after({"Retry-After": http_date(now - 90)}, now=now) == 0.0
-    assert parse_retry_after({"Retry-After": "-5"}) == 0.0
+    assert parse_retry_after({"Retry-After": "-5"}) == 60.0  # negative: as if missing
+    assert parse_retry_after({"Retry-After": "NaN"}) == 60.0
+    assert parse_retry_after({"Retry-After": "inf"}, default=5.0) == 5.0
+    assert parse_retry_after({"Retry-After-Ms": "nan", "Retry-After": "3"}) == 3.0
     assert parse_retry_after({"Retry-After": "soon"}, b"try again in 4 seconds") == 4.0
     assert parse_retry_after({}, b'{"error":{"message":"Retry after 9 seconds"}}') == 9.0
     assert parse_retry_after(None, None) == 60.0

@@ -192,3 +192,36 @@ def test_a_password_in_the_team_redis_url_is_refused(tmp_path):
 def test_the_sections_stay_finite():
     b = load_settings(demo=True).budget_settings()
     assert all(math.isfinite(v) for v in (b.rate_window_s, b.poll_fast_s, b.general_window_s))
+
+
+@pytest.mark.parametrize("var", ["LRTUI_POLL_SHARE", "LRTUI_POLL_FAST_S", "LRTUI_POLL_SLOW_S", "LRTUI_POLL_CHUNK"])
+@pytest.mark.parametrize("raw", ["soon", "nan", "inf", "-1", "0"])
+def test_every_poll_variable_is_checked(monkeypatch, var, raw):
+    """Issue 14: invalid LRTUI_POLL_* values are a message naming the variable, never a traceback or a NaN."""
+    monkeypatch.setenv(var, raw)
+    with pytest.raises(ConfigError) as e:
+        load_settings(demo=True)
+    assert e.value.message.startswith(f"{var}") and var in e.value.hint
+
+
+def test_the_tls_variables_are_read_here(monkeypatch):
+    from lrtui.settings import CaEnv
+
+    monkeypatch.setenv("SSL_CERT_FILE", " /etc/corp.pem ")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "")
+    monkeypatch.setenv("LRTUI_TRUSTSTORE", "off")
+    assert load_settings(demo=True).ca_env == CaEnv(ssl_cert_file="/etc/corp.pem", truststore=False)
+
+
+def test_general_budget_mode_from_the_environment_and_the_file(tmp_path):
+    import pytest
+
+    from lrtui.api.errors import ConfigError
+    from lrtui.settings import load_settings
+
+    assert load_settings(demo=True, environ={}).budget_settings().general_budget == "per-endpoint"
+    shared = load_settings(demo=True, environ={"LRTUI_GENERAL_BUDGET": "Shared"})
+    assert shared.budget_settings().general_budget == "shared"
+    with pytest.raises(ConfigError) as ei:
+        load_settings(demo=True, environ={"LRTUI_GENERAL_BUDGET": "half"})
+    assert "LRTUI_GENERAL_BUDGET='half'" in ei.value.user_message() and "per-endpoint" in ei.value.user_message()

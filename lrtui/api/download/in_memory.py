@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import zlib
-
 import httpx
 
 from lrtui.api import errors as E
-from lrtui.api.download.link import BlobCall, RecordFn, raw_chunks
+from lrtui.api.download.link import (
+    DOWNLOAD_GRACE_S,
+    DOWNLOAD_MIN_BYTES_PER_S,
+    BlobCall,
+    Deadline,
+    RecordFn,
+    raw_chunks,
+)
 from lrtui.api.download.sink import GZIP_MAGIC, ZIP_MAGIC, Compression
+from lrtui.api.inflate import InflateError, inflate_all
 from lrtui.api.redact import url_origin
 
 
@@ -18,17 +24,23 @@ async def fetch_bytes(
     *,
     limit: int = 64 << 20,
     record: RecordFn | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[bytes, Compression]:
-    """A small result body in memory (a RunScript JSON), gunzipped when it is gzip, capped at ``limit``."""
+    """A small result body in memory (a RunScript JSON), gunzipped when it is gzip, capped at ``limit`` bytes
+    received and ``limit`` bytes inflated; ``deadline`` as for ``download_to_file``."""
     call = BlobCall(url, record)
+    guard = deadline or Deadline(DOWNLOAD_GRACE_S, DOWNLOAD_MIN_BYTES_PER_S)
     try:
-        async with call.open(client) as resp:
+        async with guard.guard(), call.open(client) as resp:
             buf = bytearray()
-            async for data in raw_chunks(resp, 1 << 16):
+            async for data in raw_chunks(resp, 1 << 16, guard.progress):
                 buf += data
                 if len(buf) > limit:
                     call.rec("DownloadTooLarge")
                     raise E.DownloadTooLarge(f"The script result is larger than {limit:,} bytes.")
+    except E.RequestDeadlineExceeded:
+        call.rec("RequestDeadlineExceeded")
+        raise
     except httpx.HTTPError as e:
         call.rec(type(e).__name__)
         raise E.TransportError(
@@ -42,18 +54,10 @@ async def fetch_bytes(
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:
-    """Every gzip member of ``raw`` inflated, refused past ``limit`` bytes."""
-    out = bytearray()
-    data = raw
+    """Every gzip member of ``raw`` inflated (in linear time), refused past ``limit`` bytes."""
     try:
-        while data:
-            d = zlib.decompressobj(wbits=31)
-            out += d.decompress(data, limit + 1 - len(out))
-            if len(out) > limit or (d.unconsumed_tail and not d.eof):
-                raise E.DecompressionLimit(f"The script result expands past {limit:,} bytes.")
-            if not d.eof:
-                raise E.CorruptDownload("The gzip script result is truncated.")
-            data = d.unused_data.lstrip(b"\0")
-    except zlib.error as e:
-        raise E.CorruptDownload(f"The gzip script result is corrupt ({e}).") from None
-    return bytes(out)
+        return inflate_all(raw, "gzip", limit)
+    except OverflowError:
+        raise E.DecompressionLimit(f"The script result expands past {limit:,} bytes.") from None
+    except InflateError as e:
+        raise E.CorruptDownload(f"The gzip script result is corrupt or truncated ({e}).") from None

@@ -3,6 +3,7 @@ recorded once with the URL redacted, a non-200 made a typed error, and the body 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +17,9 @@ from lrtui.api.redact import redact_url, url_origin
 
 #: how much of an error body is read
 ERROR_BODY_LIMIT = 64 * 1024
+#: result downloads: the default grace and minimum throughput of ``Deadline`` (``RetryPolicy`` overrides)
+DOWNLOAD_GRACE_S = 60.0
+DOWNLOAD_MIN_BYTES_PER_S = float(32 << 10)
 
 #: record(method, redacted_url, status, elapsed_ms, error)
 RecordFn = Callable[[str, str, int | None, float, str | None], None]
@@ -76,16 +80,55 @@ class BlobCall:
             yield resp
 
 
-async def raw_chunks(resp: httpx.Response, chunk: int) -> AsyncIterator[bytes]:
-    """Wire bytes of the body, undecoded. A response built with its content preloaded (``httpx.Response(
-    content=...)``, as fakes do) has no stream left to read raw: its bytes are sliced instead."""
+async def raw_chunks(
+    resp: httpx.Response, chunk: int, progress: Callable[[int], None] | None = None
+) -> AsyncIterator[bytes]:
+    """Wire bytes of the body, undecoded; ``progress`` is told the bytes received so far after each chunk. A
+    response built with its content preloaded (``httpx.Response(content=...)``, as fakes do) has no stream left
+    to read raw: its bytes are sliced instead."""
+    received = 0
     if resp.is_stream_consumed:
         data = resp.content
         for i in range(0, len(data), chunk):
             yield data[i : i + chunk]
         return
     async for data in resp.aiter_raw(chunk):
+        received += len(data)
+        if progress is not None:
+            progress(received)
         yield data
+
+
+class Deadline:
+    """A download's total deadline that moves with its progress: ``grace_s`` plus the bytes received so far at
+    ``min_bytes_per_s``. A body that drips slower than that (or stalls) misses it, whatever its size."""
+
+    def __init__(self, grace_s: float, min_bytes_per_s: float) -> None:
+        self.grace_s = grace_s
+        self.min_bytes_per_s = max(min_bytes_per_s, 1.0)
+        self._timeout: asyncio.Timeout | None = None
+        self._start = 0.0
+
+    @contextlib.asynccontextmanager
+    async def guard(self) -> AsyncIterator[Deadline]:
+        """Raises ``RequestDeadlineExceeded`` (a ``TransportError``) when the deadline passes inside."""
+        loop = asyncio.get_running_loop()
+        self._start = loop.time()
+        try:
+            async with asyncio.timeout_at(self._start + self.grace_s) as t:
+                self._timeout = t
+                yield self
+        except TimeoutError:
+            raise E.RequestDeadlineExceeded(
+                f"The result download was slower than {self.min_bytes_per_s:,.0f} bytes/s after a "
+                f"{self.grace_s:g} s grace (stalled or dripping); stopped it.",
+                hint="Result links stay valid for 30 minutes; lrtui can ask for a new link and try again.",
+            ) from None
+
+    def progress(self, received: int) -> None:
+        """Move the deadline: ``received`` bytes have arrived."""
+        if self._timeout is not None:
+            self._timeout.reschedule(self._start + self.grace_s + received / self.min_bytes_per_s)
 
 
 async def read_capped(resp: httpx.Response, limit: int) -> bytes:

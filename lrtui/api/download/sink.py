@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 from lrtui.api import errors as E
+from lrtui.api.inflate import InflateError, Inflater
 
 Compression = Literal["gzip", "zip", "none"]
 GZIP_MAGIC = b"\x1f\x8b"
@@ -40,9 +40,7 @@ class Sink:
         self.written = 0
         self.compression: Compression | None = None
         self._head = b""
-        self._inflater: zlib._Decompress | None = None
-        self._members = 0
-        self._trailer = False  # after a complete gzip member, only zero padding or another member may follow
+        self._inflater = Inflater("gzip")  # multi-member, zero padding between members allowed
         self.failed = False
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._f = os.fdopen(fd, "wb", buffering=1 << 16)
@@ -98,37 +96,17 @@ class Sink:
         self._f.write(data)
 
     def _inflate(self, data: bytes) -> Iterator[None]:
-        while data:
-            if self._trailer:
-                if data[:1] == b"\0":  # zero padding after a member (only then scan for it)
-                    data = data.lstrip(b"\0")
-                    if not data:
-                        return
-                self._trailer = False
-                # another member may follow after padding; check its magic below
-            if self._inflater is None:
-                if self._members and data[:1] != GZIP_MAGIC[:1]:
-                    raise E.CorruptDownload("The gzip result has trailing data that is not another gzip member.")
-                self._inflater = zlib.decompressobj(wbits=31)
-            d = self._inflater
-            try:
-                out = d.decompress(data, INFLATE_STEP)
+        """Inflate in linear time (``lrtui.api.inflate``), yielding after each INFLATE_STEP of output."""
+        since = 0
+        try:
+            for out in self._inflater.feed(data, INFLATE_STEP):
                 self._out(out)
-                while not d.eof and not d.unconsumed_tail and len(out) == INFLATE_STEP:
+                since += len(out)
+                if since >= INFLATE_STEP:  # many tiny members: one pause per step of output, not per member
+                    since = 0
                     yield
-                    out = d.decompress(b"", INFLATE_STEP)  # pending output with no input left
-                    self._out(out)
-            except zlib.error as e:
-                raise E.CorruptDownload(f"The gzip result is corrupt ({e}).") from None
-            if d.eof:
-                self._members += 1
-                self._inflater = None
-                self._trailer = True
-                data = d.unused_data
-            else:
-                data = d.unconsumed_tail
-            if data:
-                yield
+        except InflateError as e:
+            raise E.CorruptDownload(f"The gzip result is corrupt ({e}).") from None
 
     # -------------------------------------------------------------- ending
 
@@ -137,8 +115,11 @@ class Sink:
             data, self._head = self._head, b""
             self.compression = "none"
             self._out(data)
-        if self.compression == "gzip" and (self._inflater is not None or self._members == 0):
-            raise E.CorruptDownload("The gzip result ended before its end marker (truncated download).")
+        if self.compression == "gzip":
+            try:
+                self._inflater.finish()
+            except InflateError:
+                raise E.CorruptDownload("The gzip result ended before its end marker (truncated download).") from None
         self._f.flush()
         self._f.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,15 @@ from typing import Literal
 import httpx
 
 from lrtui.api import errors as E
-from lrtui.api.download.link import BlobCall, RecordFn, content_length, raw_chunks
+from lrtui.api.download.link import (
+    DOWNLOAD_GRACE_S,
+    DOWNLOAD_MIN_BYTES_PER_S,
+    BlobCall,
+    Deadline,
+    RecordFn,
+    content_length,
+    raw_chunks,
+)
 from lrtui.api.download.sink import Compression, Sink
 from lrtui.api.redact import url_origin
 
@@ -54,19 +63,22 @@ async def download_to_file(
     chunk: int = 1 << 20,
     record: RecordFn | None = None,
     offload: bool | Literal["auto"] = "auto",
+    deadline: Deadline | None = None,
 ) -> DownloadResult:
     """Stream ``url`` into ``dest`` (see the module doc). ``client`` must be the auth-less result client.
 
     ``offload``: ``True`` moves hashing, inflating and writing to a worker thread; ``False``/``"auto"`` does
-    them inline in bounded steps (the default; see ``_use_threads``)."""
+    them inline in bounded steps (the default; see ``_use_threads``). ``deadline``: the whole download's
+    deadline, moving with its progress (default: ``Deadline(DOWNLOAD_GRACE_S, DOWNLOAD_MIN_BYTES_PER_S)``)."""
     if offload not in (True, False, AUTO):
         raise ValueError("offload must be True, False or 'auto'")
     call = BlobCall(url, record)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     part = part_path(dest)
+    limit = deadline or Deadline(DOWNLOAD_GRACE_S, DOWNLOAD_MIN_BYTES_PER_S)
     try:
-        async with call.open(client) as resp:
+        async with limit.guard(), call.open(client) as resp:
             announced = content_length(resp)
             if max_received is not None and announced is not None and announced > max_received:
                 call.rec("DownloadTooLarge")
@@ -74,17 +86,15 @@ async def download_to_file(
                     f"The result is {announced:,} bytes, more than the {max_received:,}-byte download cap."
                 )
             sink = Sink(part, max_received, max_decompressed)
-            await _stream(resp, sink, chunk, _use_threads(offload, announced), announced)
+            await _stream(resp, sink, _Feed(chunk, _use_threads(offload, announced), announced, limit.progress))
             await asyncio.to_thread(os.replace, part, dest)
     except E.LrtuiError as e:
+        _unlink(part)
         call.rec(e.code if isinstance(e, E.ApiCallError) and e.code else type(e).__name__)
         raise
     except httpx.HTTPError as e:
         call.rec(type(e).__name__)
-        try:
-            part.unlink()
-        except FileNotFoundError:
-            pass
+        _unlink(part)
         raise E.TransportError(
             f"Downloading the result from {url_origin(call.safe)} failed: {type(e).__name__}.",
             hint="The link stays valid for 30 minutes; lrtui can ask for a new one and try again.",
@@ -112,19 +122,37 @@ def _use_threads(offload: bool | Literal["auto"], announced: int | None) -> bool
     return offload is True
 
 
-async def _stream(resp: httpx.Response, sink: Sink, chunk: int, threads: bool, announced: int | None) -> None:
+def _unlink(part: Path) -> None:
+    try:
+        part.unlink()
+    except FileNotFoundError:
+        pass
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """How one body is fed to its sink: chunk size, inline or threads, the announced size, progress."""
+
+    chunk: int
+    threads: bool
+    announced: int | None
+    progress: Callable[[int], None]
+
+
+async def _stream(resp: httpx.Response, sink: Sink, feed: _Feed) -> None:
     """Feed the whole body to ``sink`` and finish it; on any failure the part file is removed."""
-    pipe = _ThreadPipeline(sink) if threads else None
+    pipe = _ThreadPipeline(sink) if feed.threads else None
+    announced = feed.announced
     try:
         if pipe is None:
-            async for data in raw_chunks(resp, chunk):
+            async for data in raw_chunks(resp, feed.chunk, feed.progress):
                 for _ in sink.feed_steps(data):
                     await asyncio.sleep(0)
                 await asyncio.sleep(0)
             # closing (and renaming over an old file) can flush to disk: never on the loop
             await asyncio.to_thread(sink.finish)
         else:
-            await pipe.run(resp, chunk)
+            await pipe.run(resp, feed.chunk, feed.progress)
         if announced is not None and sink.received != announced:
             raise E.CorruptDownload(f"The download ended after {sink.received:,} of {announced:,} bytes (truncated).")
     except BaseException:
@@ -150,8 +178,8 @@ class _ThreadPipeline:
         self.hpool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrtui-dl-hash")
         self.inflight: deque[asyncio.Future[None]] = deque()
 
-    async def run(self, resp: httpx.Response, chunk: int) -> None:
-        async for data in raw_chunks(resp, chunk):
+    async def run(self, resp: httpx.Response, chunk: int, progress: Callable[[int], None]) -> None:
+        async for data in raw_chunks(resp, chunk, progress):
             while len(self.inflight) >= 2 * PIPELINE_DEPTH:
                 await self.inflight.popleft()
             self.inflight.append(self.loop.run_in_executor(self.hpool, self.sink.h_recv.update, data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from lrtui.api.errors import AuthError
 from lrtui.api.providers.base import AccessToken, TokenProvider
 from lrtui.api.providers.msal_base import msal_error
 from lrtui.api.redact import redact_text
+from lrtui.api.tls import msal_http_client
 
 
 class ManagedIdentity(TokenProvider):
@@ -27,11 +29,13 @@ class ManagedIdentity(TokenProvider):
         cloud: str | Cloud | None = "commercial",
         scope: str | None = None,
         http_client: Any = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.client_id, self.resource_id, self.object_id = client_id, resource_id, object_id
         self.cloud = get_cloud(cloud)
         self.resource = scope_to_resource(scope or self.cloud.scope)
         self.http_client = http_client
+        self.ssl_context = ssl_context  #: verifies https identity endpoints when no http_client is given
         self._client: Any = None
         self._lock = asyncio.Lock()
 
@@ -51,7 +55,7 @@ class ManagedIdentity(TokenProvider):
             else:
                 mi = msal.SystemAssignedManagedIdentity()
             self._client = msal.ManagedIdentityClient(
-                mi, http_client=self.http_client or requests.Session(), token_cache=msal.TokenCache()
+                mi, http_client=self.http_client or self._session(), token_cache=msal.TokenCache()
             )
         try:
             result = self._client.acquire_token_for_client(resource=self.resource)
@@ -68,6 +72,11 @@ class ManagedIdentity(TokenProvider):
             expires_in = float(result.get("expires_in", 3600) or 3600)
             return AccessToken(result["access_token"], time.time() + expires_in, str(result.get("token_source", "")))
         raise msal_error(result, "Managed identity sign-in")
+
+    def _session(self) -> Any:
+        import requests
+
+        return msal_http_client(self.ssl_context) if self.ssl_context is not None else requests.Session()
 
     async def get_token(self, *, force_refresh: bool = False) -> AccessToken:
         async with self._lock:

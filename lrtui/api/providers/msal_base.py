@@ -6,6 +6,7 @@ msal and requests are imported only inside methods, which run in worker threads.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from lrtui.api.clouds import Cloud, get_cloud
 from lrtui.api.errors import AuthError, ConfigError
 from lrtui.api.providers.base import AccessToken, TokenProvider
 from lrtui.api.redact import redact_text
+from lrtui.api.tls import CA_HINT, is_verify_failure, msal_http_client, tls_hint
 from lrtui.api.token_cache import TokenCacheStore
 
 _AAD_HINTS = {
@@ -26,6 +28,10 @@ _AAD_HINTS = {
     "expired_token": "The device code expired before it was confirmed; run lrtui login again.",
     "authorization_declined": "The sign-in was declined.",
 }
+
+
+def _tls_failure(e: BaseException) -> str:
+    return "the certificate could not be verified" if is_verify_failure(e) else "the TLS handshake failed"
 
 
 def msal_error(result: dict[str, Any] | None, what: str) -> AuthError:
@@ -58,6 +64,7 @@ class MsalProvider(TokenProvider):
         cache: TokenCacheStore,
         http_client: Any = None,
         instance_discovery: bool | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if not tenant_id:
             raise ConfigError(f"The {self.name} sign-in needs tenant_id in the profile.")
@@ -70,6 +77,8 @@ class MsalProvider(TokenProvider):
         self.authority = authority.rstrip("/") if authority else self.cloud.authority_url(tenant_id)
         self.cache = cache
         self.http_client = http_client
+        #: verifies sign-in when no http_client is given (msal's requests session is built from it)
+        self.ssl_context = ssl_context
         self.instance_discovery = instance_discovery
         self._app: Any = None
         self._lock = asyncio.Lock()
@@ -88,6 +97,8 @@ class MsalProvider(TokenProvider):
 
     def _app_kwargs(self) -> dict[str, Any]:
         kw: dict[str, Any] = {"authority": self.authority, "token_cache": self.cache.load()}
+        if self.http_client is None and self.ssl_context is not None:
+            self.http_client = msal_http_client(self.ssl_context)
         if self.http_client is not None:
             kw["http_client"] = self.http_client
         if self.instance_discovery is not None:
@@ -110,13 +121,14 @@ class MsalProvider(TokenProvider):
             return fn(*args, **kw)
         except requests.exceptions.SSLError as e:
             raise AuthError(
-                f"Cannot reach the sign-in authority (host {self.authority_host}): TLS verification failed.",
-                hint="A TLS-inspecting proxy needs its CA in REQUESTS_CA_BUNDLE.",
+                f"Cannot reach the sign-in authority (host {self.authority_host}): {_tls_failure(e)}.",
+                hint=tls_hint(e) or CA_HINT,
             ) from e
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
             raise AuthError(
                 f"Cannot reach the sign-in authority (host {self.authority_host}).",
-                hint="Check the network, proxy settings (HTTPS_PROXY) and the cloud in the profile.",
+                hint=tls_hint(e)
+                or "Check the network, the proxy (HTTPS_PROXY, NO_PROXY) and the cloud in the profile.",
             ) from e
         except requests.exceptions.RequestException as e:
             raise AuthError(

@@ -10,6 +10,7 @@ from lrtui.api import errors as E
 from lrtui.api import odata
 from lrtui.api.ids import check_action_id, segment
 from lrtui.api.models import MachineAction
+from lrtui.api.records import MalformedFn
 from lrtui.api.resources.paging import MAX_PAGE_SIZE, iter_pages
 from lrtui.api.transport import ApiTransport
 
@@ -43,9 +44,15 @@ class ActionsResource:
                 waited += delay
 
     async def list(
-        self, *, filter: str | None = None, top: int | None = None, orderby: str | None = None
+        self,
+        *,
+        filter: str | None = None,
+        top: int | None = None,
+        orderby: str | None = None,
+        on_malformed: MalformedFn | None = None,
     ) -> builtins.list[MachineAction]:
-        """Actions matching ``filter`` (all pages, at most ``top``)."""
+        """Actions matching ``filter`` (all pages, at most ``top``); an invalid one is reported to
+        ``on_malformed`` (else the client's) and left out."""
         params: dict[str, Any] = {}
         if filter:
             params["$filter"] = filter
@@ -53,7 +60,7 @@ class ActionsResource:
             params["$orderby"] = odata.check_orderby(orderby)
         out: builtins.list[MachineAction] = []
         async for items, resp in iter_pages(self._t, "/api/machineactions", params, top=top, page_size=MAX_PAGE_SIZE):
-            out.extend(self._t.parse(MachineAction, it, resp) for it in items)
+            out.extend(self._t.parse_items(MachineAction, items, resp, on_malformed))
         return out
 
     async def cancel(self, action_id: str, comment: str) -> MachineAction:

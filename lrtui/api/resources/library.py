@@ -28,7 +28,7 @@ class LibraryResource:
         """Every file in the tenant's live response library."""
         resp = await self._t.send("GET", "/api/libraryfiles")
         items, _ = list_values(self._t.decode_json(resp), resp)
-        return [self._t.parse(LibraryFile, it, resp) for it in items]
+        return self._t.parse_items(LibraryFile, items, resp)
 
     async def upload(
         self,

@@ -12,6 +12,7 @@ from lrtui.api import errors as E
 from lrtui.api import odata
 from lrtui.api.ids import check_machine_id, segment
 from lrtui.api.models import Machine
+from lrtui.api.records import MalformedFn
 from lrtui.api.resources.paging import MAX_PAGE_SIZE, iter_pages, list_values
 from lrtui.api.transport import ApiTransport
 
@@ -31,8 +32,12 @@ class MachinesResource:
         page_size: int = MAX_PAGE_SIZE,
         select: builtins.list[str] | None = None,
         orderby: str | None = None,
+        on_malformed: MalformedFn | None = None,
     ) -> AsyncIterator[builtins.list[Machine]]:
-        """The tenant's machines page by page (``@odata.nextLink`` followed opaquely, to the API host only)."""
+        """The tenant's machines page by page (``@odata.nextLink`` followed opaquely, to the API only).
+
+        A machine that is not valid is reported to ``on_malformed`` (else the client's) as a ``MalformedItem``
+        and left out of its page; the other machines of the page still come."""
         params: dict[str, Any] = {}
         if filter:
             params["$filter"] = filter
@@ -43,7 +48,7 @@ class MachinesResource:
         if skip:
             params["$skip"] = int(skip)
         async for items, resp in iter_pages(self._t, "/api/machines", params, top=top, page_size=page_size):
-            yield [self._t.parse(Machine, it, resp) for it in items]
+            yield self._t.parse_items(Machine, items, resp, on_malformed)
 
     async def list(
         self,
@@ -54,10 +59,19 @@ class MachinesResource:
         page_size: int = MAX_PAGE_SIZE,
         select: builtins.list[str] | None = None,
         orderby: str | None = None,
+        on_malformed: MalformedFn | None = None,
     ) -> builtins.list[Machine]:
         """Every page of ``iter_pages`` (same arguments) in one list."""
         out: builtins.list[Machine] = []
-        pages = self.iter_pages(filter=filter, top=top, skip=skip, page_size=page_size, select=select, orderby=orderby)
+        pages = self.iter_pages(
+            filter=filter,
+            top=top,
+            skip=skip,
+            page_size=page_size,
+            select=select,
+            orderby=orderby,
+            on_malformed=on_malformed,
+        )
         async for page in pages:
             out.extend(page)
         return out
@@ -77,7 +91,7 @@ class MachinesResource:
         ts = odata.format_datetime(timestamp)
         resp = await self._t.send("GET", f"/api/machines/findbyip(ip='{addr}',timestamp={ts})")
         items, _ = list_values(self._t.decode_json(resp), resp)
-        return [self._t.parse(Machine, it, resp) for it in items]
+        return self._t.parse_items(Machine, items, resp)
 
     async def find_by_tag(self, tag: str, *, starts_with: bool = False) -> builtins.list[Machine]:
         """Machines carrying ``tag`` (or a tag starting with it)."""
@@ -86,4 +100,4 @@ class MachinesResource:
         params = {"tag": tag, "useStartsWithFilter": "true" if starts_with else "false"}
         resp = await self._t.send("GET", "/api/machines/findbytag", params=params)
         items, _ = list_values(self._t.decode_json(resp), resp)
-        return [self._t.parse(Machine, it, resp) for it in items]
+        return self._t.parse_items(Machine, items, resp)

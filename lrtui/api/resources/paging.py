@@ -1,4 +1,5 @@
-"""List answers and paging: ``value`` + ``@odata.nextLink`` (followed only to the API host), or ``$top``/``$skip``."""
+"""List answers and paging: ``value`` + ``@odata.nextLink`` (followed only to the API's own scheme, host and port),
+or ``$top``/``$skip``."""
 
 from __future__ import annotations
 
@@ -10,18 +11,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from lrtui.api import errors as E
-from lrtui.api.clouds import is_loopback_host
+from lrtui.api.text import clean
 from lrtui.api.transport import ApiTransport, endpoint_path
 
 MAX_PAGE_SIZE = 10_000
-
-#: hosts a nextLink may point at besides the base URL's own host (the service may answer on its other name)
-TRUSTED_API_SUFFIXES = (
-    ".security.microsoft.com",
-    ".securitycenter.microsoft.com",
-    ".securitycenter.windows.com",
-    ".securitycenter.microsoft.us",
-)
 
 
 def list_values(data: Any, resp: httpx.Response) -> tuple[list[Any], str | None]:
@@ -45,20 +38,31 @@ def list_values(data: Any, resp: httpx.Response) -> tuple[list[Any], str | None]
     )
 
 
-def check_next_link(link: str, base_host: str) -> str:
-    """A nextLink is followed opaquely, but only to the API host: the bearer token goes nowhere else."""
-    p = urlsplit(link)
+def check_next_link(link: str, base_url: str) -> str:
+    """A nextLink is followed opaquely, but only to the API's own scheme, host and port: the bearer token goes
+    nowhere else (``UnsafeNextLink`` otherwise). A relative link (a path) stays on the API."""
+    try:
+        p = urlsplit(link)
+        base = urlsplit(base_url)
+        port, base_port = _port(p.scheme, p.port), _port(base.scheme, base.port)
+    except ValueError:
+        raise E.UnsafeNextLink("The service's next-page link is not a valid URL; not following it.") from None
     if not p.scheme and not p.netloc:
-        return link  # relative: same host
+        return link
     host = (p.hostname or "").lower()
-    same = host == base_host
-    trusted = p.scheme == "https" and any(host.endswith(s) for s in TRUSTED_API_SUFFIXES)
-    loop = is_loopback_host(host) and is_loopback_host(base_host)
-    if not (same or trusted or loop) or (p.scheme == "http" and not is_loopback_host(host)):
-        raise E.UnexpectedResponse(
-            f"The service's next-page link points at {p.scheme}://{host}, not the API host; not following it.",
+    if (p.scheme.lower(), host, port) != (base.scheme.lower(), (base.hostname or "").lower(), base_port) or p.username:
+        shown = clean(f"{p.scheme}://{host}" + (f":{port}" if port else ""), multiline=False)
+        raise E.UnsafeNextLink(
+            f"The service's next-page link points at {shown}, not the API ({base.scheme}://{base.hostname}"
+            f"{f':{base_port}' if base_port else ''}); not following it."
         )
     return link
+
+
+def _port(scheme: str, port: int | None) -> int | None:
+    if port is not None:
+        return port
+    return {"https": 443, "http": 80}.get(scheme.lower())
 
 
 async def iter_pages(
@@ -96,7 +100,7 @@ async def iter_pages(
         if (remaining is not None and remaining <= 0) or not items:
             return
         if next_link:
-            url, q = check_next_link(next_link, transport.base_host), None
+            url, q = check_next_link(next_link, transport.base_url), None
         elif q is not None and len(items) >= q["$top"]:
             skip += len(items)  # client-driven paging when the service gives a full page and no link
         else:

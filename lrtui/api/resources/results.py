@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pydantic
 
 from lrtui.api import errors as E
 from lrtui.api.download import DownloadResult, download_to_file, fetch_bytes
+from lrtui.api.download.link import Deadline
 from lrtui.api.ids import check_action_id, segment
+from lrtui.api.jsonsafe import JsonTooDeep, loads_bounded
 from lrtui.api.models import ScriptResult
 from lrtui.api.transport import ApiTransport
 
@@ -52,14 +53,23 @@ class ResultsResource:
             max_decompressed=max_decompressed,
             chunk=chunk,
             record=self._t.blob_record,
+            deadline=self._deadline(),
         )
+
+    def _deadline(self) -> Deadline:
+        policy = self._t.retry
+        return Deadline(policy.download_grace_s, policy.download_min_bytes_per_s)
 
     async def fetch_script_result(self, url: str, *, limit: int = 64 << 20) -> ScriptResult:
         """A RunScript result (small JSON) from its link, by the same rules as ``download``."""
-        raw, _ = await fetch_bytes(self._t.blob, url, limit=limit, record=self._t.blob_record)
+        raw, _ = await fetch_bytes(
+            self._t.blob, url, limit=limit, record=self._t.blob_record, deadline=self._deadline()
+        )
         try:
-            data = json.loads(raw.decode("utf-8-sig"))
-        except (ValueError, UnicodeDecodeError):
+            data = loads_bounded(raw, self._t.retry.max_json_depth)
+        except JsonTooDeep as e:
+            raise E.ResponseTooDeep(f"The script result is JSON nested deeper than {e.limit} levels.") from None
+        except ValueError:
             raise E.UnexpectedResponse(
                 f"The script result is not JSON (first bytes: {raw[:60]!r}).", code="UnexpectedResponse"
             ) from None

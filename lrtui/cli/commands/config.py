@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from lrtui.cli.connection import settings_from_args
 from lrtui.cli.exits import EXIT_OK
+from lrtui.cli.output import SCHEMA, dumps
+
+
+def redact_url(url: str | None) -> str | None:
+    """A URL without the password of its user info (``redis://user:***@host``)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -19,12 +33,18 @@ def run(ns: argparse.Namespace) -> int:
         print(EXAMPLE, end="")
         return EXIT_OK
     s = settings_from_args(ns)
+    profile: dict[str, Any] = s.profile.model_dump()
+    team = profile.get("team")
+    if isinstance(team, dict) and isinstance(team.get("redis_url"), str):
+        team["redis_url"] = redact_url(team["redis_url"])
     doc = {
+        "schema": SCHEMA,
+        "kind": "config",
         "config_file": str(s.config_path),
         "demo": s.demo,
         "demo_reason": s.demo_reason or None,
-        "profile": s.profile.model_dump(),
+        "profile": profile,
         "ui": s.ui.model_dump(),
     }
-    print(json.dumps(doc, indent=2))
+    print(dumps(doc))
     return EXIT_OK

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
+from lrtui.api.enums import ActionStatus
 from lrtui.cli.compose import build_runtime
-from lrtui.cli.exits import EXIT_FAILED, EXIT_OK
-from lrtui.cli.render import Progress, all_succeeded, dumps, print_jobs, render_actions, render_export
+from lrtui.cli.exits import EXIT_DEADLINE, EXIT_FAILED, EXIT_OK
+from lrtui.cli.follow import follow, out_dirs, stream_events, unfinished, write_results
+from lrtui.cli.output import JsonLines, all_succeeded, csv_text, document, dumps
+from lrtui.cli.render import Progress, print_jobs, render_actions, render_export
+from lrtui.cli.tenant import headless_tenant
 from lrtui.engine import batch
+from lrtui.engine.jobs import Job, Outcome
+from lrtui.engine.outcomes import final_outcome
 from lrtui.runtime import Runtime
 from lrtui.settings import Settings
+
+ACTION_COLUMNS = ["job_id", "machine_id", "machine_name", "action_id", "state", "outcome", "comment"]
 
 
 async def _with_runtime(settings: Settings, fn: Callable[[Runtime], Awaitable[int]]) -> int:
@@ -24,28 +33,46 @@ async def _with_runtime(settings: Settings, fn: Callable[[Runtime], Awaitable[in
 
 
 async def resume(ns: argparse.Namespace, settings: Settings) -> int:
+    tenant = headless_tenant(ns, settings)
+
     async def go(rt: Runtime) -> int:
         progress = Progress(sys.stderr)
+        jsonl = JsonLines(sys.stdout, tenant) if ns.fmt == "jsonl" else None
+        unsubscribe = stream_events(rt.engine, jsonl) if jsonl else None
+        jobs: list[Job] = []
+        finished = True
         try:
-            jobs = await batch.resume(rt.engine, ns.out, progress)
+            jobs = await batch.resume(rt.engine, None, None, wait=False)
+            finished = await follow(rt.engine, jobs, progress, deadline_s=ns.deadline)
         finally:
             progress.close()
+            if unsubscribe:
+                unsubscribe()
+            for folder, group in out_dirs(jobs, ns.out).items():
+                await asyncio.to_thread(write_results, folder, group, tenant, stopped_at_deadline=not finished)
         if not jobs:
             sys.stderr.write("Nothing to resume: every job in the journal is finished.\n")
-            if ns.json:
-                print_jobs([], as_json=True, stdout=sys.stdout)
-            return EXIT_OK
-        print_jobs(jobs, as_json=ns.json, stdout=sys.stdout)
-        return EXIT_OK if all_succeeded(jobs) else EXIT_FAILED
+        if jsonl:
+            jsonl.summary(jobs, stopped_at_deadline=not finished)
+        else:
+            print_jobs(jobs, fmt=ns.fmt, stdout=sys.stdout, tenant=tenant, stopped_at_deadline=not finished)
+        if not finished:
+            sys.stderr.write(f"lrtui resume: stopped at the deadline with {len(unfinished(jobs))} job(s) unfinished.\n")
+            return EXIT_DEADLINE
+        return EXIT_OK if not jobs or all_succeeded(jobs) else EXIT_FAILED
 
     return await _with_runtime(settings, go)
 
 
 async def actions(ns: argparse.Namespace, settings: Settings) -> int:
+    tenant = headless_tenant(ns, settings)
+
     async def go(rt: Runtime) -> int:
         rows = batch.list_actions_from_journal(rt.journal, active_only=ns.active)
-        if ns.json:
-            sys.stdout.write(dumps(rows) + "\n")
+        if ns.fmt == "json":
+            sys.stdout.write(dumps(document("actions", tenant, actions=rows)) + "\n")
+        elif ns.fmt == "csv":
+            sys.stdout.write(csv_text(ACTION_COLUMNS, ([r[c] for c in ACTION_COLUMNS] for r in rows)))
         elif not rows:
             sys.stdout.write(("The journal is empty." if not ns.active else "No unfinished jobs.") + "\n")
         else:
@@ -56,16 +83,26 @@ async def actions(ns: argparse.Namespace, settings: Settings) -> int:
 
 
 async def results(ns: argparse.Namespace, settings: Settings) -> int:
+    tenant = headless_tenant(ns, settings)
+
     async def go(rt: Runtime) -> int:
         data_dir = settings.paths.data_dir()
         job = await batch.fetch_results(rt.client, ns.action_id, ns.out, journal=rt.journal, data_dir=data_dir)
-        print_jobs([job], as_json=ns.json, stdout=sys.stdout)
-        return EXIT_OK
+        active = job.action_status in (ActionStatus.PENDING, ActionStatus.IN_PROGRESS)
+        outcome = None if active else final_outcome(job)
+        if job.outcome is None:
+            job.outcome = outcome
+        print_jobs([job], fmt=ns.fmt, stdout=sys.stdout, tenant=tenant)
+        if active:
+            return EXIT_DEADLINE
+        return EXIT_OK if outcome is Outcome.SUCCEEDED and job.outcome is Outcome.SUCCEEDED else EXIT_FAILED
 
     return await _with_runtime(settings, go)
 
 
 async def export(ns: argparse.Namespace, settings: Settings) -> int:
+    headless_tenant(ns, settings)
+
     async def go(rt: Runtime) -> int:
         manifest = await batch.export_case(ns.case, ns.out, journal=rt.journal)
         print(render_export(ns.case, ns.out, manifest))

@@ -12,11 +12,14 @@ from lrtui.api.errors import ValidationError, error_text
 from lrtui.api.models import Machine
 from lrtui.api.sequence import Sequence
 from lrtui.cli.compose import build_runtime
-from lrtui.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from lrtui.cli.exits import EXIT_DEADLINE, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from lrtui.cli.follow import follow, out_dirs, stream_events, unfinished, write_results
+from lrtui.cli.output import JsonLines, Tenant, all_succeeded, document, dumps
 from lrtui.cli.parser import OrderedCommand
-from lrtui.cli.render import Progress, all_succeeded, dry_run_document, dumps, print_jobs, render_dry_run
+from lrtui.cli.render import Progress, dry_run_document, print_jobs, printable, render_dry_run
 from lrtui.cli.sequence_args import build_sequence
 from lrtui.cli.targets import resolve_targets
+from lrtui.cli.tenant import headless_tenant
 from lrtui.engine import batch
 from lrtui.engine.engine import Engine
 from lrtui.engine.jobs import Job, JobState, Outcome, Priority
@@ -34,9 +37,11 @@ class RunOptions:
     commands: list[OrderedCommand] | None
     comment: str | None
     out: Path | None
-    as_json: bool
+    fmt: str
     wait: bool
     dry_run: bool
+    deadline_s: float | None
+    skip_offline: bool
 
     @classmethod
     def from_args(cls, ns: argparse.Namespace) -> RunOptions:
@@ -47,9 +52,11 @@ class RunOptions:
             commands=ns.commands,
             comment=ns.comment,
             out=ns.out,
-            as_json=ns.json,
+            fmt=ns.fmt,
             wait=not ns.no_wait,
             dry_run=ns.dry_run,
+            deadline_s=ns.deadline,
+            skip_offline=ns.skip_offline,
         )
 
 
@@ -60,11 +67,12 @@ def _usage_error(e: ValidationError) -> int:
 
 async def run(ns: argparse.Namespace, settings: Settings) -> int:
     opts = RunOptions.from_args(ns)
+    tenant = headless_tenant(ns, settings)
     try:
         seq = build_sequence(opts.commands, opts.comment, settings.profile.default_comment())
     except ValidationError as e:
         return _usage_error(e)
-    runtime = await build_runtime(settings, start=not opts.dry_run, data_dir=opts.out)
+    runtime = await build_runtime(settings, start=False, data_dir=opts.out)
     try:
         try:
             machines = await resolve_targets(
@@ -72,11 +80,24 @@ async def run(ns: argparse.Namespace, settings: Settings) -> int:
             )
         except ValidationError as e:
             return _usage_error(e)
-        if settings.demo:
+        if tenant.demo:
             print(f"lrtui: using the demo tenant ({settings.demo_reason}).", file=sys.stderr)
         if opts.dry_run:
-            return await _dry_run(runtime.engine, seq, machines, as_json=opts.as_json)
-        return await _run(runtime, seq, machines, opts)
+            return await _dry_run(runtime.engine, seq, machines, tenant, as_json=opts.fmt == "json")
+        skipped: list[Machine] = []
+        if opts.skip_offline:
+            skipped = [m for m in machines if not m.is_online]
+            machines = [m for m in machines if m.is_online]
+            if skipped:
+                names = ", ".join(printable(m.name) for m in skipped)
+                print(
+                    f"lrtui run: left out {len(skipped)} machine(s) not Active (--skip-offline): {names}",
+                    file=sys.stderr,
+                )
+            if not machines:
+                print("lrtui run: every target is offline; nothing was sent.", file=sys.stderr)
+                return EXIT_FAILED
+        return await _run(runtime, seq, machines, opts, tenant, [m.name for m in skipped])
     finally:
         await runtime.aclose()
 
@@ -86,34 +107,67 @@ def _estimate(engine: Engine, machines: list[Machine]) -> str:
     return batch.estimate_text(len(machines), offline, engine.budget.settings)
 
 
-async def _dry_run(engine: Engine, seq: Sequence, machines: list[Machine], *, as_json: bool) -> int:
+async def _dry_run(engine: Engine, seq: Sequence, machines: list[Machine], tenant: Tenant, *, as_json: bool) -> int:
     issues = await engine.preflight(seq, machines)
     est = _estimate(engine, machines)
     docs = dry_run_document(seq, machines, issues)
     if as_json:
-        print(dumps({"dry_run": True, "estimate": est, "requests": docs}))
+        print(dumps(document("dry_run", tenant, dry_run=True, estimate=est, requests=docs)))
     else:
         print(render_dry_run(docs, est))
     return EXIT_USAGE if any(i.level == "error" for i in issues) else EXIT_OK
 
 
-async def _run(runtime: Runtime, seq: Sequence, machines: list[Machine], opts: RunOptions) -> int:
+async def _run(
+    runtime: Runtime, seq: Sequence, machines: list[Machine], opts: RunOptions, tenant: Tenant, skipped: list[str]
+) -> int:
     engine = runtime.engine
     sys.stderr.write(_estimate(engine, machines) + "\n")
     progress = Progress(sys.stderr)
     prio = Priority.INTERACTIVE if len(machines) == 1 else Priority.BULK
+    jsonl = JsonLines(sys.stdout, tenant, job_ids=set()) if opts.fmt == "jsonl" else None
+    unsubscribe = stream_events(engine, jsonl) if jsonl else None
+    jobs: list[Job] = []
+    finished = True
     try:
+        await runtime.start()
+        jobs = await engine.submit(seq, machines, priority=prio, out_dir=opts.out)
+        if jsonl:
+            jsonl.job_ids = {j.id for j in jobs}
+            for j in jobs:
+                jsonl.job(j)
         if opts.wait:
-            jobs = await batch.run_batch(engine, seq, list(machines), opts.out, progress, priority=prio)
+            finished = await follow(engine, jobs, progress, deadline_s=opts.deadline_s)
         else:
-            jobs = await engine.submit(seq, machines, priority=prio)
             await _until_submitted(engine, jobs, progress)
     finally:
         progress.close()
-    print_jobs(jobs, as_json=opts.as_json, stdout=sys.stdout)
+        if unsubscribe:
+            unsubscribe()
+        extra = {"skipped_offline": skipped, "stopped_at_deadline": not finished}
+        for folder, group in out_dirs(jobs, opts.out).items():
+            await asyncio.to_thread(write_results, folder, group, tenant, **extra)
+    return _finish(jobs, opts, tenant, finished, skipped, jsonl)
+
+
+def _finish(
+    jobs: list[Job], opts: RunOptions, tenant: Tenant, finished: bool, skipped: list[str], jsonl: JsonLines | None
+) -> int:
+    extra = {"skipped_offline": skipped, "stopped_at_deadline": not finished}
+    if jsonl:
+        jsonl.summary(jobs, **extra)
+    else:
+        print_jobs(jobs, fmt=opts.fmt, stdout=sys.stdout, tenant=tenant, **extra)
     if not opts.wait:
         sys.stderr.write("Submitted; `lrtui resume` follows the actions and downloads the results.\n")
         return EXIT_OK if not any(j.outcome and j.outcome is not Outcome.SUCCEEDED for j in jobs) else EXIT_FAILED
+    if not finished:
+        left = unfinished(jobs)
+        sys.stderr.write(
+            f"lrtui run: stopped at the deadline with {len(left)} job(s) still queued or running; "
+            "the actions go on on the service and `lrtui resume` follows them.\n"
+        )
+        return EXIT_DEADLINE
     return EXIT_OK if all_succeeded(jobs) else EXIT_FAILED
 
 

@@ -105,6 +105,11 @@ def _triage_posix(run: ScriptRun) -> ScriptPlan:
     return run.plan(60 + run.rng.random() * 20, lambda: (body, stderr), creates={path: ("triage", run.m.id, path)})
 
 
+# running on every Windows device of the demo but not in its process table (whose seeded output stays as it is):
+# Office's Click-to-Run service, the process the run page's example dumps
+_ALSO_RUNNING = {"officeclicktorun"}
+
+
 def _minidump(run: ScriptRun) -> ScriptPlan:
     argv = run.argv
     proc = option(argv, "ProcessName") or (argv[0] if argv and not argv[0].startswith("-") else None)
@@ -115,14 +120,19 @@ def _minidump(run: ScriptRun) -> ScriptPlan:
             "    + CategoryInfo          : InvalidArgument: (:) [minidump.ps1], ParameterBindingException\n"
         )
         return run.plan(3.0, lambda: ("", err), exit_code=2)
-    known = {p[:-4].lower() for p in WIN_PROCS if p.endswith(".exe")}
+    known = {p[:-4].lower() for p in WIN_PROCS if p.endswith(".exe")} | _ALSO_RUNNING
     if proc.lower().removesuffix(".exe") not in known:
         err = f'Get-Process : Cannot find a process with the name "{proc}". Verify the process name and call the cmdlet again.\n'
         return run.plan(3.0, lambda: ("", err), exit_code=1)
     pid = 600 + int(hashlib.sha1((run.m.id + proc.lower()).encode(), usedforsecurity=False).hexdigest()[:4], 16) % 9000
-    path = f"{outdir}\\{proc.removesuffix('.exe')}_{pid}.dmp"
-    body = f"Dumping {proc} (PID {pid}) ...\nDump written: {path} (8,388,608 bytes)\n"
-    return run.plan(20 + run.rng.random() * 15, lambda: (body, ""), creates={path: ("dmp", run.m.id, path)})
+    stem = proc.removesuffix(".exe")
+    path = f"{outdir}\\{stem}_{pid}.dmp"
+    zipped = (
+        f"{outdir}\\{stem}.dmp.zip"  # what the docs' example fetches next: C:\windows\TEMP\OfficeClickToRun.dmp.zip
+    )
+    body = f"Dumping {proc} (PID {pid}) ...\nDump written: {path} (8,388,608 bytes)\nCompressed: {zipped}\n"
+    creates: dict[str, FileRef] = {path: ("dmp", run.m.id, path), zipped: ("dmpzip", run.m.id, zipped)}
+    return run.plan(20 + run.rng.random() * 15, lambda: (body, ""), creates=creates)
 
 
 def _yara(run: ScriptRun) -> ScriptPlan:

@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Callable
 
 from ..tenant import MachineRec
-from .files import FileRecipe
+from .files import DMP_ZIP_MEMBER_BYTES, FileRecipe
 from .output import ESC, seeded_rng
 
 __all__ = ["file_bytes"]
@@ -94,6 +94,16 @@ def _triage(r: FileRecipe, rng: random.Random, host: str) -> bytes:
     return buf.getvalue()
 
 
+def _dump_zip(r: FileRecipe, rng: random.Random, host: str) -> bytes:
+    """A minidump's ``<name>.dmp.zip``: one member, ``<name>.dmp``, a dump of :data:`DMP_ZIP_MEMBER_BYTES`."""
+    name = r.path.replace("/", "\\").rsplit("\\", 1)[-1].removesuffix(".zip") or "process.dmp"
+    dump = _binary(FileRecipe("dmp", DMP_ZIP_MEMBER_BYTES, r.machine_id, r.path), rng, host)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo(name, date_time=(2024, 6, 2, 8, 0, 0)), dump, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
 def _text(r: FileRecipe, rng: random.Random, host: str) -> bytes:
     lines = []
     size = 0
@@ -129,6 +139,7 @@ _CONTENT: dict[str, Content] = {
     "osrelease": _osrelease,
     "history": _history,
     "triage": _triage,
+    "dmpzip": _dump_zip,
     "text": _text,
     "log": _text,
     "generic": _text,

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 from ..tenant import MachineRec
 
-__all__ = ["DOWNLOADS_DIR_POSIX", "DOWNLOADS_DIR_WIN", "FileRecipe", "resolve_file"]
+__all__ = ["DMP_ZIP_MEMBER_BYTES", "DOWNLOADS_DIR_POSIX", "DOWNLOADS_DIR_WIN", "FileRecipe", "resolve_file"]
 
 DOWNLOADS_DIR_WIN = "C:\\ProgramData\\Microsoft\\Windows Defender Advanced Threat Protection\\Downloads\\"
 DOWNLOADS_DIR_POSIX = "/var/opt/microsoft/mdatp/live_response/downloads/"
 
 
+DMP_ZIP_MEMBER_BYTES = 1_048_576  # the dump inside a minidump's .dmp.zip (kept small: it is built in memory)
 _ARCHIVE_EXT = (".zip", ".7z", ".rar", ".dmp", ".gz", ".tgz", ".tar", ".cab")
 _WIN_ROOTS = (
     "c:\\users\\",
@@ -106,6 +107,7 @@ def _size_for(kind: str, key: str) -> int:
         "log": 20_000 + h % 200_000,
         "text": 1_000 + h % 60_000,
         "dmp": 8 * 1_048_576,
+        "dmpzip": DMP_ZIP_MEMBER_BYTES,
         "triage": 0,
         "generic": 2_000 + h % 20_000,
     }.get(kind, 4096)

@@ -5,8 +5,9 @@ Supported: ``eq ne gt ge lt le``, ``and or not``, parentheses, ``in (...)``, ``s
 ``endswith``, ``contains``, ``tolower``, ``toupper``, ``trim``, ``length``, lambdas
 ``coll/any(x: ...)`` / ``coll/all(x: ...)`` / ``coll/any()``, member access ``x/prop``, string literals
 with doubled quotes, numbers, ``true false null``, datetime literals (``2018-08-01Z``,
-``2024-06-01T08:00:00Z``, with fractions and offsets) and bare GUIDs. Errors raise :class:`ODataError`
-with a message in the style of ASP.NET OData.
+``2024-06-01T08:00:00Z``, with fractions and offsets) and bare GUIDs. Property names match without regard
+to case (``Status``, ``CreationDateTimeUtc``), as the service's samples write them. Errors raise
+:class:`ODataError` with a message in the style of ASP.NET OData.
 
 Modules: ``schema`` (:class:`Schema`, :class:`ODataError`), ``lexer`` (tokens and the cursor), ``nodes``
 (compiled nodes), ``terms`` (literals, functions, paths, lambdas), ``parser`` (the boolean grammar,

@@ -113,13 +113,12 @@ def _orderby(raw: str, schema: Schema) -> list[tuple[str, bool]]:
         words = part.split()
         if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
             raise ODataError(f"Syntax error in $orderby '{raw}': expected 'property [asc|desc]'.")
-        if words[0] not in schema.fields:
-            raise ODataError(f"Could not find a property named '{words[0]}' on type '{schema.type_name}'.")
-        if schema.fields[words[0]] in ("list", "object"):
+        name = schema.resolve(words[0])
+        if schema.fields[name] in ("list", "object"):
             raise ODataError(
                 f"The $orderby expression must evaluate to a single value of primitive type ('{words[0]}')."
             )
-        out.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
+        out.append((name, len(words) == 2 and words[1].lower() == "desc"))
     return out
 
 
@@ -127,10 +126,9 @@ def _select(raw: str, schema: Schema) -> list[str] | None:
     sel = [s.strip() for s in raw.split(",") if s.strip()]
     if not sel:
         raise ODataError("The $select query option is empty.")
-    for s in sel:
-        if s != "*" and s not in schema.fields:
-            raise ODataError(f"Could not find a property named '{s}' on type '{schema.type_name}'.")
-    return None if "*" in sel else sel
+    if "*" in sel:
+        return None
+    return [schema.resolve(s) for s in sel]
 
 
 def make_skiptoken(opts: QueryOptions, skip: int, remaining_top: int | None) -> str:

@@ -28,12 +28,27 @@ class Schema:
     filterable: set[str] | None = None  # None: every field
     strict: bool = True
     getter: Callable[[Any, str], Any] = field(default=get_key)
+    _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
 
-    def check_filterable(self, name: str) -> None:
-        if name not in self.fields:
+    def __post_init__(self) -> None:
+        self._by_lower = {k.lower(): k for k in self.fields}
+
+    def resolve(self, name: str) -> str:
+        """The wire name of property ``name``, matched without regard to case (the service's samples write
+        ``Status``, ``MachineId``, ``CreationDateTimeUtc``); 400 ODataError when there is no such property."""
+        if name in self.fields:
+            return name
+        wire = self._by_lower.get(name.lower())
+        if wire is None:
             raise ODataError(f"Could not find a property named '{name}' on type '{self.type_name}'.")
-        if self.strict and self.filterable is not None and name not in self.filterable:
+        return wire
+
+    def check_filterable(self, name: str) -> str:
+        """The wire name of ``name`` when it may be used in ``$filter`` (else 400 ODataError)."""
+        wire = self.resolve(name)
+        if self.strict and self.filterable is not None and wire not in self.filterable:
             raise ODataError(f"The property '{name}' cannot be used in the $filter query option.")
+        return wire
 
 
 EDM_NAMES = {

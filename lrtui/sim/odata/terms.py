@@ -72,8 +72,8 @@ class TermParser:
         if name in self.lambda_vars:
             base = Node(_lambda_var(name), self.lambda_vars[name])
         else:
-            self.schema.check_filterable(name)
-            base = Node(_field(self.schema.getter, name), self.schema.fields[name])
+            wire = self.schema.check_filterable(name)
+            base = Node(_field(self.schema.getter, wire), self.schema.fields[wire])
         while self.cur.peek().text == "/":
             self.cur.take()
             seg = self.cur.take()

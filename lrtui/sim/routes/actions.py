@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ from ..links import BlobLinks
 from ..odata import Schema
 from ..state import TenantState
 from .call import Call, Route
+from .media import body_format, read_body
 from .replies import HttpError, Replies, context_url
 
 __all__ = ["ACTION_FIELDS", "ACTION_FILTER_FIELDS", "GUID_RE", "ActionRoutes", "action_schema"]
@@ -55,6 +55,10 @@ def _same(wire: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
+def _created(a: SimAction) -> float:
+    return a.created
+
+
 class ActionRoutes:
     def __init__(
         self, config: SimConfig, state: TenantState, links: BlobLinks, replies: Replies, schema: Schema
@@ -84,10 +88,10 @@ class ActionRoutes:
             )
         a = self._state.actions.get(ref.lower())
         if a is None:
-            raise HttpError(404, "NotFound", f"MachineAction {ref} was not found")
+            raise HttpError(404, "ResourceNotFound", f"MachineAction {ref} was not found")
         q = self._config.quirk_fresh_404_s
         if fresh_quirk and q and now - a.created < q:
-            raise HttpError(404, "NotFound", f"MachineAction {ref} was not found")
+            raise HttpError(404, "ResourceNotFound", f"MachineAction {ref} was not found")
         return a
 
     def get(self, call: Call) -> Response:
@@ -95,12 +99,17 @@ class ActionRoutes:
         return self._replies.ok({"@odata.context": context_url(call.request, "MachineActions/$entity"), **a.to_wire()})
 
     def list(self, call: Call) -> Response:
-        wires = [a.to_wire() for a in self._state.actions.values()]
+        """Newest first when no ``$orderby`` is given (the collection page's ``$top=2`` "shows the latest two")."""
+        newest_first = sorted(
+            reversed(self._state.actions.values()), key=_created, reverse=True
+        )  # ties: last made first
+        wires = [a.to_wire() for a in newest_first]
         return self._replies.page(call.request, wires, self.schema, context_url(call.request, "MachineActions"), _same)
 
     def cancel(self, call: Call) -> Response:
         a = self._action(call.args[0], call.now)
-        comment = parse_cancel_comment(call.body, self._config.lenient_case)
+        body = read_body(call.body, body_format(call.request, form_ok=True))
+        comment = parse_cancel_comment(body, self._config.lenient_case)
         if a.is_final:
             raise HttpError(
                 400, "BadRequest", f"Action {a.id} is already in a final state ({a.status}) and cannot be cancelled."
@@ -115,12 +124,9 @@ class ActionRoutes:
         return self._replies.ok({"@odata.context": context_url(call.request, "Edm.String"), "value": url})
 
 
-def parse_cancel_comment(raw: bytes, lenient: bool) -> str | None:
-    """The ``Comment`` of a cancel body (required, case-sensitive unless ``lenient``; null is allowed)."""
-    try:
-        body: Any = json.loads(raw) if raw.strip() else None
-    except ValueError:
-        raise HttpError(400, "InvalidRequestBody", "The request body is not valid JSON.") from None
+def parse_cancel_comment(body: Any, lenient: bool) -> str | None:
+    """The ``Comment`` of a cancel body, read from JSON or a form (required, case-sensitive unless ``lenient``;
+    null is allowed)."""
     if not isinstance(body, dict) or "Comment" not in body:
         wrong = next((k for k in body if k.lower() == "comment"), None) if isinstance(body, dict) else None
         if wrong and lenient:

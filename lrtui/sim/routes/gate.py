@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
-from ..budgets import Budgets, retry_after_header
+from ..budgets import QUOTA_KEY, Budgets, retry_after_header
 from ..clock import SimClock
 from ..config import SimConfig
 from ..state import TenantState
@@ -81,7 +81,8 @@ class Gate:
                 429,
                 "TooManyRequests",
                 f"Rate limit is exceeded: at most {self._config.rate_calls} live response requests per "
-                f"{window.window_s:g} seconds. You can send requests again in {retry_after_header(wait)} seconds.",
+                f"{window.window_s:g} seconds for the key {QUOTA_KEY}. "
+                f"You can send requests again in {retry_after_header(wait)} seconds.",
                 self._retry_headers(wait, now),
             )
         window.record(now)
@@ -92,10 +93,12 @@ class Gate:
         if wait_m is not None or wait_h is not None:
             wait = max(w for w in (wait_m, wait_h) if w is not None)
             self._state.throttled_by_reason["general_hour" if wait_h is not None else "general_minute"] += 1
+            w = wh if wait_h is not None else wm
             raise HttpError(
                 429,
                 "TooManyRequests",
-                f"Rate limit is exceeded. You can send requests again in {retry_after_header(wait)} seconds.",
+                f"Rate limit is exceeded: {w.limit} calls per {w.window_s:g} seconds to this API for the key "
+                f"{QUOTA_KEY}. You can send requests again in {retry_after_header(wait)} seconds.",
                 self._retry_headers(wait, now),
             )
         wm.record(now)

@@ -77,7 +77,7 @@ class LibraryRoutes:
     def delete(self, call: Call) -> Response:
         name = call.args[0]
         if name not in self._state.library:
-            raise HttpError(404, "NotFound", f"Library file {name} was not found")
+            raise HttpError(404, "ResourceNotFound", f"Library file {name} was not found")
         del self._state.library[name]
         return Response(b"", status_code=204)
 

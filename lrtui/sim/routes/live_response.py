@@ -15,6 +15,7 @@ from ..state import TenantState
 from ..tenant import MachineRec, group_of
 from .call import Call, Route
 from .lr_body import parse_lr_body
+from .media import body_format, read_body
 from .replies import HttpError, Replies, context_url
 
 __all__ = ["LiveResponseRoutes"]
@@ -34,19 +35,21 @@ class LiveResponseRoutes:
         return [("runliveresponse", re.compile(r"^machines/([^/]+)/runliveresponse$", re.I), {"POST": self.run})]
 
     def run(self, call: Call) -> Response:
-        comment, commands = parse_lr_body(call.body, self._state.library, self._config.lenient_case)
+        body = read_body(call.body, body_format(call.request, form_ok=False))
+        comment, commands = parse_lr_body(body, self._state.library, self._config.lenient_case)
         ref = call.args[0]
         m = self._state.by_id.get(ref.lower())
         if m is None:
-            raise HttpError(404, "NotFound", f"Machine {ref} was not found")
+            raise HttpError(404, "ResourceNotFound", f"Machine {ref} was not found")
         self._check_device(m)
         self._check_sessions(m, call.now)
         a = self._book.create(m, comment, commands, call.now)
         self._state.lr_created_count += 1
-        body = {
-            "@odata.context": context_url(call.request, "MachineActions/$entity"),
-            **a.to_wire(empty_commands=self._config.quirk_empty_commands),
-        }
+        c = self._config
+        wire = a.to_wire(empty_commands=c.quirk_empty_commands or c.quirk_captured_post_reply)
+        if c.quirk_captured_post_reply:  # only this reply: a GET of the action shows it filled
+            wire.update(machineId=None, computerDnsName=None, requestor=c.app_id)
+        body = {"@odata.context": context_url(call.request, "MachineActions/$entity"), **wire}
         return self._replies.ok(body, status=201)
 
     def _check_device(self, m: MachineRec) -> None:

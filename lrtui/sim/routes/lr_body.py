@@ -1,11 +1,10 @@
 """The ``runliveresponse`` request body: ``Comment`` and ``Commands`` (types, params, order, library files).
 
-Property names are case-sensitive unless ``lenient`` (then a wrong case is accepted and fixed). Every rule
-raises a 400 InvalidRequestBody that names the offending part."""
+Property names are case-sensitive unless ``lenient`` (then a wrong case is accepted and fixed). ``Comment`` is
+optional. Every rule raises a 400 InvalidRequestBody that names the offending part."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
@@ -48,12 +47,9 @@ class _Fields:
         return _MISSING
 
 
-def parse_lr_body(raw: bytes, library: Container[str], lenient: bool) -> tuple[str | None, list[dict[str, Any]]]:
-    """(comment, commands as ``{"type", "params": [{"key", "value"}]}``) from a valid body."""
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        raise _bad("The request body is not valid JSON.") from None
+def parse_lr_body(body: Any, library: Container[str], lenient: bool) -> tuple[str | None, list[dict[str, Any]]]:
+    """(comment, commands as ``{"type", "params": [{"key", "value"}]}``) from a valid body, read from JSON.
+    ``Comment`` may be left out (the run page does not mark it required): the comment is None then."""
     if not isinstance(body, dict):
         raise _bad("The request body must be a JSON object with 'Comment' and 'Commands'.")
     fields = _Fields(lenient)
@@ -62,7 +58,7 @@ def parse_lr_body(raw: bytes, library: Container[str], lenient: bool) -> tuple[s
         raise _bad("The Commands field is required.")
     comment = fields.get(body, "Comment", "Request body")
     if comment is _MISSING:
-        raise _bad("The Comment field is required.")
+        comment = None
     if comment is not None and not isinstance(comment, str):
         raise _bad("The Comment field must be a string.")
     if not isinstance(commands, list) or not commands:

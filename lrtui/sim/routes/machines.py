@@ -109,7 +109,7 @@ class MachineRoutes:
     def list(self, call: Call) -> Response:
         machines = self._state.machines
         if not machines:
-            raise HttpError(404, "NotFound", "No machines were found.")
+            raise HttpError(404, "ResourceNotFound", "No machines were found.")
         return self._replies.page(call.request, machines, self.schema, context_url(call.request, "Machines"), _wire)
 
     def count(self, call: Call) -> Response:
@@ -127,7 +127,7 @@ class MachineRoutes:
         ref = call.args[0]
         m = self._state.machine(ref)
         if m is None:
-            raise HttpError(404, "NotFound", f"Machine {ref} was not found")
+            raise HttpError(404, "ResourceNotFound", f"Machine {ref} was not found")
         return self._replies.ok({"@odata.context": context_url(call.request, "Machines/$entity"), **m.wire})
 
     def find_by_ip(self, call: Call) -> Response:

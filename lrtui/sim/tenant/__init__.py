@@ -6,7 +6,16 @@ Modules: ``machine`` (records and groups), ``catalogue`` (OS and profile tables)
 
 from __future__ import annotations
 
-from .generate import generate_machines
+from .generate import generate_machines, pick_workshop_machine
 from .machine import GROUPS, NEVER, CreatedFile, DeviceGroup, MachineRec, group_of
 
-__all__ = ["GROUPS", "NEVER", "CreatedFile", "DeviceGroup", "MachineRec", "generate_machines", "group_of"]
+__all__ = [
+    "GROUPS",
+    "NEVER",
+    "CreatedFile",
+    "DeviceGroup",
+    "MachineRec",
+    "generate_machines",
+    "group_of",
+    "pick_workshop_machine",
+]

@@ -27,7 +27,7 @@ from .catalogue import (
 )
 from .machine import DAY, GROUPS, NEVER, DeviceGroup, MachineRec
 
-__all__ = ["generate_machines"]
+__all__ = ["generate_machines", "pick_workshop_machine"]
 
 
 def generate_machines(seed: int, n: int, start: float, time_scale: float = 1.0) -> list[MachineRec]:
@@ -43,6 +43,20 @@ def generate_machines(seed: int, n: int, start: float, time_scale: float = 1.0) 
     finally:
         if enabled:
             gc.enable()
+
+
+def pick_workshop_machine(machines: list[MachineRec]) -> MachineRec | None:
+    """The workshop machine of a freshly generated tenant: the first generated (not fixed) Windows workstation that
+    is offline for good (Inactive, not excluded) and can run live response. The simulator makes it come online a
+    while after start, so a workshop can queue work for an offline device and watch the queue drain. No draws: the
+    tenant is the same with or without it."""
+    for rec in machines[8:]:
+        w = rec.wire
+        usable = rec.supported and not rec.agent_too_old and GROUPS[w["rbacGroupId"]].remediation_level
+        offline = rec.online_at == NEVER and w["healthStatus"] == "Inactive" and not w["isExcluded"]
+        if rec.family == "windows" and not rec.server and usable and offline:
+            return rec
+    return None
 
 
 def _hexid(seed: int, i: int) -> str:

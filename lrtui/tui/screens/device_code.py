@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from lrtui.api.text import clean, clean_line
+from lrtui.tui.safe_text import safe_line
 
 
 class DeviceCodeScreen(ModalScreen[None]):
@@ -34,7 +35,8 @@ class DeviceCodeScreen(ModalScreen[None]):
 
     def __init__(self, url: str, code: str, message: str = "") -> None:
         super().__init__()
-        self.url = clean_line(url)
+        self._raw_url, self._raw_code = url, code  # from the identity provider: shown with any removal noted
+        self.url = clean_line(url)  # what is copied
         self.code = clean_line(code)
         self.message = clean(message)
 
@@ -42,9 +44,9 @@ class DeviceCodeScreen(ModalScreen[None]):
         with Vertical():
             yield Static("Sign in to Microsoft Entra ID", id="device-title", markup=False)
             yield Static(Text("1. Open this page in a browser (on any device):", style="dim"), markup=False)
-            yield Static(Text(self.url), id="device-url", markup=False)
+            yield Static(Text(safe_line(self._raw_url)), id="device-url", markup=False)
             yield Static(Text("2. Enter this code:", style="dim"), markup=False)
-            yield Static(Text(self.code), id="device-code", markup=False)
+            yield Static(Text(safe_line(self._raw_code)), id="device-code", markup=False)
             if self.message:
                 yield Static(self.message, id="device-message", markup=False)
             yield Static("lrtui continues by itself once you have signed in.   c copy code · u copy URL · "

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -22,6 +22,7 @@ from textual.widgets import Input, Static
 from lrtui.api.errors import error_text
 from lrtui.api.sequence import Sequence
 from lrtui.api.text import clean_line
+from lrtui.tui.safe_text import append_clean, plain
 
 if TYPE_CHECKING:
     from lrtui.api.models import Machine
@@ -51,15 +52,31 @@ def group_issues(issues: list[PreflightIssue]) -> list[tuple[str, str, list[str]
     return [(lvl, first, names) for (lvl, _), (first, names) in ordered]
 
 
-MAX_WARNING_LINES = 8
+HINT = "y/enter run · D drop machines with errors · n/esc cancel"
+BULK_HINT = "type the count, then enter to run · D drop machines with errors · n/esc cancel"
+
+
+class CountInput(Input):
+    """The bulk run's count field: it takes digits only, so y, n and D stay the dialog's keys while it has focus."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character.isdigit()
 
 
 class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [
-        Binding("y,enter", "confirm", "Run", id="run-confirm", tooltip="Submit the sequence"),
-        Binding("D", "drop_errors", "Drop refused", id="run-drop-errors", tooltip="Leave out the machines with errors"),
-        Binding("n,escape", "cancel", "Cancel", id="run-cancel"),
+        # priority: they work while the (digits-only) count field has focus
+        Binding("y,enter", "confirm", "Run", id="run-confirm", tooltip="Submit the sequence", priority=True),
+        Binding(
+            "D",
+            "drop_errors",
+            "Drop refused",
+            id="run-drop-errors",
+            tooltip="Leave out the machines with errors",
+            priority=True,
+        ),
+        Binding("n,escape", "cancel", "Cancel", id="run-cancel", priority=True),
     ]
 
     def __init__(
@@ -91,10 +108,10 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
                 yield Static(id="run-estimate", markup=False)
                 yield Static(Text("Pre-flight: checking...", style="dim"), id="run-issues", markup=False)
                 yield Static(Text("Body", style="bold"), markup=False)
-                yield Static(Text(self.sequence.to_json(indent=2)), id="run-body", markup=False)
-            yield Input(id="run-count")
+                yield Static(plain(self.sequence.to_json(indent=2)), id="run-body", markup=False)
+            yield CountInput(id="run-count", restrict=r"[0-9]*", max_length=7)
             yield Static(id="run-status", markup=False)
-            yield Static(Text("y/enter run · D drop machines with errors · n/esc cancel", style="dim"), markup=False)
+            yield Static(Text(HINT, style="dim"), markup=False, id="run-hint")
 
     def on_mount(self) -> None:
         self._render_targets()
@@ -113,13 +130,14 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         ).border_title = f"Run {len(self.sequence.commands)} commands on {n} machine{'s' if n != 1 else ''}"
         t = Text()
         t.append(f"Targets ({n}): ", style="bold")
-        t.append(", ".join(clean_line(m.name) for m in self.machines[:12]))
+        append_clean(t, ", ".join(m.name for m in self.machines[:12]))
         if n > 12:
             t.append(f" and {n - 12} more", style="dim")
         t.append("\nComment: ", style="bold")
-        t.append(
-            clean_line(self.sequence.comment) or "(none: required)",
-            style="" if self.sequence.comment.strip() else "bold red",
+        append_clean(
+            t,
+            self.sequence.comment or "(none: required)",
+            "" if self.sequence.comment.strip() else "bold red",
         )
         if self.comment_prefix.strip() and self.sequence.comment.strip() == self.comment_prefix.strip():
             t.append("  (only the profile's prefix: say why, if you can)", style="yellow")
@@ -144,9 +162,13 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
     def _update_count_prompt(self) -> None:
         inp = self.query_one("#run-count", Input)
         inp.display = self.needs_count
+        hint = HINT
         if self.needs_count:
             inp.placeholder = f"This is a bulk run: type {len(self.machines)} here, then enter"
             inp.border_title = f"Type {len(self.machines)} to confirm"
+            inp.focus()  # typed digits go into the field at once
+            hint = BULK_HINT
+        self.query_one("#run-hint", Static).update(Text(hint, style="dim"))
 
     # ---------------------------------------------------------------- pre-flight
 
@@ -177,21 +199,19 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
                 f"Pre-flight could not finish ({clean_line(self.preflight_failed)}); the engine checks again when submitting.\n"
             )
         groups = [g for g in group_issues(self.issues or []) if g[1] not in self.problems]
-        warnings = 0
-        for level, msg, names in groups:
-            if level != "error":
-                warnings += 1
-                if warnings > MAX_WARNING_LINES:
-                    continue
-            t.append("✗ " if level == "error" else "! ", style="bold red" if level == "error" else "bold yellow")
-            t.append(clean_line(msg))
+        for level, msg, names in groups:  # every one: the details scroll
+            t.append(
+                "✗ " if level == "error" else "! ",
+                style="bold red" if level == "error" else "bold yellow",
+            )
+            append_clean(t, msg)
             if len(names) > 1:
                 t.append(f"  (and {len(names) - 1} more machine{'s' if len(names) > 2 else ''} like it)", style="dim")
             elif names and names[0] not in msg:
-                t.append(f"  ({clean_line(names[0])})", style="dim")
+                t.append("  (", style="dim")
+                append_clean(t, names[0], "dim")
+                t.append(")", style="dim")
             t.append("\n")
-        if warnings > MAX_WARNING_LINES:
-            t.append(f"! ... and {warnings - MAX_WARNING_LINES} more kinds of warning\n", style="yellow")
         if not t.plain:
             t.append("✓ Pre-flight: no issues.", style="green")
         else:
@@ -232,10 +252,6 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
                 self.query_one("#run-count", Input).focus()
             return
         self.dismiss(list(self.machines))
-
-    @on(Input.Submitted, "#run-count")
-    def _count_submitted(self) -> None:
-        self.action_confirm()
 
     def action_drop_errors(self) -> None:
         bad = self._error_machine_ids()

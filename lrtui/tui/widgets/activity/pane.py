@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
-from lrtui.api.text import clean_line
 from lrtui.engine.jobs import (
     FAILED_OUTCOMES,
     BudgetChanged,
@@ -34,8 +33,9 @@ from lrtui.engine.jobs import (
     summarize,
 )
 from lrtui.tui.messages import ShowError
+from lrtui.tui.safe_text import append_clean, plain, safe_line
 from lrtui.tui.widgets.activity.gauges import Gauges
-from lrtui.tui.widgets.activity.rows import COLUMNS, FLEX, info_text, row_cells
+from lrtui.tui.widgets.activity.rows import COLUMNS, FLEX, job_error_text, row_cells
 
 if TYPE_CHECKING:
     from lrtui.engine.engine import Engine
@@ -43,6 +43,18 @@ if TYPE_CHECKING:
 
 FLUSH_S = 0.15
 TICK_S = 1.0
+
+
+class JobTable(DataTable[Text]):
+    """The jobs table: vi-style and home/end keys move the cursor over rows (DataTable's own home/end only
+    scroll sideways)."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="activity-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="activity-up"),
+        Binding("g,home", "scroll_top", "First job", show=False, id="activity-first"),
+        Binding("G,end", "scroll_bottom", "Last job", show=False, id="activity-last"),
+    ]
 
 
 class ActivityPane(Vertical):
@@ -80,7 +92,7 @@ class ActivityPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Gauges(id="activity-gauges")
-        table: DataTable[Text] = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        table = JobTable(id="activity-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
         table.border_title = "Jobs"
         yield table
         yield Static(Text("connecting...", style="dim"), markup=False, id="activity-detail")
@@ -168,7 +180,7 @@ class ActivityPane(Vertical):
             self._budget_dirty = True
         elif isinstance(event, EngineNotice):
             style = {"error": "bold red", "warning": "yellow"}.get(event.level, "")
-            self._notice = Text(clean_line(event.message), style=style)
+            self._notice = plain(event.message, style, multiline=False)
             self._budget_dirty = True
 
     # ---------------------------------------------------------------- flush and tick
@@ -178,29 +190,35 @@ class ActivityPane(Vertical):
             return
         dirty, self._dirty = self._dirty, set()
         now = self.now()
+        first_new: str | None = None
         for job_id in sorted(dirty, key=lambda j: self._jobs[j].created_at if j in self._jobs else 0):
             job = self._jobs.get(job_id)
-            if job is not None:
-                self._apply(job, now)
+            if job is not None and self._apply(job, now) and first_new is None:
+                first_new = job_id
+        if first_new is not None:  # a new batch: the cursor goes to its first job (and the table scrolls to it)
+            table = self.table
+            table.move_cursor(row=table.get_row_index(first_new), scroll=True)
         self._budget_dirty = False
         self._show_gauges()
         self._show_detail()
         self.flushes += 1
 
-    def _apply(self, job: Job, now: float, only: tuple[str, ...] | None = None) -> None:
+    def _apply(self, job: Job, now: float, only: tuple[str, ...] | None = None) -> bool:
+        """Show ``job``'s row; True when the row is new."""
         table = self.table
         cells = row_cells(job, now)
         cache = self._cells.get(job.id)
         if cache is None:
             table.add_row(*(cells[k] for k, _, _ in COLUMNS), key=job.id)
             self._cells[job.id] = {k: v.plain + repr(v.style) + repr(v.spans) for k, v in cells.items()}
-            return
+            return True
         for key in only or cells:
             text = cells[key]
             sig = text.plain + repr(text.style) + repr(text.spans)
             if cache.get(key) != sig:
                 cache[key] = sig
                 table.update_cell(job.id, key, text)
+        return False
 
     def _tick(self) -> None:
         now = self.now()
@@ -226,19 +244,19 @@ class ActivityPane(Vertical):
         if self.runtime is None:
             return
         counts = summarize(list(self._jobs.values()))
-        t = Text(no_wrap=True, overflow="ellipsis")
+        t = Text()
         if not self._jobs:
             t.append("No jobs yet: build a sequence (2) and run it with ctrl+r.", style="dim")
         else:
             t.append(f"{len(self._jobs)} jobs: ", style="bold")
             t.append(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
         job = self.highlighted_job()
-        if job is not None and (
-            job.error_code or job.error_message or any(r.errors or r.download_error for r in job.results)
-        ):
+        story = job_error_text(job) if job is not None else None
+        if job is not None and story is not None:
             t.append("\n")
-            t.append(clean_line(job.machine_name) + ": ", style="bold")
-            t.append_text(info_text(job))
+            append_clean(t, job.machine_name, "bold")
+            t.append(": ", style="bold")
+            t.append_text(story)
         elif self._notice is not None:
             t.append("\n")
             t.append_text(self._notice)
@@ -270,7 +288,7 @@ class ActivityPane(Vertical):
         if job is None or engine is None:
             return
         if job.is_final or job.state is JobState.COLLECTING:
-            self._say(f"{clean_line(job.machine_name)} is already finished; nothing to cancel.")
+            self._say(f"{safe_line(job.machine_name)} is already finished; nothing to cancel.")
             self.app.bell()
             return
         from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
@@ -281,7 +299,7 @@ class ActivityPane(Vertical):
             else "ask the service to cancel the action"
         )
         q = Text(
-            f"Cancel the job on {clean_line(job.machine_name)}? This will {what}. Work already running on the device may not stop."
+            f"Cancel the job on {safe_line(job.machine_name)}? This will {what}. Work already running on the device may not stop."
         )
         job_id = job.id
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from lrtui.api.text import clean_line
+from lrtui.api.text import clean_report
 from lrtui.engine.jobs import Job, JobState
+from lrtui.tui.safe_text import append_clean
 from lrtui.tui.widgets.activity.format import clock, command_glyphs, elapsed, state_label, timeout_left
 
 #: key, label, width. Cells carry their own one-space left gap (the table's cell padding is 0), so that
@@ -32,18 +33,19 @@ def _cell(text: str | Text, style: str = "", *, right: bool = False) -> Text:
 
 def short_name(name: str) -> str:
     """The host part of a DNS name (the full name is in the detail line and the results)."""
-    name = clean_line(name)
+    name, removed = clean_report(name, multiline=False)
     host = name.split(".", 1)[0]
-    return host if host and not host.isdigit() else name
+    short = host if host and not host.isdigit() else name
+    return f"⚠ {short}" if removed else short
 
 
 def info_text(job: Job) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     if job.error_code or job.error_message:
         if job.error_code and not (job.error_message or "").startswith(job.error_code):
-            t.append(clean_line(job.error_code), style="bold red")
+            append_clean(t, job.error_code, "bold red")
             t.append(": ")
-        t.append(clean_line(job.error_message or ""))
+        append_clean(t, job.error_message or "")
         return t
     for r in job.results:
         sr = r.script
@@ -53,17 +55,18 @@ def info_text(job: Job) -> Text:
                 t.append(f"exit {sr.exit_code} ", style="bold red")
             first = next((line for line in sr.script_errors.splitlines() if line.strip()), "")
             if first:
-                t.append("stderr: " + clean_line(first))
+                t.append("stderr: ")
+                append_clean(t, first)
             return t
     failed = next((r for r in job.results if r.errors or r.download_error), None)
     if failed is not None:
         t.append(f"{failed.type} {failed.index + 1}: ", style="bold red")
-        t.append(clean_line(failed.errors or failed.download_error or ""))
+        append_clean(t, failed.errors or failed.download_error or "")
         return t
     if job.state is JobState.OFFLINE or (job.state is JobState.PENDING and not job.machine_online):
         t.append("device offline: the service keeps it queued up to 3 days", style="yellow")
     elif job.action_status:
-        t.append(clean_line(job.action_status), style="dim")
+        append_clean(t, job.action_status, "dim")
         if job.action_id:
             t.append(f" {job.action_id[:8]}", style="dim")
     return t
@@ -86,3 +89,21 @@ def row_cells(job: Job, now: float) -> dict[str, Text]:
         ),
         "info": _cell(info_text(job)),
     }
+
+
+def job_error_text(job: Job) -> Text | None:
+    """The whole story of a refused or failed job, for the detail areas (Activity, Results): the service's code,
+    its message and lrtui's explanation and next step (``Job.error_message`` is ``error_text`` of the error),
+    then each command's errors. Wrapped by the widget, never cut. None when nothing failed."""
+    t = Text()
+    if job.error_code or job.error_message:
+        if job.error_code:
+            t.append("Error ", style="bold")
+            append_clean(t, job.error_code, "bold red")
+            t.append("\n")
+        append_clean(t, job.error_message or "", multiline=True)
+    for r in job.results:
+        if r.errors or r.download_error:
+            t.append(("\n" if t.plain else "") + f"{r.type} {r.index + 1}: ", style="bold red")
+            append_clean(t, r.errors or r.download_error or "", multiline=True)
+    return t if t.plain else None

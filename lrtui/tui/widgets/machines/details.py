@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
-from lrtui.api.text import clean_line
+from lrtui.api.text import clean_report
+from lrtui.tui.safe_text import NOTE_STYLE, append_clean, note
 from lrtui.tui.widgets.machines.columns import relative_age
 
 if TYPE_CHECKING:
@@ -65,16 +66,20 @@ def detail_items(machine: Machine, now: float) -> list[tuple[str, str]]:
 def details_text(machine: Machine, now: float, *, width: int = 80, warning: str = "bold") -> Text:
     """The details as a ``Text``: labels dim, values plain and cleaned, packed into lines of ``width``."""
     out = Text(no_wrap=False, overflow="fold")
-    name = clean_line(machine.name)
+    name, removed = clean_report(machine.name, multiline=False)
     out.append(name, style="bold")
+    if removed:
+        out.append(f"  {note(removed)} (name)", style=NOTE_STYLE)
     if not machine.is_online:
-        note = f"⚠ {OFFLINE_NOTE}"
-        out.append("\n" if len(name) + 2 + len(note) > width else "  ")
-        out.append(note, style=warning)
+        offline = f"⚠ {OFFLINE_NOTE}"
+        out.append("\n" if len(name) + 2 + len(offline) > width else "  ")
+        out.append(offline, style=warning)
     used = width  # force a new line before the first item
     gap = "   "
     for label, value in detail_items(machine, now):
-        chunk = Text.assemble((f"{label} ", "dim"), clean_line(value))
+        chunk = Text()
+        chunk.append(f"{label} ", style="dim")
+        append_clean(chunk, value)
         if used + len(gap) + chunk.cell_len > width:
             out.append("\n")
             used = 0

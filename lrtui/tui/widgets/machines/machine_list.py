@@ -24,7 +24,7 @@ from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
-from lrtui.api.text import clean_line
+from lrtui.api.text import clean_line, clean_report
 from lrtui.tui.textual_compat import update_scrollbars
 from lrtui.tui.widgets.machines.columns import cell_of_row, fit, layout
 
@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 
 MARK_GLYPH = "● "
 ONLINE = "Active"
+
+
+def flagged_name(raw: str) -> str:
+    """A machine name for the list: cleaned, and led by the warning glyph when something was removed (the
+    details under the list say how many)."""
+    name, removed = clean_report(raw, multiline=False)
+    return f"⚠ {name}" if removed else name
 
 
 class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -285,7 +292,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         name = self._names.get(index)
         if name is None:
             assert self.inventory is not None
-            name = self._names[index] = clean_line(self.inventory.name(index))
+            name = self._names[index] = flagged_name(self.inventory.name(index))
         return name
 
     def render_lines(self, crop: Region) -> list[Strip]:

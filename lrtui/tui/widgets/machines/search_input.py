@@ -1,4 +1,5 @@
-"""The machine search box: filters as you type; escape clears it, down/enter go to the list."""
+"""The machine search box: filters as you type; escape, down and enter go to the list keeping the query;
+ctrl+l clears it (a separate, visible key: the query an analyst built is never lost to escape)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ class SearchInput(Input):
 
     BINDING_GROUP_TITLE = "Machine search"
     BINDINGS = [
-        Binding("escape", "clear_or_leave", "Clear/leave", id="search-clear", tooltip="Clear the search, then leave"),
+        Binding("escape", "leave", "Leave", id="search-leave", tooltip="Go to the machine list, keeping the query"),
         Binding("down,enter", "leave", "To list", id="search-to-list", tooltip="Go to the machine list"),
+        Binding("ctrl+l", "clear_query", "Clear", id="search-clear", tooltip="Clear the search query"),
     ]
 
     #: Input sets its virtual size from the text's width on every keystroke, and the base reactive asks for a
@@ -62,11 +64,8 @@ class SearchInput(Input):
         if self.on_change is not None:
             self.on_change(value)
 
-    def action_clear_or_leave(self) -> None:
-        if self.value:
-            self.value = ""
-        else:
-            self.action_leave()
+    def action_clear_query(self) -> None:
+        self.value = ""
 
     def action_leave(self) -> None:
         """Focus moves at once (not via a message), so keys typed right after land in the list."""

@@ -19,6 +19,7 @@ from textual.widgets import RichLog, Static
 from lrtui.api.records import RequestRecord
 from lrtui.api.text import clean_line
 from lrtui.engine.jobs import Event, RequestLogged
+from lrtui.tui.safe_text import append_clean
 
 if TYPE_CHECKING:
     from lrtui.runtime import Runtime
@@ -63,9 +64,10 @@ def record_line(rec: RequestRecord, api_host: str | None = None) -> Text:
     t.append(f"{rec.elapsed_ms:>6.0f} ms ", style="dim")
     if rec.attempt > 1:
         t.append(f"try {rec.attempt} ", style="yellow")
-    t.append(clean_line(short_url(rec.url, api_host)))
+    append_clean(t, short_url(rec.url, api_host))
     if rec.error:
-        t.append(f"  {clean_line(rec.error)}", style=status_style(rec))
+        t.append("  ")
+        append_clean(t, rec.error, status_style(rec))
     return t
 
 

@@ -6,7 +6,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from lrtui.api.text import clean_line
+from lrtui.tui.safe_text import safe_line
 
 MAX_MEMBERS = 10_000
 
@@ -19,7 +19,7 @@ def archive_listing(path: str | Path) -> tuple[str, list[str]] | None:
             with zipfile.ZipFile(p) as z:
                 infos = z.infolist()
                 lines = [
-                    f"{i.file_size:>12,}  {'%04d-%02d-%02d %02d:%02d' % i.date_time[:5]}  {clean_line(i.filename)}"
+                    f"{i.file_size:>12,}  {'%04d-%02d-%02d %02d:%02d' % i.date_time[:5]}  {safe_line(i.filename)}"
                     for i in infos[:MAX_MEMBERS]
                 ]
                 return _finish("zip", lines, len(infos))
@@ -30,10 +30,10 @@ def archive_listing(path: str | Path) -> tuple[str, list[str]] | None:
                     members.append(m)
                     if len(members) > MAX_MEMBERS:
                         break
-                lines = [f"{m.size:>12,}  {_kind(m)}  {clean_line(m.name)}" for m in members[:MAX_MEMBERS]]
+                lines = [f"{m.size:>12,}  {_kind(m)}  {safe_line(m.name)}" for m in members[:MAX_MEMBERS]]
                 return _finish("tar", lines, len(members))
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError) as e:
-        return "unreadable archive", [clean_line(f"{type(e).__name__}: {e}")]
+        return "unreadable archive", [safe_line(f"{type(e).__name__}: {e}")]
     return None
 
 

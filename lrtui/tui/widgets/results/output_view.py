@@ -6,6 +6,7 @@ the next/previous match, which is highlighted (the current one more strongly).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +19,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from lrtui.api.text import clean
+from lrtui.api.text import clean_report
+from lrtui.tui.safe_text import note
 
 MATCH = Style(reverse=True)
 CURRENT = Style(reverse=True, bold=True, color="yellow")
 GUTTER = Style(dim=True)
+NOTE = Style(bold=True, color="yellow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +45,10 @@ def prepare(sections: list[Section]) -> tuple[list[str], list[Style | None], int
         if sec.title is not None:
             lines.append(sec.title)
             styles.append(Style(bold=True, underline=True))
-        body = clean(sec.text)
+        body, removed = clean_report(sec.text.rstrip("\x00"))  # NUL padding is trimmed, not "removed"
+        if removed:
+            lines.append(note(removed))
+            styles.append(NOTE)
         if body.endswith("\n"):
             body = body[:-1]
         part = body.split("\n") if body else []
@@ -66,6 +72,9 @@ class OutputView(ScrollView, can_focus=True):
         Binding("N", "prev_match", "Prev", id="output-prev"),
         Binding("g,home", "scroll_home", "Top", show=False),
         Binding("G,end", "scroll_end", "Bottom", show=False),
+        Binding("w", "toggle_wrap", "Wrap", id="output-wrap", tooltip="Wrap long lines (or scroll sideways)"),
+        Binding("greater_than_sign,shift+right", "half_page(1)", "Half page right", show=False, id="output-right"),
+        Binding("less_than_sign,shift+left", "half_page(-1)", "Half page left", show=False, id="output-left"),
     ]
 
     class SearchRequested(Message):
@@ -85,6 +94,8 @@ class OutputView(ScrollView, can_focus=True):
         self.search_text = ""
         self.matches: list[tuple[int, int]] = []
         self.current = -1
+        self.wrap = False
+        self._rows: list[tuple[int, int]] = []  #: when wrapping: (line index, first cell) of each screen row
 
     # ---------------------------------------------------------------- content
 
@@ -96,8 +107,62 @@ class OutputView(ScrollView, can_focus=True):
         self.matches, self.current = [], -1
         if self.search_text:
             self._find()
-        self.virtual_size = Size(width + self._gutter_width(), len(lines))
+        self._layout_rows()
         self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    # ---------------------------------------------------------------- wrapping and sideways scrolling
+
+    def _wrap_width(self) -> int:
+        return max(8, self.scrollable_content_region.width - self._gutter_width())
+
+    def _layout_rows(self) -> None:
+        """The virtual size for the current mode; when wrapping, the screen rows of every line."""
+        if not self.wrap:
+            self._rows = []
+            self.virtual_size = Size(self._max_width + self._gutter_width(), len(self.lines))
+            return
+        ww = self._wrap_width()
+        rows: list[tuple[int, int]] = []
+        for i, line in enumerate(self.lines):
+            n = len(line) if line.isascii() else cell_len(line)
+            rows.extend((i, start) for start in range(0, max(n, 1), ww))
+        self._rows = rows
+        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
+
+    def on_resize(self) -> None:
+        if self.wrap:
+            self._layout_rows()
+
+    def action_toggle_wrap(self) -> None:
+        top = self._line_at(self.scroll_offset.y)
+        self.wrap = not self.wrap
+        self._layout_rows()
+        self.scroll_to(0, self._row_of(top, 0), animate=False)
+        self.refresh()
+
+    def action_half_page(self, direction: int) -> None:
+        """Scroll sideways by half the visible width (a long line is read in a few presses, not one per column)."""
+        if self.wrap:
+            return
+        step = max(1, self.scrollable_content_region.width // 2)
+        self.scroll_to(max(0, self.scroll_offset.x + direction * step), None, animate=False)
+
+    def _line_at(self, row: int) -> int:
+        if not self.wrap:
+            return row
+        return self._rows[row][0] if row < len(self._rows) else len(self.lines)
+
+    def _row_of(self, line: int, col: int) -> int:
+        """The screen row that shows cell ``col`` of ``line``."""
+        if not self.wrap:
+            return line
+        return bisect_right(self._rows, (line, col)) - 1 if self._rows else 0
+
+    def clear_search(self) -> None:
+        """Forget the search (another job's output is not searched for it, and no count follows)."""
+        self.search_text = ""
+        self.matches, self.current = [], -1
         self.refresh()
 
     def text(self) -> str:
@@ -151,6 +216,8 @@ class OutputView(ScrollView, can_focus=True):
 
     def _reveal(self) -> None:
         line, col = self.matches[self.current]
+        if self.wrap:
+            line, col = self._row_of(line, col), 0
         height = max(1, self.scrollable_content_region.height)
         width = max(1, self.scrollable_content_region.width)
         y = self.scroll_offset.y
@@ -175,19 +242,25 @@ class OutputView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
+        index, start = (
+            (scroll_y + y, 0)
+            if not self.wrap
+            else (self._rows[scroll_y + y] if scroll_y + y < len(self._rows) else (len(self.lines), 0))
+        )
         if index >= len(self.lines):
             return Strip.blank(width, base)
         line = self.lines[index]
         style = self.line_styles[index]
         line_style = base + style if style else base
         gw = self._gutter_width()
-        number = "" if style is not None and style.underline else str(index + 1)
-        segments = [Segment(f"{number:>{gw - 3}} ", base + GUTTER), Segment("│ ", base + GUTTER)]
-        segments.extend(self._line_segments(index, line, line_style))
-        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        number = "" if (style is not None and style.underline) or start else str(index + 1)
+        gutter = [Segment(f"{number:>{gw - 3}} ", base + GUTTER), Segment("│ ", base + GUTTER)]
+        if self.wrap:
+            body = Strip(self._line_segments(index, line, line_style)).crop(start, start + self._wrap_width())
+            return Strip([*gutter, *body]).extend_cell_length(width, base)
+        strip = Strip([*gutter, *self._line_segments(index, line, line_style)]).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, base)
 
     def _line_segments(self, index: int, line: str, style: Style) -> list[Segment]:

@@ -22,16 +22,21 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lrtui.api.enums import CommandType
-from lrtui.api.text import clean_line
 from lrtui.engine.jobs import Event, Job, JobChanged
 from lrtui.tui.messages import ShowError
+from lrtui.tui.safe_text import plain
 from lrtui.tui.widgets.results.output_view import OutputView, Section, prepare
 from lrtui.tui.widgets.results.render import command_row, header_text, info_text, result_for, signature
+from lrtui.tui.widgets.results.script_output import script_sections
 
 if TYPE_CHECKING:
+    from rich.style import Style
+
+    from lrtui.engine.jobs import CommandResult
     from lrtui.runtime import Runtime
 
 FLUSH_S = 0.25
+STATUS_HINT = "/ search · n/N next/prev · c copy path · E export · [ ] other machine"
 
 
 class ResultsPane(Vertical):
@@ -69,7 +74,7 @@ class ResultsPane(Vertical):
         yield out
         yield Input(placeholder="Search the output (enter finds, esc closes)", id="results-search")
         yield Static(
-            Text("/ search · n/N next/prev · c copy path · E export · [ ] other machine", style="dim"),
+            Text(STATUS_HINT, style="dim"),
             markup=False,
             id="results-status",
         )
@@ -91,6 +96,9 @@ class ResultsPane(Vertical):
         self._unsubscribe = runtime.engine.subscribe(self._on_event)
 
     def show_job(self, job_id: str) -> None:
+        if job_id != self.job_id:  # a search (and its match count) belongs to the job it was made in
+            self.output.clear_search()
+            self.query_one("#results-status", Static).update(Text(STATUS_HINT, style="dim"))
         self.job_id = job_id
         self._sig = None
         self._shown_index = None
@@ -172,10 +180,7 @@ class ResultsPane(Vertical):
         self._output_key = key
         if cmd.type is CommandType.RUN_SCRIPT and r is not None and r.script is not None:
             self.output.border_title = "Output: stdout, then stderr"
-            sections = [Section("stdout", r.script.script_output)]
-            if r.script.script_errors:
-                sections.append(Section("stderr", r.script.script_errors, "red"))
-            self._load_output(sections)
+            self._load_output(r)
         elif cmd.type is CommandType.GET_FILE and r is not None and r.file_path:
             self.output.border_title = "Archive listing"
             self._load_listing(r.file_path)
@@ -184,9 +189,11 @@ class ResultsPane(Vertical):
             self.output.set_sections([])
 
     @work(exclusive=True, group="results-output", exit_on_error=False)
-    async def _load_output(self, sections: list[Section]) -> None:
-        prepared = await asyncio.to_thread(prepare, sections)
-        self.output.set_prepared(*prepared)
+    async def _load_output(self, r: CommandResult) -> None:
+        def read() -> tuple[list[str], list[Style | None], int]:
+            return prepare(script_sections(r))  # the files are read and cleaned in a thread
+
+        self.output.set_prepared(*await asyncio.to_thread(read))
 
     @work(exclusive=True, group="results-output", exit_on_error=False)
     async def _load_listing(self, path: str) -> None:
@@ -249,7 +256,7 @@ class ResultsPane(Vertical):
             )
             return
         self.app.copy_to_clipboard(path)
-        self.query_one("#results-status", Static).update(Text(f"Copied {clean_line(path)}", style="green"))
+        self.query_one("#results-status", Static).update(plain(f"Copied {path}", "green", multiline=False))
 
     def action_other_job(self, delta: int) -> None:
         job = self.job

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from lrtui.api.enums import CommandType
-from lrtui.api.text import clean_line
 from lrtui.engine.jobs import CommandResult, Job
+from lrtui.tui.safe_text import append_clean, safe_line
 from lrtui.tui.widgets.activity.format import state_label
+from lrtui.tui.widgets.activity.rows import job_error_text
 
 
 def _size(n: int | None) -> str:
@@ -32,13 +33,14 @@ def result_for(job: Job, index: int) -> CommandResult | None:
 def header_text(job: Job) -> Text:
     label, style = state_label(job)
     t = Text(no_wrap=True, overflow="ellipsis")
-    t.append(clean_line(job.machine_name), style="bold")
+    append_clean(t, job.machine_name, "bold")
     t.append("  ")
     t.append(label, style=style)
     if job.action_id:
         t.append(f"  action {job.action_id}", style="dim")
     if job.action_status:
-        t.append(f"  {clean_line(job.action_status)}", style="dim")
+        t.append("  ")
+        append_clean(t, job.action_status, "dim")
     return t
 
 
@@ -50,9 +52,9 @@ def command_row(job: Job, index: int) -> Text:
     )
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{index + 1} {cmd.type.value:<9} ", style="bold")
-    t.append(cmd.value)
+    append_clean(t, cmd.value)
     t.append(
-        f"  {clean_line(status or 'waiting')}",
+        f"  {safe_line(status or 'waiting')}",
         style="green" if status == "Completed" else ("bold red" if status == "Failed" else "dim"),
     )
     if r and r.script and r.script.exit_code is not None:
@@ -70,22 +72,33 @@ def info_text(job: Job, index: int) -> Text:
     t = Text()
     if r and r.errors:
         t.append("Service errors: ", style="bold red")
-        t.append(clean_line(r.errors) + "\n")
+        append_clean(t, r.errors)
+        t.append("\n")
     if r and r.download_error:
         t.append("Download failed: ", style="bold red")
-        t.append(clean_line(r.download_error) + "\n")
+        append_clean(t, r.download_error)
+        t.append("\n")
     if cmd.type is CommandType.PUT_FILE:
-        t.append(f"PutFile copies {cmd.value} from the library to the device; it produces no result.", style="dim")
+        t.append("PutFile copies ", style="dim")
+        append_clean(t, cmd.value, "dim")
+        t.append(" from the library to the device; it produces no result.", style="dim")
     elif cmd.type is CommandType.RUN_SCRIPT:
         if r is None or r.script is None:
-            t.append(
-                "No output yet: it appears when the action has finished and the result is downloaded.", style="dim"
-            )
+            story = job_error_text(job) if job.is_final else None
+            if story is not None and not (r and (r.errors or r.download_error)):
+                t.append("No output: the job did not run this command.\n", style="bold yellow")
+                t.append_text(story)
+            elif story is None:
+                t.append(
+                    "No output yet: it appears when the action has finished and the result is downloaded.",
+                    style="dim",
+                )
         else:
             code = r.script.exit_code
             t.append("Exit code ", style="bold")
             t.append(str(code) if code is not None else "?", style="bold green" if code == 0 else "bold red")
-            t.append(f"  ·  {clean_line(r.script.script_name or cmd.value)}")
+            t.append("  ·  ")
+            append_clean(t, r.script.script_name or cmd.value)
             t.append(
                 f"  ·  {len(r.script.script_output):,} chars stdout, {len(r.script.script_errors):,} stderr",
                 style="dim",
@@ -94,10 +107,13 @@ def info_text(job: Job, index: int) -> Text:
         if r is not None and r.status == "Failed":
             t.append("The service could not collect the file (see its errors above).", style="yellow")
         elif r is None or not r.file_path:
-            t.append(f"GetFile {cmd.value}: no file yet.", style="dim")
+            t.append("GetFile ", style="dim")
+            append_clean(t, cmd.value, "dim")
+            t.append(": no file yet.", style="dim")
         else:
             t.append("Saved    ", style="bold")
-            t.append(clean_line(r.file_path) + "\n")
+            append_clean(t, r.file_path)
+            t.append("\n")
             t.append("Size     ", style="bold")
             t.append(_size(r.size) + "\n")
             t.append("SHA-256  ", style="bold")

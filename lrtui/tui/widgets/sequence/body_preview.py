@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lrtui.api.sequence import Sequence
+from lrtui.tui.safe_text import plain
 
 
 class BodyPreview(VerticalScroll, can_focus=True):
@@ -32,6 +33,7 @@ class BodyPreview(VerticalScroll, can_focus=True):
         if js == self._json:
             return
         self._json = js
-        text = Text(js, no_wrap=False)
+        text = plain(js)
+        text.no_wrap = False
         text.highlight_regex(r'"(Commands|Comment|type|params|key|value)"(?=:)', "bold")
         self.query_one("#body-json", Static).update(text)

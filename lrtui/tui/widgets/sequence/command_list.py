@@ -1,8 +1,8 @@
 """The list of commands in the sequence: always in an order the service accepts.
 
 The list owns the commands (a ``Sequence`` without its comment); every edit goes through ``Sequence``'s own
-rules (``add``, ``move``, ``remove``, ``replace_at``) and is announced with ``CommandList.Changed``. A move the
-rules refuse is announced with ``CommandList.Refused`` carrying the rule's own reason; nothing changes.
+rules (``add``, ``move``, ``remove``, ``replace_at``) and is announced with ``SequenceCommandList.Changed``. A move the
+rules refuse is announced with ``SequenceCommandList.Refused`` carrying the rule's own reason; nothing changes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence, SequenceError
+from lrtui.tui.safe_text import append_clean
 
 TYPE_STYLE = {
     CommandType.PUT_FILE: "bold cyan",
@@ -30,14 +31,16 @@ def command_prompt(index: int, cmd: Command) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{index + 1:>2} ", style="dim")
     t.append(f"{cmd.type.value:<9} ", style=TYPE_STYLE.get(cmd.type, "bold"))
-    t.append(cmd.value)
+    append_clean(t, cmd.value)
     if cmd.args:
         t.append("  ")
-        t.append(cmd.args, style="italic")
+        append_clean(t, cmd.args, "italic")
     return t
 
 
-class CommandList(OptionList):
+class SequenceCommandList(OptionList):
+    """The sequence's commands. (Not "CommandList": Textual's palette styles every widget of that type name.)"""
+
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     BINDINGS = [
         Binding(
@@ -61,7 +64,7 @@ class CommandList(OptionList):
     ]
 
     class Changed(Message):
-        def __init__(self, command_list: CommandList, sequence: Sequence) -> None:
+        def __init__(self, command_list: SequenceCommandList, sequence: Sequence) -> None:
             super().__init__()
             self.command_list = command_list
             self.sequence = sequence

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from lrtui.tui.safe_text import plain
+
 
 class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
@@ -26,7 +28,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(self, title: str, question: str | Text) -> None:
         super().__init__()
         self._title = title
-        self._question = question if isinstance(question, Text) else Text(question)
+        self._question = question if isinstance(question, Text) else plain(question)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog") as v:

@@ -21,7 +21,8 @@ from textual.widgets.option_list import Option
 
 from lrtui.api.errors import LrtuiError, error_text
 from lrtui.api.sequence import Sequence
-from lrtui.api.text import clean_line
+from lrtui.api.text import clean_report
+from lrtui.tui.safe_text import NOTE_STYLE, append_clean, note, plain
 
 if TYPE_CHECKING:
     from lrtui.runtime import Runtime
@@ -52,8 +53,11 @@ def _entry(seq: Sequence, machine: str, when: str, source: str) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{when}  ", style="dim")
     t.append(f"{source:<7}", style="dim")
-    t.append(clean_line(machine)[:28].ljust(29))
-    t.append(" · ".join(c.label() for c in seq.commands) or "(no commands)")
+    name, name_removed = clean_report(machine, multiline=False)
+    t.append(name[:28].ljust(29))
+    append_clean(t, " · ".join(c.label() for c in seq.commands) or "(no commands)")
+    if name_removed:
+        t.append(f" {note(name_removed)} (machine name)", style=NOTE_STYLE)
     return t
 
 
@@ -124,7 +128,7 @@ class HistoryScreen(ModalScreen[Sequence | None]):
     def _preview(self) -> None:
         i = self.query_one("#history-list", OptionList).highlighted
         if i is not None and i < len(self.entries):
-            self.query_one("#history-preview", Static).update(Text(self.entries[i][0].to_json(indent=2)))
+            self.query_one("#history-preview", Static).update(plain(self.entries[i][0].to_json(indent=2)))
 
     @on(OptionList.OptionSelected, "#history-list")
     def _chosen(self) -> None:

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from lrtui.api.errors import error_text
 from lrtui.api.text import clean_line
+from lrtui.tui.safe_text import plain
 from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
 from lrtui.tui.widgets.sequence.library_picker import library_prompt
 
@@ -70,6 +71,11 @@ def upload_problem(path_text: str, name: str) -> str | None:
     return None
 
 
+def params_label(on: bool) -> str:
+    """The upload checkbox's label: its state as a glyph and a word (the box itself differs only by colour)."""
+    return f"{'☑' if on else '☐'} Takes parameters: {'yes' if on else 'no'}"
+
+
 class UploadScreen(ModalScreen[Upload | None]):
     DEFAULT_CSS = CSS
     BINDINGS = [
@@ -86,7 +92,7 @@ class UploadScreen(ModalScreen[Upload | None]):
             yield Input(placeholder="default: the file's name", id="upload-name")
             yield Label("Description")
             yield Input(placeholder="what it does", id="upload-description")
-            yield Checkbox("Takes parameters", id="upload-has-params")
+            yield Checkbox(params_label(False), id="upload-has-params")
             yield Label("Parameters description (the hint shown when adding it)")
             yield Input(placeholder="e.g. -OutDir <folder>", id="upload-params")
             yield Static(Text(""), markup=False, id="upload-message")
@@ -107,11 +113,24 @@ class UploadScreen(ModalScreen[Upload | None]):
             parameters_description=self.query_one("#upload-params", Input).value,
         )
 
+    @on(Checkbox.Changed, "#upload-has-params")
+    def _params_toggled(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = params_label(event.value)  # the state in a glyph and words, not colour alone
+        self._changed()
+
     @on(Input.Changed)
     def _changed(self) -> None:
         path, name = self._path_and_name()
         problem = upload_problem(path, name) if path else None
-        self.query_one("#upload-message", Static).update(Text(problem or "", style="bold red"))
+        message = Text(problem or "", style="bold red")
+        params = self.query_one("#upload-params", Input).value.strip()
+        if not problem and params and not self.query_one("#upload-has-params", Checkbox).value:
+            message = Text(
+                "A parameters description is typed but 'Takes parameters' is no: tab to it and press space "
+                "if the script takes parameters.",
+                style="bold yellow",
+            )
+        self.query_one("#upload-message", Static).update(message)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -158,7 +177,7 @@ class LibraryManageScreen(ModalScreen[None]):
         self._load(False)
 
     def _message(self, text: str, style: str = "") -> None:
-        self.query_one("#manage-message", Static).update(Text(text, style=style))
+        self.query_one("#manage-message", Static).update(plain(text, style))
 
     @work(exclusive=True, group="library-manage", exit_on_error=False)
     async def _load(self, refresh: bool, note: str = "") -> None:
@@ -227,7 +246,7 @@ class LibraryManageScreen(ModalScreen[None]):
             if yes:
                 self._delete(name)
 
-        self.app.push_screen(ConfirmScreen("Delete?", Text(q)), answer)
+        self.app.push_screen(ConfirmScreen("Delete?", plain(q)), answer)
 
     @work(exclusive=True, group="library-delete", exit_on_error=False)
     async def _delete(self, name: str) -> None:

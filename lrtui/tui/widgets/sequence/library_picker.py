@@ -22,6 +22,8 @@ from textual.widgets.option_list import Option
 from lrtui.api.enums import CommandType
 from lrtui.api.errors import ValidationError, error_text
 from lrtui.api.sequence import Command, make_command
+from lrtui.api.text import clean_report
+from lrtui.tui.safe_text import NOTE_STYLE, append_clean, note
 
 if TYPE_CHECKING:
     from lrtui.api.models import LibraryFile
@@ -37,28 +39,33 @@ def library_matches(f: LibraryFile, query: str) -> bool:
 
 def library_prompt(f: LibraryFile) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
-    t.append(f.file_name, style="bold")
+    append_clean(t, f.file_name, "bold")
     if f.has_parameters:
         t.append("  takes parameters", style="italic magenta")
     t.append("  sha256 ", style="dim")
-    t.append((f.sha256 or "?")[:12], style="dim")
+    append_clean(t, (f.sha256 or "?")[:12], "dim")
     t.append("\n  ")
-    desc = " ".join((f.description or "").split())
+    desc, removed = clean_report(" ".join((f.description or "").split()), multiline=False)
     if len(desc) > 64:
         desc = desc[:63] + "…"
     t.append(desc or "(no description)", style="" if desc else "dim")
+    if removed:
+        t.append(f" {note(removed)}", style=NOTE_STYLE)
     return t
 
 
 def library_detail(f: LibraryFile) -> Text:
     t = Text()
-    t.append(f.file_name, style="bold")
-    t.append(f"  by {f.created_by or '?'}\n", style="dim")
+    append_clean(t, f.file_name, "bold")
+    t.append("  by ", style="dim")
+    append_clean(t, f.created_by or "?", "dim")
+    t.append("\n")
     if f.has_parameters:
         t.append("Parameters: ", style="bold")
-        t.append((f.parameters_description or "(no hint given)") + "\n")
+        append_clean(t, f.parameters_description or "(no hint given)", multiline=True)
+        t.append("\n")
     t.append("sha256 ", style="dim")
-    t.append(f.sha256 or "unknown")
+    append_clean(t, f.sha256 or "unknown")
     return t
 
 
@@ -190,9 +197,11 @@ class ArgsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="args-dialog") as v:
-            v.border_title = Text(f"Arguments for {self._script}")
+            title = Text("Arguments for ")
+            append_clean(title, self._script)
+            v.border_title = title
             hint = Text("Parameters: ", style="bold")
-            hint.append(self._hint or "(the library gives no hint)")
+            append_clean(hint, self._hint or "(the library gives no hint)", multiline=True)
             yield Static(hint, markup=False, id="args-hint")
             yield Input(
                 value=self._initial,

@@ -23,7 +23,7 @@ from lrtui.api.errors import ValidationError
 from lrtui.api.sequence import Command, Sequence, make_command
 from lrtui.tui.messages import ShowError
 from lrtui.tui.widgets.sequence.body_preview import BodyPreview
-from lrtui.tui.widgets.sequence.command_list import CommandList
+from lrtui.tui.widgets.sequence.command_list import SequenceCommandList
 from lrtui.tui.widgets.sequence.comment_input import CommentInput
 from lrtui.tui.widgets.sequence.getfile_input import FAMILY_LABEL, GetFileScreen, check_families
 from lrtui.tui.widgets.sequence.library_picker import LibraryLoader
@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from lrtui.runtime import Runtime
 
 HINT = "p PutFile · s RunScript · g GetFile · e edit · d del · K/J move · ^r run"
+
+
+def sorted_note(cmd: Command, next_cmd: Command) -> str:
+    """Why an added command is not at the end of the list (the service's order rule), in words."""
+    return (
+        f"Added {cmd.type.value} before {next_cmd.type.value}: the service runs PutFile, then RunScript, then "
+        "GetFile, so it went to the end of its group."
+    )
 
 
 class SequencePane(Vertical):
@@ -65,12 +73,13 @@ class SequencePane(Vertical):
         self._default_prefix = comment_prefix  #: the profile's, until the runtime's settings are bound
         self._targets: tuple[Machine, ...] = ()
         self._refusal: str | None = None
+        self._sorted_note: tuple[tuple[Command, ...], str] | None = None  #: (the list it is about, the words)
         self._submitting = False
         self._library: list[LibraryFile] = []
 
     def compose(self) -> ComposeResult:
         yield Static(targets_text(()), markup=False, id="sequence-targets")
-        cl = CommandList(id="sequence-commands")
+        cl = SequenceCommandList(id="sequence-commands")
         cl.border_title = "Commands"
         yield cl
         yield Static(Text(HINT, style="dim"), markup=False, id="sequence-status")
@@ -119,8 +128,8 @@ class SequencePane(Vertical):
     # ---------------------------------------------------------------- state
 
     @property
-    def command_list(self) -> CommandList:
-        return self.query_one(CommandList)
+    def command_list(self) -> SequenceCommandList:
+        return self.query_one(SequenceCommandList)
 
     @property
     def comment_input(self) -> CommentInput:
@@ -162,6 +171,9 @@ class SequencePane(Vertical):
         if self._refusal:
             status.update(Text(self._refusal, style="bold red"))
             return
+        if self._sorted_note is not None and self._sorted_note[0] == self.command_list.commands:
+            status.update(Text(self._sorted_note[1], style="yellow"))
+            return
         problems = [
             p for p in self.problems() if not (p.startswith("The sequence is empty") and not self.command_list.commands)
         ]
@@ -194,18 +206,27 @@ class SequencePane(Vertical):
         except ValidationError as e:
             self.refuse(e.user_message())
             return
+        self._append(cmd)
+
+    def _append(self, cmd: Command) -> None:
+        """Add ``cmd`` where the order rule puts it; say so when that is not the end of the list."""
+        before = self.command_list.commands
         self.command_list.add(cmd)
         self.command_list.focus()
+        after = self.command_list.commands
+        at = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), len(before))
+        if at < len(after) - 1:  # not at the end: the order rule put it before commands of a later group
+            self._sorted_note = (after, sorted_note(cmd, after[at + 1]))
 
     # ---------------------------------------------------------------- messages from the children
 
-    @on(CommandList.Changed)
+    @on(SequenceCommandList.Changed)
     def _commands_changed(self) -> None:
         self._refusal = None
         self._refresh()
 
-    @on(CommandList.Refused)
-    def _command_refused(self, event: CommandList.Refused) -> None:
+    @on(SequenceCommandList.Refused)
+    def _command_refused(self, event: SequenceCommandList.Refused) -> None:
         self._refusal = event.reason
         self._refresh()
 
@@ -214,8 +235,8 @@ class SequencePane(Vertical):
         self._refusal = None
         self._refresh()
 
-    @on(CommandList.EditRequested)
-    def _edit(self, event: CommandList.EditRequested) -> None:
+    @on(SequenceCommandList.EditRequested)
+    def _edit(self, event: SequenceCommandList.EditRequested) -> None:
         index, cmd = event.index, event.command
         if cmd.type is CommandType.PUT_FILE:
             self.refuse("A PutFile has nothing to edit: remove it (d) and add another file (p).")
@@ -263,8 +284,7 @@ class SequencePane(Vertical):
 
         def picked(cmd: Command | None) -> None:
             if cmd is not None:
-                self.command_list.add(cmd)
-                self.command_list.focus()
+                self._append(cmd)
 
         self.app.push_screen(LibraryPicker(load, kind), picked)
 
@@ -277,8 +297,7 @@ class SequencePane(Vertical):
     def action_add_getfile(self) -> None:
         def got(cmd: Command | None) -> None:
             if cmd is not None:
-                self.command_list.add(cmd)
-                self.command_list.focus()
+                self._append(cmd)
 
         self.app.push_screen(GetFileScreen(self.families()), got)
 

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command
-from lrtui.api.text import clean_line
+from lrtui.tui.safe_text import append_clean
 from lrtui.tui.widgets.sequence.getfile_input import FAMILY_LABEL
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def targets_text(machines: tuple[Machine, ...]) -> Text:
     if offline:
         t.append(f" · {offline} offline", style="yellow")
     t.append(": ")
-    t.append(", ".join(clean_line(m.name).split(".", 1)[0] for m in machines[:6]))
+    append_clean(t, ", ".join(m.name.split(".", 1)[0] for m in machines[:6]))
     if len(machines) > 6:
         t.append(f" and {len(machines) - 6} more", style="dim")
     return t
