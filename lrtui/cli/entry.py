@@ -103,6 +103,10 @@ def _headless(cmd: str) -> Command:
         from lrtui.cli.commands import run
 
         return run.run
+    if cmd == "team":
+        from lrtui.cli.commands import team
+
+        return team.status
     if cmd in ("login", "logout"):
         from lrtui.cli.commands import login
 

@@ -78,6 +78,9 @@ def _tenant_parsers(add: AddParser) -> None:
 def _account_parsers(add: AddParser) -> None:
     subcommand(add, "login", "sign in for the profile and say where the token cache lives")
     subcommand(add, "logout", "forget the profile's cached tokens")
+    tm = subcommand(add, "team", "the team's shared budgets ([profiles.NAME.team] redis_url)")
+    tm.add_argument("what", choices=["status"], help="status: sessions, calls and who holds each machine")
+    format_options(tm, "json")
     cf = subcommand(add, "config", "config file helpers")
     cf.add_argument(
         "what",

@@ -37,7 +37,10 @@ class Budgets:
 class TeamSettings:
     """``[profiles.NAME.team]``: budgets shared by a team (issue 13). The password never comes from the file."""
 
-    redis_url: str | None = None
+    redis_url: str | None = None  #: redis:// or rediss:// (TLS); no password here: LRTUI_REDIS_PASSWORD
+    ttl_s: float = field(default=30.0, metadata={"gt": 0})  #: a hold's lease; a killed process frees it within this
+    #: the share of each limit this process plans with locally while the store is unreachable
+    fallback_share: float = field(default=0.5, metadata={"gt": 0})
 
 
 @dataclass
