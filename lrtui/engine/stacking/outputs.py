@@ -54,17 +54,5 @@ def iter_blocks(path: Path, *, chunk: int = 1 << 20) -> Iterator[str]:
 
 def iter_lines(path: Path, *, chunk: int = 1 << 20) -> Iterator[str]:
     """The lines of ``path`` without their line ends, read in chunks (never the whole file at once)."""
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as f:
-        rest = ""
-        while True:
-            block = f.read(chunk)
-            if not block:
-                break
-            block = rest + block
-            lines = block.split("\n")
-            rest = lines.pop()
-            for line in lines:
-                yield line.rstrip("\r\x00")
-        tail = rest.rstrip("\r\x00")
-        if tail:
-            yield tail
+    for block in iter_blocks(path, chunk=chunk):
+        yield from block.split("\n")
