@@ -75,8 +75,9 @@ def make_ssl_context(ca_bundle: Path | None, *, use_truststore: bool, source: st
                 hint="Point it at your proxy's CA certificate (a PEM file), or remove the setting.",
             ) from None
         except (ssl.SSLError, OSError, ValueError) as e:
+            why = (e.strerror if isinstance(e, OSError) else None) or e
             raise ConfigError(
-                f"The CA file {ca_bundle}{named} cannot be used: {getattr(e, 'strerror', None) or e}.",
+                f"The CA file {ca_bundle}{named} cannot be used: {why}.",
                 hint="It must hold one or more PEM certificates (-----BEGIN CERTIFICATE-----).",
             ) from None
     ctx.verify_mode = ssl.CERT_REQUIRED
