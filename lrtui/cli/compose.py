@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,20 +103,22 @@ class _Connection:
 def _demo_connection(
     settings: Settings, simulator: Simulator, journal_path: Path | None, data_dir: Path | None
 ) -> _Connection:
-    """The in-process demo tenant (no port is opened); its journal lives as long as this process."""
+    """The in-process demo tenant (no port is opened). Its evidence goes under ``<data>/demo`` and each session
+    keeps its own journal under ``<state>/demo`` (kept after the app ends, never resumed: the next session's
+    tenant is a new one)."""
+    import os
+    import time
+    import uuid
+
     import httpx
 
     from lrtui.api.auth import BearerAuth, StaticToken
+    from lrtui.settings import writable_dir
 
-    closers: list[Callable[[], Awaitable[None]]] = []
     if journal_path is None:
-        tmp = tempfile.TemporaryDirectory(prefix="lrtui-demo-")
-        journal_path = Path(tmp.name) / "journal.sqlite3"
-
-        async def cleanup() -> None:
-            tmp.cleanup()
-
-        closers.append(cleanup)
+        folder = writable_dir(settings.paths.state_dir() / "demo", "the demo journal", settings.paths.home)
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        journal_path = folder / f"journal-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}.sqlite3"
     return _Connection(
         base_url=DEMO_API_URL,
         auth=BearerAuth(StaticToken(DEMO_TOKEN)),
@@ -125,7 +126,6 @@ def _demo_connection(
         data_dir=data_dir or settings.paths.data_dir() / "demo",
         transport=httpx.ASGITransport(app=simulator.api_app),
         blob_transport=httpx.ASGITransport(app=simulator.blob_app),
-        closers=closers,
     )
 
 

@@ -103,6 +103,15 @@ def _headless(cmd: str) -> Command:
         from lrtui.cli.commands import run
 
         return run.run
+    if cmd in ("batches", "stack", "table"):
+        from lrtui.cli.commands import batches, stack
+
+        batch_commands: dict[str, Command] = {
+            "batches": batches.list_batches,
+            "stack": stack.stack,
+            "table": stack.table,
+        }
+        return batch_commands[cmd]
     if cmd == "team":
         from lrtui.cli.commands import team
 

@@ -39,6 +39,27 @@ def _journal_parsers(add: AddParser) -> None:
     format_options(v, "json")
 
 
+def _batch_parsers(add: AddParser) -> None:
+    b = subcommand(add, "batches", "list the journal's batches (one sequence sent to many machines), newest first")
+    format_options(b, "json")
+    by_help = "output: machines with the same output; line: each line's machines; column:NAME: a column's values"
+    st = subcommand(add, "stack", "stack a batch's script outputs: groups largest first, lines and values rarest first")
+    st.add_argument("batch", metavar="BATCH", help="the batch id (or a unique prefix of 4+; see `lrtui batches`)")
+    st.add_argument("--by", default="output", metavar="output|line|column:NAME", help=by_help)
+    st.add_argument("--mask", metavar="NAMES", help="what to mask before comparing (default banner,host,time,pid,guid)")
+    st.add_argument("--no-mask", action="store_true", help="compare outputs exactly as printed")
+    st.add_argument(
+        "--command", type=int, metavar="INDEX", help="the RunScript's index in the sequence (default: the first)"
+    )
+    format_options(st, "json", "csv")
+    tb = subcommand(add, "table", "merge a batch's CSV or JSON-lines outputs into one table with a machine column")
+    tb.add_argument("batch", metavar="BATCH", help="the batch id (or a unique prefix of 4+; see `lrtui batches`)")
+    tb.add_argument(
+        "--command", type=int, metavar="INDEX", help="the RunScript's index in the sequence (default: the first)"
+    )
+    format_options(tb, "csv", "jsonl")
+
+
 def _tenant_parsers(add: AddParser) -> None:
     m = subcommand(add, "machines", "list the tenant's machines (searched or filtered)")
     how = m.add_mutually_exclusive_group()
@@ -104,6 +125,7 @@ def _helper_parsers(add: AddParser) -> None:
 
 def add_other_commands(add: AddParser) -> None:
     _journal_parsers(add)
+    _batch_parsers(add)
     _tenant_parsers(add)
     _account_parsers(add)
     _helper_parsers(add)

@@ -14,6 +14,14 @@ from lrtui.api.text import clean_line
 #: a machines file (or standard input) larger than this is refused: 16 MiB is about 300k names
 MACHINES_FILE_MAX = 16 << 20
 STDIN = Path("-")
+#: a longer ``--filter`` would not fit in a request URL; a machine id is 40 characters, a computer name at most 255
+MAX_FILTER = 4096
+MAX_REF = 255
+
+
+def bad_ref(ref: str) -> bool:
+    """Not a machine id or computer name: spaces, control characters, a quote, or too long."""
+    return any(c.isspace() or ord(c) < 32 for c in ref) or "'" in ref or len(ref) > MAX_REF
 
 
 def _read_machines_text(path: Path) -> str:
@@ -46,7 +54,7 @@ def parse_machines_file(path: Path) -> list[str]:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        if any(c.isspace() for c in line) or any(ord(c) < 32 for c in line) or "'" in line or len(line) > 255:
+        if bad_ref(line):
             bad.append(f"line {n}: {clean_line(raw.strip())[:80]!r}")
         else:
             out.append(line)
@@ -60,11 +68,39 @@ def parse_machines_file(path: Path) -> list[str]:
     return out
 
 
+def check_action_ids(ids: list[str]) -> None:
+    """An ``ACTION_ID`` no action could have (far longer than a GUID) is refused before any call."""
+    for aid in ids:
+        if len(aid) > MAX_REF:
+            raise ValidationError(
+                f"ACTION_ID {clean_line(aid)[:40]!r}... is {len(aid):,} characters long; action ids are GUIDs "
+                "(36 characters).",
+                hint="Copy the id from `lrtui actions` or the portal's action center.",
+            )
+
+
+def check_refs(names: list[str], odata_filter: str | None) -> None:
+    """``--machine`` values and ``--filter`` that no request could carry are refused before any call."""
+    bad = [n for n in names if bad_ref(n)]
+    if bad:
+        shown = "; ".join(f"{clean_line(b)[:80]!r} ({len(b):,} characters)" for b in bad[:5])
+        raise ValidationError(
+            f"Not a machine id or computer name: {shown}.",
+            hint=f"Give one id or name (at most {MAX_REF} characters, no spaces or quotes) per --machine.",
+        )
+    if odata_filter is not None and len(odata_filter) > MAX_FILTER:
+        raise ValidationError(
+            f"--filter is {len(odata_filter):,} characters long; the limit is {MAX_FILTER:,}.",
+            hint="Narrow the filter, or list the machines in a --machines-file.",
+        )
+
+
 async def resolve_targets(
     client: MdeClient, names: list[str], *, machines_file: Path | None = None, odata_filter: str | None = None
 ) -> list[Machine]:
     """Every machine, validated before anything is sent. Unknown ones are named together."""
-    names = list(names)
+    names = [n.strip() for n in names]
+    check_refs(names, odata_filter)
     if machines_file is not None:
         names += parse_machines_file(machines_file)
     machines: list[Machine] = []

@@ -138,23 +138,28 @@ async def resume(
     progress: ProgressFn | None = None,
     *,
     progress_every: float = 2.0,
-    wait: bool = True,
 ) -> list[Job]:
     """Pick up every unfinished job of the journal (poll, reconcile, submit, download) and see them through,
     with the results whose download failed for a reason that may pass (network, disk space) collected again.
     Evidence goes where each job's run put it; ``results.json`` is merged into ``out_dir``, or into the folder
     each job's run recorded."""
+    jobs = await pick_up(engine)
+    try:
+        await _drive(engine, jobs, progress, progress_every)
+    finally:
+        await asyncio.to_thread(_write_results, jobs, out_dir)
+    return jobs
+
+
+async def pick_up(engine: Engine) -> list[Job]:
+    """Start ``engine`` on every unfinished job of the journal, with the results whose download failed for a
+    reason that may pass collected again; returns those jobs. Writes no ``results.json``: ``lrtui resume``
+    writes its own (the CLI owns that document's shape)."""
     journal = engine.journal.open()
     await asyncio.to_thread(recollect_failed_downloads, journal)
     pending = {j.id for j in await asyncio.to_thread(journal.unfinished_jobs)}
     await engine.start()
-    jobs = [j for j in engine.jobs if j.id in pending]
-    try:
-        if wait:
-            await _drive(engine, jobs, progress, progress_every)
-    finally:
-        await asyncio.to_thread(_write_results, jobs, out_dir)
-    return jobs
+    return [j for j in engine.jobs if j.id in pending]
 
 
 def needs_download(r: CommandResult) -> bool:

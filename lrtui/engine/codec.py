@@ -35,6 +35,11 @@ class Entry:
     prev: str
     hash: str
 
+    @classmethod
+    def from_row(cls, r: tuple[Any, ...]) -> Entry:
+        """An entry from a row of ``SELECT seq, at, kind, job_id, data, prev, hash``."""
+        return cls(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "seq": self.seq,

@@ -26,6 +26,7 @@ from lrtui.api import errors as E
 from lrtui.api.enums import CommandType
 from lrtui.api.records import RequestHub, RequestRecord
 from lrtui.api.sequence import Sequence
+from lrtui.engine.batches import record_batch
 from lrtui.engine.board import JobBoard
 from lrtui.engine.budget import Budget, BudgetSettings, Ticket, held_notice, lowered_notice
 from lrtui.engine.flow import JobFlow
@@ -243,6 +244,7 @@ class Engine:
             await asyncio.to_thread(self.journal.record_jobs, jobs)
         else:
             self.journal.record_jobs(jobs)
+        record_batch(self.journal, jobs)  # one short write: the batch, so it can be listed and stacked
         for job in jobs:
             self.board.add(job)
             if job.state is not JobState.DONE:

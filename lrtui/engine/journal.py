@@ -5,9 +5,8 @@ Two tables. ``jobs`` holds the current state of every job (one row each, rewritt
 sha256 of the previous row's hash followed by the row's canonical JSON, so any edit, insertion or removal
 shows in :func:`verify_chain`.
 
-Writes are synchronous and short (one small transaction, WAL with ``synchronous=NORMAL`` survives a killed
-process; measured well under a millisecond each on this machine), so they may run on the event loop; reads
-that can be large (``all_jobs``) are also offered as ``*_async`` wrappers that run in a thread.
+Writes are synchronous and short (one small WAL transaction, under a millisecond), so they may run on the event
+loop; large reads (``all_jobs``) also come as ``*_async`` wrappers that run in a thread.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from lrtui.api.errors import LrtuiError
@@ -64,6 +62,8 @@ _ALL_JOBS = "SELECT data FROM jobs ORDER BY created_at, rowid"
 _UNFINISHED_JOBS = "SELECT data FROM jobs WHERE state != ? ORDER BY created_at, rowid"
 _JOB_BY_ID = "SELECT data FROM jobs WHERE id = ? ORDER BY created_at, rowid"
 _JOBS_BY_ACTION = "SELECT data FROM jobs WHERE action_id = ? ORDER BY created_at, rowid"
+_JOBS_BY_BATCH = "SELECT data FROM jobs WHERE batch_id = ? ORDER BY created_at, rowid"
+_ENTRIES = "SELECT seq, at, kind, job_id, data, prev, hash FROM entries"
 _RECENT_SUBMISSIONS = (
     "SELECT s.job_id, s.at, (SELECT MIN(e.at) FROM entries e WHERE e.seq > s.seq AND e.job_id = s.job_id)"
     " FROM entries s WHERE s.kind = 'submit' AND s.at >= ? ORDER BY s.seq"
@@ -174,17 +174,12 @@ class Journal:
     def __enter__(self) -> Journal:
         return self.open()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self.open()
-        assert self._db is not None
-        return self._db
+        return self._db if self._db is not None else self.open().db
 
     # ------------------------------------------------------------ writes
 
@@ -385,10 +380,15 @@ class Journal:
             rows = self.db.execute(_RECENT_SUBMISSIONS, (since_wall,)).fetchall()
         return [(str(r[0]), float(r[1]), None if r[2] is None else float(r[2])) for r in rows]
 
+    def jobs_in_batch(self, batch_id: str) -> list[Job]:
+        return self._jobs(_JOBS_BY_BATCH, (batch_id,))
+
     def entries(self, job_ids: set[str] | None = None) -> list[Entry]:
-        rows = self._rows("SELECT seq, at, kind, job_id, data, prev, hash FROM entries ORDER BY seq")
-        out = [Entry(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
+        out = [Entry.from_row(r) for r in self._rows(_ENTRIES + " ORDER BY seq")]
         return out if job_ids is None else [e for e in out if e.job_id in job_ids]
+
+    def entries_of_kind(self, kind: str) -> list[Entry]:
+        return [Entry.from_row(r) for r in self._rows(_ENTRIES + " WHERE kind = ? ORDER BY seq", (kind,))]
 
     def verify(self) -> ChainReport:
         return verify_chain(self.entries())

@@ -16,9 +16,12 @@ Server 2012 R2 and later; macOS 11 or later; the Defender agent on macOS at leas
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lrtui.api import odata
@@ -39,6 +42,9 @@ COMMENT_ROOM = MAX_COMMENT - len(" [lrtui-job:]") - 32
 PUTFILE_LIMIT = {"windows": 300 * MB}
 PUTFILE_LIMIT_OTHER = 10 * MB
 STALE_DAYS = 7
+#: local checks: space kept free (as ``ResultLimits.disk_margin``) plus, per machine, what one GetFile / RunScript
+#: is expected to collect (not the 3 GB cap, which would refuse every batch; each download checks again)
+DISK_MARGIN, GETFILE_RESERVE, RUNSCRIPT_RESERVE = 256 * MB, 32 * MB, 1 * MB
 WIN10_MIN = 1709
 SERVER_OK = ("2012r2", "2016", "2019", "2022", "2025")
 MACOS_MIN = 11
@@ -343,4 +349,51 @@ def refused_ids(issues: Iterable[PreflightIssue]) -> dict[str, str]:
     for i in issues:
         if i.level == "error":
             out.setdefault(i.machine_id, i.message)
+    return out
+
+
+def _existing(path: Path) -> Path:  # ``path`` or its nearest existing ancestor
+    return next((p for p in (path.absolute(), *path.absolute().parents) if p.exists()), Path(path.anchor or "/"))
+
+
+def _shown(path: Path) -> str:  # a path as a message names it (a 100k-character one shortened)
+    return str(path) if len(str(path)) <= 300 else f"{str(path)[:120]}... ({len(str(path)):,} characters)"
+
+
+def _folder_problem(folder: Path, what: str) -> str | None:
+    try:
+        where = _existing(folder)
+        if not where.is_dir():
+            return f"{what} {_shown(folder)} cannot be created: {_shown(where)} is not a folder. Choose another."
+        if not os.access(where, os.W_OK | os.X_OK):
+            return f"{what} {_shown(folder)} is not writable. Choose another folder or fix its permissions."
+    except OSError as e:  # a name too long, a folder that cannot be looked into
+        return f"{what} {_shown(folder)} cannot be used ({e.strerror}). Choose another folder."
+    return None
+
+
+def space_needed(sequence: Sequence, n_machines: int, margin: int = DISK_MARGIN) -> int:
+    kinds = [c.type for c in sequence.commands]
+    per = kinds.count(CommandType.GET_FILE) * GETFILE_RESERVE + kinds.count(CommandType.RUN_SCRIPT) * RUNSCRIPT_RESERVE
+    return margin + per * n_machines if per else 0
+
+
+def local_checks(
+    out_dir: Path, journal_path: Path, sequence: Sequence, n_machines: int, *, margin: int = DISK_MARGIN
+) -> list[PreflightIssue]:
+    """Blocking, before any call: ``out_dir`` and the journal writable, free space for what the run collects."""
+    folders = ((out_dir, "The output folder"), (journal_path.parent, "The journal's folder"))
+    problems = [_folder_problem(folder, what) for folder, what in folders]
+    if not problems[1] and (journal_path.is_dir() or (journal_path.exists() and not os.access(journal_path, os.W_OK))):
+        problems.append(f"The journal {journal_path} is not a writable file. Fix its permissions or move it aside.")
+    out = [PreflightIssue("", "", "error", p, "local") for p in problems if p]
+    if out or not (need := space_needed(sequence, n_machines, margin)):
+        return out
+    if (free := shutil.disk_usage(_existing(out_dir)).free) < need:
+        msg = (
+            f"Not enough free space in {out_dir}: {need:,} bytes are needed ({margin // MB} MiB kept free, plus "
+            f"{GETFILE_RESERVE // MB} MiB per GetFile and {RUNSCRIPT_RESERVE // MB} MiB per RunScript on each of "
+            f"{n_machines} machine(s)) and {free:,} are free. Free some space or choose another --out."
+        )
+        out.append(PreflightIssue("", "", "error", msg, "space"))
     return out

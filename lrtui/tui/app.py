@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from lrtui.api.errors import error_text
+from lrtui.tui.ansi_palette import READABLE_DARK, READABLE_LIGHT
 from lrtui.tui.bindings import APP_BINDINGS, plain_key_allowed
 from lrtui.tui.commands import COMMAND_PROVIDERS
 from lrtui.tui.errors import failure_title, show_error, worker_failure
@@ -63,6 +65,9 @@ class LrtuiApp(CrashReportingApp):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | COMMAND_PROVIDERS
+    # Rich's named colours ("red", "bold green") as readable truecolor on lrtui's surfaces (WCAG 4.5:1)
+    ansi_theme_dark = Reactive(READABLE_DARK, init=False)
+    ansi_theme_light = Reactive(READABLE_LIGHT, init=False)
 
     def __init__(
         self,
@@ -312,14 +317,21 @@ class LrtuiApp(CrashReportingApp):
     def _is_demo(self) -> bool:
         return self.runtime.demo if self.runtime else self.demo
 
+    def _demo_kept(self) -> str:
+        """For the demo: where its journal and evidence stay after the app ends ("" otherwise)."""
+        from lrtui.tui.screens.quit import demo_kept
+
+        rt = self.runtime
+        return demo_kept(rt.journal.path, Path(rt.data_dir)) if rt is not None and rt.demo else ""
+
     async def action_quit(self) -> None:
         from lrtui.tui.screens.quit import QuitScreen, quit_notice
 
-        unfinished = self.unfinished_jobs()
+        unfinished, kept = self.unfinished_jobs(), self._demo_kept()
         if unfinished:
-            self.push_screen(QuitScreen(len(unfinished), demo=self._is_demo), self._quit_answer)
+            self.push_screen(QuitScreen(len(unfinished), demo=self._is_demo, kept=kept), self._quit_answer)
             return
-        await self._quit(quit_notice(0, demo=self._is_demo))
+        await self._quit(quit_notice(0, demo=self._is_demo, kept=kept))
 
     async def action_quit_anywhere(self) -> None:
         """ctrl+q: like q, but also while typing or under a dialog."""
@@ -332,7 +344,8 @@ class LrtuiApp(CrashReportingApp):
         if confirmed:
             from lrtui.tui.screens.quit import quit_notice
 
-            self.call_later(self._quit, quit_notice(len(self.unfinished_jobs()), demo=self._is_demo))
+            kept = self._demo_kept()
+            self.call_later(self._quit, quit_notice(len(self.unfinished_jobs()), demo=self._is_demo, kept=kept))
 
     async def _quit(self, notice: str | None) -> None:
         from rich.text import Text

@@ -24,7 +24,7 @@ class AppHeader(Widget):
     AppHeader > .app-header--title { background: $primary; color: $text; text-style: bold; }
     AppHeader > .app-header--label { color: $text-muted; }
     AppHeader > .app-header--value { text-style: bold; }
-    AppHeader > .app-header--demo { background: $warning; color: $background; text-style: bold; }
+    AppHeader > .app-header--demo { color: $warning; background: $background; text-style: bold reverse; }
     AppHeader > .app-header--state { color: $text-muted; }
     AppHeader > .app-header--error { color: $error; text-style: bold; }
     """

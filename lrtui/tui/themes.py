@@ -100,9 +100,22 @@ def quick_theme(data: dict[str, Any]) -> Theme:
     return Theme(**kwargs)
 
 
+#: a theme is a few dozen lines; anything bigger is not one (and is not parsed)
+MAX_THEME_BYTES = 64 * 1024
+
+
 def _read(path: Path) -> dict[str, Any]:
+    """The TOML of a theme file; ``ValueError`` (a clear reason) for a huge or too deeply nested file."""
     with path.open("rb") as fh:
-        return tomllib.load(fh)
+        data = fh.read(MAX_THEME_BYTES + 1)
+    if len(data) > MAX_THEME_BYTES:
+        raise ValueError(f"the file is larger than {MAX_THEME_BYTES // 1024} KiB: not a theme")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except RecursionError:  # tomllib recurses once per level of nested arrays/tables
+        raise ValueError("the file nests arrays or tables too deeply to be a theme") from None
+    except UnicodeDecodeError:
+        raise ValueError("the file is not UTF-8 text") from None
 
 
 def load_themes() -> tuple[list[Theme], list[tuple[Path, str]]]:

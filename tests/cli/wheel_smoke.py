@@ -11,11 +11,34 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
+
+#: a Markdown image or link, or an HTML src/href, whose target is not an absolute http(s) URL: a package index
+#: shows the description without the repository's files, so such a link is broken there
+RELATIVE_LINK = re.compile(r"\]\((?!https?://)[^)]*\)|(?:src|href)=[\"'](?!https?://)[^\"']*[\"']", re.IGNORECASE)
+
+
+def relative_links(text: str) -> list[str]:
+    return RELATIVE_LINK.findall(text)
+
+
+def check_description(wheel: Path) -> None:
+    """The wheel's METADATA: the long description is Markdown with no relative image or link."""
+    with zipfile.ZipFile(wheel) as z:
+        (name,) = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
+        meta = HeaderParser().parsestr(z.read(name).decode("utf-8"))
+    body = meta.get_payload()
+    assert isinstance(body, str) and body.startswith("# lrtui"), "the wheel has no long description"
+    assert meta["Description-Content-Type"] == "text/markdown", meta["Description-Content-Type"]
+    bad = relative_links(body)
+    assert not bad, f"the package description links to files a package index does not have: {bad}"
 
 
 def _step(name: str, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> str:
@@ -63,6 +86,7 @@ def smoke(source: Path) -> None:
             cwd=work,
         )
         (wheel,) = (work / "dist").glob("lrtui-*.whl")
+        check_description(wheel)
         _step("create a virtualenv", [sys.executable, "-m", "venv", str(work / "venv")], cwd=work)
         bin_dir = work / "venv" / "bin"
         _step("install the wheel", [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=work)

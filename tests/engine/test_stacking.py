@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrtui.engine.stacking import (
+    DEFAULT_MASKS,
     MachineOutput,
     Masker,
     csv_safe,
@@ -195,3 +196,33 @@ def test_glance_counts_states_exit_codes_failures_and_groups_files_by_hash() -> 
     # one path: rarest first (the uncollected and the different file), the majority's hash last
     assert [(f.sha256, len(f.machines)) for f in g.files] == [(None, 1), ("bb", 1), ("aa", 5)]
     assert {f.device_path for f in g.files} == {r"C:\Temp\out.zip"}
+
+
+def test_the_banner_mask_groups_windows_outputs_across_builds(tmp_path: Path) -> None:
+    def windows(build: int, body: str) -> str:
+        return (
+            "**********************\nWindows PowerShell transcript start\nStart time: 20240602081500\n"
+            f"Machine: WS (Microsoft Windows NT 10.0.{build}.0)\n**********************\n"
+            "Transcript started, output file is C:\\ProgramData\\x\\transcript_1.txt\n"
+            f"{body}\n**********************\nWindows PowerShell transcript end\n**********************\n"
+        )
+
+    outputs = _write(tmp_path, {"ws-a": windows(19045, "Run,OneDrive"), "ws-b": windows(22631, "Run,OneDrive"),
+                                "ws-c": windows(22631, "Run,Updater")})  # fmt: skip
+    assert [g.size for g in group_outputs(outputs, ("host", "time"))] == [1, 1, 1]  # builds differ in the banner
+    assert [g.machines for g in group_outputs(outputs, DEFAULT_MASKS)] == [("ws-a", "ws-b"), ("ws-c",)]
+
+
+def test_the_host_mask_takes_whole_names_only(tmp_path: Path) -> None:
+    masker = Masker(("host",), MachineOutput("ws01.corp.example", tmp_path).names())
+    assert display(masker.line("ws01 fin-ws01 WS01.corp.example ws011")) == "⟨host⟩ fin-ws01 ⟨host⟩ ws011"
+
+
+def test_the_diff_against_the_majority_masks_the_banner_too(tmp_path: Path) -> None:
+    banner = "**********\nWindows PowerShell transcript start\nMachine: WS (build {b})\n**********\n"
+    outputs = _write(
+        tmp_path, {"ws-a": banner.format(b=1) + "Run,OneDrive\n", "ws-c": banner.format(b=2) + "Run,Updater\n"}
+    )
+    diff = diff_against_majority(outputs[1], outputs[0], DEFAULT_MASKS)
+    changed = [ln for ln in diff if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+    assert changed == ["-Run,OneDrive", "+Run,Updater"]

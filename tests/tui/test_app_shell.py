@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 from textual.command import CommandPalette
 
@@ -225,12 +226,16 @@ async def test_submitted_and_open_results_switch_panes(demo_app):
         assert demo_app.current_pane == "results" and shown == ["job-1"]
 
 
-async def test_quit_without_jobs_exits_with_a_notice(demo_app):
+async def test_quit_without_jobs_exits_with_a_notice(demo_app, capsys):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
+        journal = demo_app.runtime.journal.path
         await pilot.press("q")
         await pilot.pause()
     assert demo_app.return_code == 0 and demo_app.runtime is None  # runtime closed before exit
+    printed = capsys.readouterr().err.replace("\n", "")
+    assert f"The demo keeps its journal {journal}" in printed
+    assert journal.exists()  # kept after the app ends (not in a temporary folder)
 
 
 async def test_quit_with_running_jobs_asks_first(demo_app):
@@ -250,6 +255,12 @@ async def test_quit_with_running_jobs_asks_first(demo_app):
         await wait_until(pilot, lambda: isinstance(demo_app.screen, QuitScreen))
         text = " ".join(str(w.render()) for w in demo_app.screen.query("Static"))
         assert "not finished" in text and "demo tenant" in text
+        # what the demo keeps, and where: its own journal under <state>/demo, its evidence under <data>/demo
+        journal = rt.journal.path
+        assert journal.parent == rt.settings.paths.state_dir() / "demo" and journal.exists()
+        assert Path(rt.data_dir) == rt.settings.paths.data_dir() / "demo"
+        flat = text.replace("\n", "")
+        assert "The demo keeps its journal" in text and str(journal) in flat and str(rt.data_dir) in flat
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(demo_app.screen, QuitScreen))
         assert demo_app.is_running

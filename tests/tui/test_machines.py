@@ -401,3 +401,38 @@ async def test_list_repaints_every_line_when_the_inventory_is_republished(demo_a
         assert first_after != first_before
         text = screen_text()
         assert first_after[:24] in text
+
+
+async def test_list_rows_are_painted_once_and_reused(demo_app):
+    """The line cache: moving the cursor rebuilds only the two rows it leaves and enters; scrolling back
+    reuses the painted rows; a mark, a theme or the focus repaints them with the new look."""
+    from lrtui.tui.widgets.machines.machine_list import MachineList
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        ml = demo_app.query_one(MachineList)
+        ml.focus()
+        await pilot.pause()
+        built: list[int] = []
+        original = ml._row_segments
+
+        def counting(index, *a, **kw):
+            built.append(index)
+            return original(index, *a, **kw)
+
+        ml._row_segments = counting  # type: ignore[method-assign]
+        await pilot.press("down")
+        await pilot.pause()
+        assert 1 <= len(built) <= 2, built  # the old and the new cursor row; the others are reused
+        built.clear()
+        await pilot.press("up")
+        await pilot.pause()
+        assert len(built) == 0, built  # both looks of both rows are cached
+        await pilot.press("space")  # a mark changes the rows' look: repainted
+        await pilot.pause()
+        assert len(built) >= ml.scrollable_content_region.height - 1
+        first = ml.render_line(0)
+        built.clear()
+        demo_app.theme = "lrtui-light" if demo_app.theme != "lrtui-light" else "lrtui-dark"
+        await pilot.pause()
+        assert built and ml.render_line(0).text == first.text and ml.render_line(0) is not first

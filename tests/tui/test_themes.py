@@ -149,3 +149,21 @@ def test_no_color_and_16_colour_terminals(env, tmp_path):
         assert no_color == "True"
     if env.get("LRTUI_THEME"):
         assert theme == env["LRTUI_THEME"]
+
+
+@pytest.mark.parametrize("theme", ["deep", "lrtui-dark"])
+async def test_a_deeply_nested_theme_file_is_named_and_the_app_starts(make_demo_app, theme):
+    """tomllib recurses per nesting level: a hostile or broken file must not stop the app from starting."""
+    from lrtui.settings import load_settings
+
+    depth = 5000
+    _user_theme("deep.toml", f'name = "{theme}"\nprimary = "#000000"\nx = ' + "[" * depth + "]" * depth + "\n")
+    _user_theme("lrtui-dark.toml", 'name = "lrtui-dark"\nprimary = "#000000"\ny = ' + "[" * depth + "]" * depth)
+    settings = load_settings(demo=True)
+    settings.ui.theme = theme
+    app = make_demo_app(settings=settings)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_ready(pilot)
+        assert app.theme == "lrtui-dark"
+        notes = [str(n.message) for n in app._notifications if n.title == "Themes"]
+        assert len(notes) == 1 and "deep.toml: the file nests arrays or tables too deeply" in notes[0]

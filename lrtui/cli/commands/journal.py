@@ -8,11 +8,13 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from lrtui.api.enums import ActionStatus
+from lrtui.api.errors import ValidationError, error_text
 from lrtui.cli.compose import build_runtime
-from lrtui.cli.exits import EXIT_DEADLINE, EXIT_FAILED, EXIT_OK
+from lrtui.cli.exits import EXIT_DEADLINE, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from lrtui.cli.follow import follow, out_dirs, stream_events, unfinished, write_results
 from lrtui.cli.output import JsonLines, all_succeeded, csv_text, document, dumps
 from lrtui.cli.render import Progress, print_jobs, render_actions, render_export
+from lrtui.cli.targets import check_action_ids
 from lrtui.cli.tenant import headless_tenant
 from lrtui.engine import batch
 from lrtui.engine.jobs import Job, Outcome
@@ -42,7 +44,7 @@ async def resume(ns: argparse.Namespace, settings: Settings) -> int:
         jobs: list[Job] = []
         finished = True
         try:
-            jobs = await batch.resume(rt.engine, None, None, wait=False)
+            jobs = await batch.pick_up(rt.engine)  # results.json is written below, in the CLI's shape
             finished = await follow(rt.engine, jobs, progress, deadline_s=ns.deadline)
         finally:
             progress.close()
@@ -84,6 +86,11 @@ async def actions(ns: argparse.Namespace, settings: Settings) -> int:
 
 async def results(ns: argparse.Namespace, settings: Settings) -> int:
     tenant = headless_tenant(ns, settings)
+    try:
+        check_action_ids([ns.action_id])
+    except ValidationError as e:
+        print(f"lrtui results: {error_text(e)}", file=sys.stderr)
+        return EXIT_USAGE
 
     async def go(rt: Runtime) -> int:
         data_dir = settings.paths.data_dir()

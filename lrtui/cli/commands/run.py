@@ -23,6 +23,7 @@ from lrtui.cli.tenant import headless_tenant
 from lrtui.engine import batch
 from lrtui.engine.engine import Engine
 from lrtui.engine.jobs import Job, JobState, Outcome, Priority
+from lrtui.engine.preflight import local_checks
 from lrtui.runtime import Runtime
 from lrtui.settings import Settings
 
@@ -74,6 +75,8 @@ async def run(ns: argparse.Namespace, settings: Settings) -> int:
         return _usage_error(e)
     runtime = await build_runtime(settings, start=False, data_dir=opts.out)
     try:
+        if refused := await _local_refusal(runtime, seq, 0):  # nothing asked of the service yet
+            return refused
         try:
             machines = await resolve_targets(
                 runtime.client, opts.machines, machines_file=opts.machines_file, odata_filter=opts.odata_filter
@@ -97,9 +100,23 @@ async def run(ns: argparse.Namespace, settings: Settings) -> int:
             if not machines:
                 print("lrtui run: every target is offline; nothing was sent.", file=sys.stderr)
                 return EXIT_FAILED
+        if refused := await _local_refusal(runtime, seq, len(machines)):
+            return refused
         return await _run(runtime, seq, machines, opts, tenant, [m.name for m in skipped])
     finally:
         await runtime.aclose()
+
+
+async def _local_refusal(runtime: Runtime, seq: Sequence, n_machines: int) -> int:
+    """EXIT_USAGE (messages printed) when the output folder, the journal or the free space would fail the run."""
+    journal = runtime.journal
+    issues = await asyncio.to_thread(local_checks, runtime.data_dir, journal.path, seq, n_machines)
+    messages = [i.message for i in issues]
+    if journal.read_only and not messages:
+        messages.append(f"The journal {journal.path} is read-only. Fix its permissions or move it aside.")
+    for m in messages:
+        print(f"lrtui run: {m} Nothing was sent.", file=sys.stderr)
+    return EXIT_USAGE if messages else EXIT_OK
 
 
 def _estimate(engine: Engine, machines: list[Machine]) -> str:

@@ -13,6 +13,7 @@ from lrtui.api.text import clean_line
 from lrtui.cli.compose import build_runtime
 from lrtui.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from lrtui.cli.output import Tenant, csv_text, document, dumps
+from lrtui.cli.targets import check_action_ids, check_refs
 from lrtui.cli.tenant import headless_tenant
 from lrtui.runtime import Runtime
 from lrtui.settings import Settings
@@ -92,6 +93,11 @@ def _cell(value: object) -> object:
 async def machines(ns: argparse.Namespace, settings: Settings) -> int:
     """``lrtui machines [--search Q | --filter ODATA]``: the search runs on the whole inventory, locally."""
     tenant = headless_tenant(ns, settings)
+    try:
+        check_refs([], ns.filter)
+    except ValidationError as e:
+        print(f"lrtui machines: {error_text(e)}", file=sys.stderr)
+        return EXIT_USAGE
 
     async def go(rt: Runtime) -> int:
         if ns.filter:
@@ -172,6 +178,11 @@ async def cancel(ns: argparse.Namespace, settings: Settings) -> int:
     tenant = headless_tenant(ns, settings)
     if bool(ns.action_ids) == bool(ns.all_active):
         print("lrtui cancel: give ACTION_ID... or --all-active (not both).", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        check_action_ids(list(ns.action_ids or []))
+    except ValidationError as e:
+        print(f"lrtui cancel: {error_text(e)}", file=sys.stderr)
         return EXIT_USAGE
 
     async def go(rt: Runtime) -> int:

@@ -6,19 +6,22 @@ import difflib
 from collections.abc import Sequence
 
 from lrtui.engine.stacking.masks import Masker, display
-from lrtui.engine.stacking.outputs import MachineOutput, iter_lines
+from lrtui.engine.stacking.outputs import MachineOutput, iter_blocks
 
 MAX_DIFF_LINES = 200_000  #: lines read from each side at the most
 
 
 def _masked(output: MachineOutput, masks: Sequence[str], limit: int) -> list[str]:
+    """The output's lines as shown, masked by blocks (the way groups are made: multi-line masks such as the
+    transcript banner apply here too)."""
     masker = Masker(masks, output.names())
     out: list[str] = []
-    for line in iter_lines(output.path):
-        if len(out) >= limit:
+    for block in iter_blocks(output.path):
+        out.extend(display(masker.block(block)).split("\n"))
+        if len(out) > limit:
+            del out[limit:]
             out.append("… (output cut for the comparison)")
             break
-        out.append(display(masker.line(line)))
     return out
 
 

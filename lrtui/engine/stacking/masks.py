@@ -41,6 +41,18 @@ MASKS: dict[str, Mask] = {
     for m in (
         Mask("host", (), "the machine's own name (FQDN and short name, any case)"),
         Mask(
+            "banner",
+            (
+                Rule(
+                    re.compile(
+                        r"(?ms)^\*{10,}[^\n]*\n.*?^\*{10,}[^\n]*$(?:\nTranscript started, output file is [^\n]*)?"
+                    ),
+                    ("**********",),
+                ),
+            ),
+            "the PowerShell transcript banners (start and end blocks between lines of asterisks)",
+        ),
+        Mask(
             "time",
             (
                 Rule(
@@ -80,7 +92,7 @@ MASKS: dict[str, Mask] = {
         ),
     )
 }
-DEFAULT_MASKS: tuple[str, ...] = ("host", "time", "pid", "guid")
+DEFAULT_MASKS: tuple[str, ...] = ("banner", "host", "time", "pid", "guid")
 _PID_HEADERS = {"pid", "ppid", "processid", "parentprocessid"}
 
 
@@ -112,7 +124,9 @@ class Masker:
             raise ValueError(f"unknown mask {unknown[0]!r}; known: {', '.join(MASKS)}")
         self.masks = names
         hosts = [h for h in host_names if h] if "host" in names else []
-        self._host = re.compile("|".join(re.escape(h) for h in hosts), re.IGNORECASE) if hosts else None
+        # whole names only: a short name inside a longer word or name (ws01 in fin-ws01) is not this host
+        alternatives = "|".join(re.escape(h) for h in hosts)
+        self._host = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE) if hosts else None
         self._rules = [(rule, _token(n)) for n in names for rule in MASKS[n].rules]
         self._pid_rows: list[tuple[int, re.Pattern[str]]] = []
 

@@ -48,7 +48,7 @@ def content_lines(output: MachineOutput) -> Iterator[str]:
         if line.startswith("**********"):
             in_banner = not in_banner
             continue
-        if in_banner or not line.strip():
+        if in_banner or not line.strip() or line.startswith("Transcript started, output file is "):
             continue
         yield line
 

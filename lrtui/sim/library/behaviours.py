@@ -20,6 +20,7 @@ from collections.abc import Callable
 from ..tenant import MachineRec
 from .args import directives, flag, option, split_args
 from .catalogue import LibraryItem
+from .fleet import autoruns_csv, listeners_csv, process_images_jsonl
 from .output import ESC, WIN_PROCS, autoruns, event_log, net_table, proc_table, seeded_rng, short_host
 from .plan import FileRef, ScriptPlan, ScriptRun
 
@@ -193,6 +194,15 @@ def _bitlocker(run: ScriptRun) -> ScriptPlan:
     return run.plan(4.0, lambda: (out, ""))
 
 
+def _fleet(render: Callable[[str], str], base_s: float) -> Behaviour:
+    """A structured fleet script (CSV or JSON lines, see ``fleet``): the same on most machines."""
+
+    def behaviour(run: ScriptRun) -> ScriptPlan:
+        return run.plan(base_s + run.rng.random() * base_s, lambda: (render(run.m.id), ""))
+
+    return behaviour
+
+
 def _endless(run: ScriptRun) -> ScriptPlan:
     return run.plan(10**9, lambda: ("Waiting for events...\n", ""), hang=True)
 
@@ -241,4 +251,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "get-bitlockerstatus.ps1": _bitlocker,
     "watch-processcreation.ps1": _endless,
     "tail_auth.sh": _endless,
+    "get-autoruns.csv.ps1": _fleet(autoruns_csv, 10),
+    "get-processimages.jsonl.ps1": _fleet(process_images_jsonl, 5),
+    "get-listeners.csv.ps1": _fleet(listeners_csv, 4),
 }

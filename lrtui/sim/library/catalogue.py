@@ -149,6 +149,25 @@ _DEMO: list[tuple[str, str, str | None, str]] = [
         'rule Mimikatz_Strings { strings: $a = "sekurlsa::logonpasswords" condition: $a }\n',
     ),
     ("yara64.exe", "YARA 4.5 scanner for Windows x64.", None, ""),
+    # structured outputs, made for stacking a fleet (lrtui stack / lrtui table)
+    (
+        "Get-Autoruns.csv.ps1",
+        "Persistence as CSV: Run keys, services, scheduled tasks, drivers, WMI, with signer and verification.",
+        None,
+        "Get-CimInstance Win32_StartupCommand | Select-Object Location, Name, Command | ConvertTo-Csv -NoTypeInformation\n",
+    ),
+    (
+        "Get-ProcessImages.jsonl.ps1",
+        "Running process images (one per path) with company and Authenticode status, as JSON lines.",
+        None,
+        "Get-Process | Select-Object -Unique Path | ForEach-Object { $_ | ConvertTo-Json -Compress }\n",
+    ),
+    (
+        "Get-Listeners.csv.ps1",
+        "Listening TCP ports with the owning process name, as CSV.",
+        None,
+        "Get-NetTCPConnection -State Listen | Select-Object LocalAddress, LocalPort, State | ConvertTo-Csv -NoTypeInformation\n",
+    ),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,12 +12,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def quit_notice(unfinished: int, *, demo: bool) -> str | None:
+def demo_kept(journal: Path | None, evidence: Path | None) -> str:
+    """What a demo session leaves behind, and where."""
+    parts = [f"its journal {journal}" if journal else "", f"its evidence in {evidence}" if evidence else ""]
+    kept = " and ".join(p for p in parts if p)
+    return f"The demo keeps {kept}." if kept else ""
+
+
+def quit_notice(unfinished: int, *, demo: bool, kept: str = "") -> str | None:
     """The line printed after the app exits (None when there is nothing to say)."""
     if demo:
-        if unfinished:
-            return f"lrtui: {unfinished} demo job(s) were still running; the demo tenant ends with the app."
-        return None
+        ended = f"lrtui: {unfinished} demo job(s) were still running; the demo tenant ends with the app."
+        return " ".join(x for x in ((ended if unfinished else "lrtui:"), kept) if x) if (unfinished or kept) else None
     if unfinished:
         return (
             f"lrtui: {unfinished} job(s) still running. Sessions already submitted continue on the service; "
@@ -38,16 +46,19 @@ class QuitScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Stay", id="quit-cancel"),
     ]
 
-    def __init__(self, unfinished: int, *, demo: bool) -> None:
+    def __init__(self, unfinished: int, *, demo: bool, kept: str = "") -> None:
         super().__init__()
         self.unfinished = unfinished
         self.demo = demo
+        self.kept = kept  #: ``demo_kept(...)``: where the demo's journal and evidence stay
 
     def compose(self) -> ComposeResult:
         body = Text()
         body.append(f"{self.unfinished} job(s) are not finished.\n\n", style="bold")
         if self.demo:
             body.append("This is the demo tenant: its sessions end with the app.")
+            if self.kept:
+                body.append("\n\n" + self.kept)
         else:
             body.append(
                 "Sessions already submitted keep running on the service. Jobs still queued here wait in the "

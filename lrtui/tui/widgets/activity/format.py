@@ -82,7 +82,7 @@ def command_glyphs(job: Job) -> list[tuple[str, str]]:
                 out.append(("▶", "bold cyan"))
                 running_marked = True
             else:
-                out.append(("·", "dim"))
+                out.append(("·", ""))  # not dim: it must stay readable on the cursor bar
         else:
             out.append(("?", "yellow"))
     return out

@@ -71,7 +71,13 @@ class ActivityPane(Vertical):
         ),
         Binding("p", "toggle_pause", "Pause/resume", id="activity-pause", tooltip="Pause or resume the queue"),
         Binding("enter", "open_results", "Results", id="activity-results", show=True),
+        Binding("S", "stack_batch", "Stack", id="activity-stack", tooltip="Stack the batch's outputs"),
     ]
+
+    def action_stack_batch(self) -> None:
+        from lrtui.tui.widgets.stack.screen import open_stack_for
+
+        open_stack_for(self.app, self.highlighted_job(), self._jobs.values())
 
     class OpenResults(Message):
         def __init__(self, job_id: str) -> None:

@@ -65,10 +65,10 @@ def info_text(job: Job) -> Text:
         return t
     if job.state is JobState.OFFLINE or (job.state is JobState.PENDING and not job.machine_online):
         t.append("device offline: the service keeps it queued up to 3 days", style="yellow")
-    elif job.action_status:
-        append_clean(t, job.action_status, "dim")
+    elif job.action_status:  # plain, not dim: dim text on the cursor bar falls under 4.5:1
+        append_clean(t, job.action_status, "")
         if job.action_id:
-            t.append(f" {job.action_id[:8]}", style="dim")
+            t.append(f" {job.action_id[:8]}")
     return t
 
 

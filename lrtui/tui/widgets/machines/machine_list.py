@@ -101,6 +101,9 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         self._last_highlight: int | None = -1
         self._frame_styles: dict[str, Style] = {}  #: looked up once per frame by ``render_lines``
         self._frame_now = 0.0
+        #: painted rows by (inventory index, is cursor); valid for ``_cache_key`` (see ``render_lines``)
+        self._lines: dict[tuple[int, bool], Strip] = {}
+        self._cache_key: tuple[object, ...] = ()
 
     # ------------------------------------------------------------ data
 
@@ -115,6 +118,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         self.rows = rows
         if not same_source or len(self._names) > 5000:
             self._names.clear()
+            self._lines.clear()
         self._set_virtual_height(len(rows))
         if previous is not None and same_source and rows:
             pos = bisect.bisect_left(rows, previous)
@@ -172,6 +176,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
     def invalidate(self) -> None:
         """The inventory changed under us (new generation): forget cached names, repaint every line."""
         self._names.clear()
+        self._lines.clear()
         self._stale = True
         self.refresh()
 
@@ -263,6 +268,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         self._marks_changed()
 
     def _marks_changed(self) -> None:
+        self._lines.clear()
         self.refresh()
         self.post_message(self.MarksChanged(len(self.marked)))
 
@@ -304,6 +310,13 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
                for name in ("online", "risk-high", "risk-medium")},
         }  # fmt: skip
         self._frame_now = self._clock() if self._clock else 0.0
+        # The painted rows stay valid while the inventory, width, styles (theme, focus) and the minute (the
+        # "last seen" ages) stay the same: scrolling and typing then reuse them instead of rebuilding them.
+        key = (id(self.inventory), self.scrollable_content_region.width, tuple(self._frame_styles.values()),
+               int(self._frame_now // 60))  # fmt: skip
+        if key != self._cache_key or len(self._lines) > 4096:
+            self._lines.clear()
+            self._cache_key = key
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -312,7 +325,11 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         styles = self._frame_styles or {"base": self.rich_style}
         if row >= len(self.rows) or self.inventory is None or len(styles) == 1:
             return Strip.blank(width, styles["base"])
-        return Strip(self._row_segments(self.rows[row], width, row == self.cursor, styles), width)
+        key = (self.rows[row], row == self.cursor)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._lines[key] = Strip(self._row_segments(key[0], width, key[1], styles), width)
+        return strip
 
     def _row_segments(self, index: int, width: int, is_cursor: bool, styles: dict[str, Style]) -> list[Segment]:
         inv = self.inventory

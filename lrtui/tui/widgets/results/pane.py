@@ -22,6 +22,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lrtui.api.enums import CommandType
+from lrtui.api.text import clean
 from lrtui.engine.jobs import Event, Job, JobChanged
 from lrtui.tui.messages import ShowError
 from lrtui.tui.safe_text import plain
@@ -285,7 +286,8 @@ class ResultsPane(Vertical):
 
     @work(exclusive=True, group="results-export", exit_on_error=False)
     async def _export(self, runtime: Runtime, case: str) -> None:
-        from lrtui.engine.export import export_jobs
+        from lrtui.api.errors import ValidationError
+        from lrtui.engine.export import export_bundle
         from lrtui.engine.safe_names import safe_component
 
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
@@ -293,13 +295,26 @@ class ResultsPane(Vertical):
         status = self.query_one("#results-status", Static)
         status.update(Text(f"Exporting case {case}...", style="dim"))
         try:
-            manifest = await export_jobs(runtime.journal, case, out)
+            result = await export_bundle(runtime.journal, case, out)  # blocking parts run in threads
+        except ValidationError as e:  # e.g. the folder exists and is not empty: refused, nothing written
+            status.update(Text(f"Export refused: {e}", style="bold red"))
+            self.app.notify(f"Export refused: {e}", title="Export", severity="error", markup=False, timeout=15)
+            return
         except Exception as e:
             self.post_message(ShowError(e, title="Export failed"))
             status.update(Text("Export failed.", style="bold red"))
             return
-        problems = manifest.get("problems") or []
-        msg = f"Exported {manifest.get('jobs', 0)} jobs to {out}" + (
-            f" ({len(problems)} problems, see manifest.json)" if problems else ""
-        )
-        status.update(Text(msg, style="yellow" if problems else "green"))
+        summary, details = export_verdict(result.ok, result.jobs, result.files, result.problems, out)
+        status.update(Text(summary, style="green" if result.ok else "bold red"))
+        if details:
+            self.app.notify(details, title="Export", severity="error", markup=False, timeout=30)
+
+
+def export_verdict(ok: bool, jobs: int, files: int, problems: list[str], out: Path) -> tuple[str, str]:
+    """(the status line, the problems one a line): "Exported N jobs" only when the bundle verifies."""
+    if ok:
+        return f"Exported {jobs} jobs ({files} files) to {out}", ""
+    if not problems:
+        return f"Nothing exported: no job names this case ({out} is empty)", ""
+    lines = "\n".join(f"- {clean(p)}" for p in problems)  # notify(markup=False): plain text
+    return f"Export NOT verified: {len(problems)} problem(s), see manifest.json in {out}", lines

@@ -55,7 +55,8 @@ def command_row(job: Job, index: int) -> Text:
     append_clean(t, cmd.value)
     t.append(
         f"  {safe_line(status or 'waiting')}",
-        style="green" if status == "Completed" else ("bold red" if status == "Failed" else "dim"),
+        # not dim: these rows are drawn on the cursor bar too, where dim text falls under 4.5:1
+        style="green" if status == "Completed" else ("bold red" if status == "Failed" else ""),
     )
     if r and r.script and r.script.exit_code is not None:
         t.append(f"  exit {r.script.exit_code}", style="green" if r.script.exit_code == 0 else "bold red")
