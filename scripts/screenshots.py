@@ -159,7 +159,18 @@ def main(argv: list[str] | None = None) -> int:
         for step in (main_view, session, themes):
             print(f"{step.__name__}:")
             asyncio.run(step(out))
-    return 0
+    return served(out)
+
+
+def served(out: Path) -> int:
+    """The app served to a browser (``lrtui serve``) in headless Chromium: served-demo.png, served-theme.png.
+    The browser test drives it and saves the pictures where ``SERVE_SCREENSHOTS_DIR`` says."""
+    import subprocess
+
+    print("served:")
+    env = {**os.environ, "SERVE_SCREENSHOTS_DIR": str(out.resolve())}
+    test = ["tests/serve/test_browser.py", "-k", "first_screen", "-q", "-p", "no:cacheprovider", "-rs"]
+    return subprocess.run([sys.executable, "-m", "pytest", *test], cwd=REPO, env=env, check=False).returncode
 
 
 if __name__ == "__main__":

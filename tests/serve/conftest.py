@@ -1,5 +1,5 @@
 """``lrtui serve`` driven in headless Chromium (Debian's ``chromium``) through Playwright. Skipped, saying why,
-only where Playwright or the browser cannot be used. Screenshots go to ``$LRTUI_SERVE_SCREENSHOTS`` when the
+only where Playwright or the browser cannot be used. Screenshots go to ``$SERVE_SCREENSHOTS_DIR`` when the
 screenshot script sets it (``screenshots/``), else to the test's temporary folder."""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def context(chromium: object, tmp_path: Path) -> Iterator[object]:
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
     """Where screenshots go: the screenshot script's folder, else this test's temporary folder."""
-    folder = os.environ.get("LRTUI_SERVE_SCREENSHOTS")
+    folder = os.environ.get("SERVE_SCREENSHOTS_DIR")
     out = Path(folder) if folder else tmp_path / "shots"
     out.mkdir(parents=True, exist_ok=True)
     return out
