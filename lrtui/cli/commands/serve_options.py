@@ -4,7 +4,6 @@ every ``lrtui`` start builds this one; the server itself lives in ``serve``)."""
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 from dataclasses import dataclass
 
@@ -55,6 +54,8 @@ def add_parser(add: AddParser) -> argparse.ArgumentParser:
 
 def config_from_args(ns: argparse.Namespace) -> ServeConfig | str:
     """The served configuration, or what is wrong with the options."""
+    import secrets  # here, not at the top: every `lrtui` start builds this parser
+
     if not 0 <= ns.port <= 65535:
         return f"--port {ns.port} is not a port: say 0 to 65535"
     if not 1 <= ns.max_sessions <= 500:
