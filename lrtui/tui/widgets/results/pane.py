@@ -22,6 +22,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lrtui.api.enums import CommandType
+from lrtui.api.errors import error_text
 from lrtui.api.text import clean
 from lrtui.engine.jobs import Event, Job, JobChanged
 from lrtui.tui.messages import ShowError
@@ -297,8 +298,8 @@ class ResultsPane(Vertical):
         try:
             result = await export_bundle(runtime.journal, case, out)  # blocking parts run in threads
         except ValidationError as e:  # e.g. the folder exists and is not empty: refused, nothing written
-            status.update(Text(f"Export refused: {e}", style="bold red"))
-            self.app.notify(f"Export refused: {e}", title="Export", severity="error", markup=False, timeout=15)
+            status.update(plain("Export refused: " + error_text(e), "bold red"))
+            self.post_message(ShowError(e, title="Export refused"))  # the app's one error path: plain text
             return
         except Exception as e:
             self.post_message(ShowError(e, title="Export failed"))
