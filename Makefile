@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test wheel-smoke man sim screenshots bench lint clean
+.PHONY: demo test wheel-smoke readme man sim screenshots bench lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: lint
 ## Only the wheel smoke test (about 20 s).
 wheel-smoke: $(STAMP)
 	$(BIN)/python tests/cli/wheel_smoke.py $(CURDIR)
+
+## Regenerate docs/pypi.md (the package index page) from README.md.
+readme: $(STAMP)
+	$(BIN)/python scripts/pypi_readme.py
 
 ## Regenerate man/lrtui.1 from the parser.
 man: $(STAMP)

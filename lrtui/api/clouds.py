@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from lrtui.api.errors import ConfigError
+from lrtui.api.text import clean_line
 
 COMMERCIAL_SCOPE = "https://api.securitycenter.microsoft.com/.default"
 #: The same service's other documented scope spelling (curl example in the docs; XSOAR uses this shape).
@@ -138,6 +139,27 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def _split(url: str, raw: str) -> SplitResult:
+    """``raw`` split, or a ``ConfigError`` naming what is wrong: the same parse httpx makes before each call
+    (a bad port, a broken IPv6 literal, a control character), so no caller meets ``httpx.InvalidURL`` later."""
+    import httpx  # lazily: settings read URLs on paths that never make a call
+
+    problem = ""
+    try:
+        p = urlsplit(raw)
+        if p.port == 0:  # ValueError above for a port out of range or not a number
+            problem = "port 0 is not a port"
+        httpx.URL(raw)
+    except (ValueError, httpx.InvalidURL) as e:
+        problem = str(e)
+    if problem:
+        raise ConfigError(
+            f"{url[:200]!r} is not a valid API URL: {clean_line(problem)[:200].rstrip('.')}.",
+            hint="Use https://host[:port], for example https://api.security.microsoft.com (a port is 1-65535).",
+        )
+    return p
+
+
 def normalize_base_url(url: str) -> str:
     """``https://host[:port]`` (plus any path prefix other than a trailing ``/api``), no trailing slash.
 
@@ -146,7 +168,7 @@ def normalize_base_url(url: str) -> str:
     raw = url.strip()
     if "://" not in raw:
         raw = "https://" + raw
-    p = urlsplit(raw)
+    p = _split(url, raw)
     if p.scheme not in ("https", "http") or not p.hostname:
         raise ConfigError(
             f"{url!r} is not an API URL.", hint="Use https://host, for example https://api.security.microsoft.com."

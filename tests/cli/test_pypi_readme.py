@@ -15,6 +15,27 @@ from .wheel_smoke import check_description, relative_links
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _pypi_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pypi_readme", ROOT / "scripts" / "pypi_readme.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_package_page_is_the_readme_made_by_the_script():
+    """docs/pypi.md is generated, never edited by hand: a README change without `make readme` fails here."""
+    script = _pypi_script()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert (ROOT / "docs" / "pypi.md").read_text(encoding="utf-8") == script.pypi_text(readme)
+    changed = readme.replace("## Quick start", "## Quick start\n\nA new line.", 1)
+    assert "A new line." in script.pypi_text(changed)  # the check would see a README change
+    with pytest.raises(ValueError, match="screenshots"):
+        script.pypi_text(readme.replace("<!-- /screenshots -->", ""))
+
+
 def test_the_package_description_has_no_relative_links():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["readme"] == "docs/pypi.md"

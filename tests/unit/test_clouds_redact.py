@@ -59,6 +59,33 @@ def test_resolve_base_url_errors():
         resolve_base_url(api_url="https://x/?a=1")
 
 
+@pytest.mark.parametrize(
+    "api_url, problem",
+    [
+        ("https://api.security.microsoft.com:abc", "Port could not be cast"),
+        ("https://api.security.microsoft.com:99999", "Port out of range"),
+        ("https://api.security.microsoft.com:0", "port 0"),
+        ("https://[::1", "Invalid IPv6"),
+        ("https://api.security\x07.microsoft.com", "non-printable"),
+    ],
+)
+async def test_a_url_httpx_would_refuse_is_a_config_error_before_any_call(api_url, problem):
+    """Every caller (the app, the CLI, a library user) gets the clear message, never ``httpx.InvalidURL``."""
+    import httpx
+
+    from lrtui.api.client import MdeClient
+
+    with pytest.raises(ConfigError, match=problem) as ei:
+        resolve_base_url(api_url=api_url)
+    assert "not a valid API URL" in str(ei.value) and "\x07" not in str(ei.value)
+    sent: list[httpx.Request] = []
+    with pytest.raises(ConfigError):
+        transport = httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json={"value": []}))
+        client = MdeClient(base_url=api_url, auth=None, transport=transport)
+        await client.machines.list()
+    assert sent == []
+
+
 def test_loopback():
     assert all(
         map(is_loopback_host, ["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost", "blob.localhost", "LOCALHOST."])
