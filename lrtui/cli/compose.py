@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from lrtui.api.auth import BearerAuth
     from lrtui.api.records import RequestRecord
+    from lrtui.engine.budget import Budget
+    from lrtui.engine.team.coordinator import TeamCoordinator
     from lrtui.runtime import DeviceCodePrompt, Runtime, RuntimeFactory
     from lrtui.settings import Settings
     from lrtui.sim import SimConfig, Simulator
@@ -152,8 +154,53 @@ def _tenant_connection(
     )
 
 
-def _runtime(settings: Settings, conn: _Connection, *, demo: bool) -> Runtime:
-    """Budget and request hub first, then the client (fed both), the journal, the engine and the inventory."""
+def team_coordinator(settings: Settings, budget: Budget, echo: Callable[[str], None] | None) -> TeamCoordinator:
+    """The team's shared budgets for the profile's ``[team] redis_url`` (password only from
+    ``LRTUI_REDIS_PASSWORD``). No call is made here: the engine's first team tick finds out whether the store
+    answers (if not: a notice, and local budgets at the fallback share). ``redis`` is imported only here."""
+    from lrtui.api.errors import ConfigError
+
+    try:
+        from lrtui.engine.team.store import TeamStore
+    except ImportError:
+        raise ConfigError(
+            f"Profile {settings.profile.name!r} shares its budgets through Redis ([team] redis_url), but the redis "
+            "package is not installed.",
+            hint="Install the team extra: pip install 'lrtui[team]' (or remove redis_url to keep budgets local).",
+        ) from None
+    from lrtui.engine.team import Holder
+    from lrtui.engine.team.coordinator import TeamCoordinator, fallback_share, team_limits
+
+    p, t, s = settings.profile, settings.profile.team, budget.settings
+    limits = team_limits(s)
+    try:
+        store = TeamStore.build(
+            t.redis_url or "",
+            password=settings.secrets.redis_password,
+            tenant_id=p.tenant_id or "",
+            app_id=p.client_id or "",
+            holder=Holder.this_process(p.default_comment()),
+            ttl_s=t.ttl_s,
+            limits=limits,
+            op_timeout_s=min(2.0, max(0.2, s.rate_window_s / 30)),
+        )
+        fallback = fallback_share(limits, s, t.fallback_share)
+    except ValueError as e:
+        raise ConfigError(
+            f"Profile {p.name!r}: the team store cannot be used: {e}.",
+            hint="Set tenant_id and client_id (the budgets are keyed by them), redis_url to redis:// or rediss://, "
+            "and fallback_share between 0 and 1.",
+        ) from None
+    step = max(0.01, min(0.25, s.rate_window_s / 240))
+    busy_retry = min(t.ttl_s / 3, s.rate_window_s / 12)  # 5 s at the service's clock: a teammate's action is short
+    return TeamCoordinator(store, fallback, budget, ttl_s=t.ttl_s, step_s=step, busy_retry_s=busy_retry, echo=echo)
+
+
+def _runtime(
+    settings: Settings, conn: _Connection, *, demo: bool, team_echo: Callable[[str], None] | None = None
+) -> Runtime:
+    """Budget and request hub first, then the client (fed both), the journal, the engine and the inventory; the
+    team's coordinator when the profile shares its budgets (never for the demo tenant)."""
     import time
 
     from lrtui.api.client import MdeClient
@@ -165,6 +212,9 @@ def _runtime(settings: Settings, conn: _Connection, *, demo: bool) -> Runtime:
     from lrtui.runtime import REQUEST_LOG_SIZE, Runtime
 
     budget = Budget(settings.budget_settings(), time.monotonic)
+    team = None if demo or not settings.profile.team.redis_url else team_coordinator(settings, budget, team_echo)
+    if team is not None:
+        conn.closers.append(team.store.aclose)
     request_log: collections.deque[RequestRecord] = collections.deque(maxlen=REQUEST_LOG_SIZE)
     requests = RequestHub()
     requests.add(request_log.append)
@@ -174,11 +224,11 @@ def _runtime(settings: Settings, conn: _Connection, *, demo: bool) -> Runtime:
         transport=conn.transport,
         blob_transport=conn.blob_transport,
         on_request=requests,
-        general_gate=budget.general_gate,
+        general_gate=team.general_gate if team is not None else budget.general_gate,
         ssl_context=conn.ssl_context,
     )
     journal = Journal(conn.journal_path).open()  # a few ms: creates the 0600 file, opens SQLite in WAL mode
-    engine = Engine(client, journal, budget, requests=requests, data_dir=conn.data_dir)
+    engine = Engine(client, journal, budget, requests=requests, data_dir=conn.data_dir, team=team)
     return Runtime(
         settings=settings,
         profile_name=settings.profile.name,
@@ -194,6 +244,12 @@ def _runtime(settings: Settings, conn: _Connection, *, demo: bool) -> Runtime:
     )
 
 
+def _stderr_line(text: str) -> None:
+    import sys
+
+    print(f"lrtui: {text}", file=sys.stderr, flush=True)
+
+
 async def build_runtime(
     settings: Settings,
     *,
@@ -206,16 +262,18 @@ async def build_runtime(
     data_dir: Path | None = None,
     start: bool = True,
     load_inventory: bool = False,
+    team_echo: Callable[[str], None] | None = _stderr_line,
 ) -> Runtime:
     """Everything a session needs. ``demo`` defaults to ``settings.demo``; in demo mode the simulator runs
-    in-process: ``simulator`` as given (tests keep a handle on it), else one built from ``sim_config``."""
+    in-process: ``simulator`` as given (tests keep a handle on it), else one built from ``sim_config``.
+    ``team_echo`` also gets the team store's notices (headless: stderr; the app shows them itself)."""
     demo = settings.demo if demo is None else demo
     if demo:
         sim = simulator or demo_simulator(settings, sim_config)
         conn = _demo_connection(settings, sim, journal_path, data_dir)
     else:
         conn = _tenant_connection(settings, on_device_code, secret_prompt, journal_path, data_dir)
-    rt = _runtime(settings, conn, demo=demo)
+    rt = _runtime(settings, conn, demo=demo, team_echo=team_echo)
     try:
         if start:
             await rt.start()
@@ -233,6 +291,8 @@ def runtime_factory(
     """What the app calls after its first frame (with its device-code prompt) to get its runtime."""
 
     async def factory(on_device_code: DeviceCodePrompt | None) -> Runtime:
-        return await build_runtime(settings, demo=demo, on_device_code=on_device_code, secret_prompt=secret_prompt)
+        return await build_runtime(
+            settings, demo=demo, on_device_code=on_device_code, secret_prompt=secret_prompt, team_echo=None
+        )
 
     return factory

@@ -34,15 +34,13 @@ from typing import Literal, get_args
 
 from lrtui.api.errors import ConfigError
 from lrtui.engine.jobs import BudgetSnapshot, EndpointBudget
-from lrtui.engine.windows import Window, WindowView, view
+from lrtui.engine.windows import Caps, GeneralWindows, Window, WindowView, view
 
 RATE = "rate"  #: the runliveresponse budget
 ENDPOINTS = ("machines", "machineactions", "machineaction", "resultlink", "library", "cancel")
 SHARED = "*"  #: the one general budget of ``general_budget = "shared"``
 GeneralBudgetMode = Literal["per-endpoint", "shared"]
 GENERAL_BUDGET_MODES: tuple[str, ...] = get_args(GeneralBudgetMode)
-#: an unforeseen 429 multiplies the API's limits by this (at least 1 call stays allowed)
-LOWER_FACTOR = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,26 +101,6 @@ class Lowered:
     per_hour: int
 
 
-class _General:
-    """One API's (or the shared) general budget: a minute and an hour window, and its back-off."""
-
-    __slots__ = ("backoff", "hour", "lowered", "minute")
-
-    def __init__(self, s: BudgetSettings) -> None:
-        self.minute = Window(s.general_per_minute, s.general_window_s)
-        self.hour = Window(s.general_per_hour, s.general_hour_s)
-        self.backoff = 0.0
-        self.lowered = False
-
-    def wait(self, now: float) -> float:
-        return max(self.minute.wait(now), self.hour.wait(now), self.backoff - now, 0.0)
-
-    def lower(self) -> None:
-        self.minute.limit = max(1, math.floor(self.minute.limit * LOWER_FACTOR))
-        self.hour.limit = max(1, math.floor(self.hour.limit * LOWER_FACTOR))
-        self.lowered = True
-
-
 @dataclass(frozen=True, slots=True)
 class Ticket:
     """A booked runliveresponse call: give it back to :meth:`Budget.confirm_call`."""
@@ -140,10 +118,11 @@ class Budget:
         self.clock = clock
         self._rate = Window(settings.rate_calls, settings.rate_window_s)
         self._open: set[Ticket] = set()  # booked calls whose answer has not arrived
-        self._general: dict[str, _General] = {}
+        self._general: dict[str, GeneralWindows] = {}
         self._sessions: set[str] = set()  # job ids holding a session
         self._machines: dict[str, str] = {}  # machine id -> job id holding it
         self._rate_backoff = 0.0
+        self._caps: Caps | None = None
         self._changed = asyncio.Event()
         self.unforeseen_429: int = 0
 
@@ -152,6 +131,25 @@ class Budget:
     @property
     def sessions_used(self) -> int:
         return len(self._sessions)
+
+    @property
+    def max_sessions(self) -> int:
+        """Sessions this process may hold now (its settings', or less while capped)."""
+        cap = self._caps.max_sessions if self._caps else self.settings.max_sessions
+        return min(self.settings.max_sessions, cap)
+
+    @property
+    def rate_calls(self) -> int:
+        """runliveresponse calls this process may make per window now (its settings', or less while capped)."""
+        return self._rate.limit
+
+    def apply_caps(self, caps: Caps | None) -> None:
+        """Keep to ``caps`` (each limit at most its setting) until called again; ``None`` restores the settings."""
+        self._caps = caps
+        self._rate.limit = min(self.settings.rate_calls, caps.rate_calls) if caps else self.settings.rate_calls
+        for g in self._general.values():
+            g.apply(caps)
+        self._notify()
 
     def machine_busy(self, machine_id: str) -> bool:
         return machine_id in self._machines
@@ -168,7 +166,7 @@ class Budget:
         now = self.clock() if now is None else now
         return (
             self.submit_wait(now) == 0.0
-            and len(self._sessions) < self.settings.max_sessions
+            and len(self._sessions) < self.max_sessions
             and machine_id not in self._machines
         )
 
@@ -192,6 +190,13 @@ class Budget:
         self._open.discard(ticket)
         self._rate.confirm(max(ticket.booked_at, self.clock() if now is None else now))
         self._notify()
+
+    def unbook(self, ticket: Ticket) -> None:
+        """A booked call that was never sent (the team said wait or busy): its slot, session and machine return."""
+        if ticket in self._open:
+            self._open.discard(ticket)
+            self._rate.pending = max(0, self._rate.pending - 1)
+        self.release(ticket.job_id, ticket.machine_id)
 
     def restore_calls(self, at: Iterable[float]) -> int:
         """Calls a previous process sent (from the journal), dated on this clock: they count as if made here."""
@@ -226,11 +231,14 @@ class Budget:
 
     # ------------------------------------------------------------ general budgets (one per API, or shared)
 
-    def _bucket(self, endpoint: str) -> _General:
+    def _bucket(self, endpoint: str) -> GeneralWindows:
         key = SHARED if self.settings.general_budget == "shared" else endpoint
         g = self._general.get(key)
         if g is None:
-            g = self._general[key] = _General(self.settings)
+            s = self.settings
+            g = self._general[key] = GeneralWindows(
+                s.general_per_minute, s.general_per_hour, s.general_window_s, s.general_hour_s, self._caps
+            )
         return g
 
     def general_wait(self, endpoint: str, now: float | None = None) -> float:
@@ -292,7 +300,7 @@ class Budget:
         wait = self._wait_for(retry_after)
         lowered = None
         if g.backoff <= now:
-            g.lower()
+            g.lower(self._caps)
             lowered = Lowered(
                 SHARED if self.settings.general_budget == "shared" else endpoint, g.minute.limit, g.hour.limit
             )
@@ -317,9 +325,9 @@ class Budget:
             return 0.0
         now = self.clock() if now is None else now
         first = self.submit_wait(now)
-        free_now = max(0, self.settings.rate_calls - self._rate.used_at(now + first))
+        free_now = max(0, self.rate_calls - self._rate.used_at(now + first))
         rest = n_jobs - max(1, min(free_now, n_jobs))
-        waves = math.ceil(rest / self.settings.rate_calls) if rest > 0 else 0
+        waves = math.ceil(rest / self.rate_calls) if rest > 0 else 0
         return first + waves * self.settings.rate_window_s
 
     def endpoint_budgets(self, now: float | None = None) -> tuple[EndpointBudget, ...]:
@@ -344,11 +352,11 @@ class Budget:
         top = max(eps, key=lambda e: max(e.used_minute / e.limit_minute, e.used_hour / e.limit_hour), default=None)
         return BudgetSnapshot(
             calls_used=self.rate_used(now),
-            calls_limit=s.rate_calls,
+            calls_limit=self.rate_calls,
             window_s=s.rate_window_s,
             next_slot_in_s=self.next_slot_in(now),
             sessions_used=self.sessions_used,
-            sessions_limit=s.max_sessions,
+            sessions_limit=self.max_sessions,
             queued=queued,
             active=active,
             eta_drain_s=self.drain_estimate(queued, now),
@@ -372,29 +380,3 @@ class Budget:
 
     def _notify(self) -> None:
         self._changed.set()
-
-
-def lowered_notice(lowered: Lowered, wait_s: float) -> str:
-    """The notice for an unforeseen 429 that lowered an API's budget."""
-    what = "an API call (one budget for all)" if lowered.endpoint == SHARED else f"the {lowered.endpoint} API"
-    return (
-        f"The service answered 429 on {what} although lrtui's budget had room: waiting {wait_s:.0f} s, then "
-        f"at most {lowered.per_minute} calls a minute and {lowered.per_hour} an hour for the rest of this session."
-    )
-
-
-def held_notice(endpoint: str, asked_s: float, wait_s: float) -> str:
-    """The notice for a Retry-After longer than lrtui holds work for."""
-    return (
-        f"The service asked to wait {asked_s:.0f} s before the next {endpoint} call; lrtui holds that work "
-        f"for {wait_s:.0f} s at most, then tries again. To stop now: quit, and `lrtui resume` picks it up later."
-    )
-
-
-def lower_bound_s(n_jobs: int, duration_s: float, settings: BudgetSettings) -> float:
-    """The shortest makespan the budgets allow for ``n_jobs`` actions lasting ``duration_s`` each."""
-    if n_jobs <= 0:
-        return 0.0
-    rate = (math.ceil(n_jobs / settings.rate_calls) - 1) * settings.rate_window_s + duration_s
-    sessions = math.ceil(n_jobs / settings.max_sessions) * duration_s
-    return max(rate, sessions)

@@ -9,6 +9,8 @@ it is what the dispatcher's ``submit`` and the poller's ``on_action``/``on_missi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from lrtui.api import errors as E
 from lrtui.api.errors import error_code, error_text
 from lrtui.engine.board import JobBoard
-from lrtui.engine.budget import RATE, Budget, Ticket, held_notice
+from lrtui.engine.budget import RATE, Budget, Ticket
+from lrtui.engine.budget_text import held_notice
 from lrtui.engine.jobs import WAITING_STATES, BudgetChanged, BudgetSnapshot, Job, JobChanged, JobState, Outcome
 from lrtui.engine.journal import Journal, JournalError
 from lrtui.engine.outcomes import final_outcome, outcome_for_error, state_for_status
@@ -29,6 +32,7 @@ from lrtui.engine.tasks import TaskSet
 if TYPE_CHECKING:
     from lrtui.api.client import MdeClient
     from lrtui.api.models import MachineAction
+    from lrtui.engine.team.coordinator import TeamCoordinator
 
 log = logging.getLogger("lrtui.engine.engine")
 MAX_ATTEMPTS = 3  #: submissions of one job that certainly did not reach the service before giving up
@@ -51,8 +55,10 @@ class JobFlow:
         tasks: TaskSet,
         wall: Callable[[], float],
         download_concurrency: int = 4,
+        team: TeamCoordinator | None = None,
     ) -> None:
         self.client = client
+        self.team = team
         self.journal = journal
         self.budget = budget
         self.settings = budget.settings
@@ -73,7 +79,10 @@ class JobFlow:
         return JobState.PAUSED if self.dispatcher.paused else JobState.QUEUED
 
     def budget_snapshot(self) -> BudgetSnapshot:
-        return self.budget.snapshot(queued=len(self.queue), active=self.board.active(), paused=self.dispatcher.paused)
+        snap = self.budget.snapshot(queued=len(self.queue), active=self.board.active(), paused=self.dispatcher.paused)
+        if self.team is None:
+            return snap
+        return dataclasses.replace(snap, team=self.team.usage, team_degraded=self.team.degraded)
 
     def budget_changed(self) -> None:
         self.board.emit(BudgetChanged(self.budget_snapshot()))
@@ -102,7 +111,10 @@ class JobFlow:
         return body
 
     async def submit(self, job: Job, ticket: Ticket) -> None:
-        """POST one job's action (the dispatcher booked ``ticket``); the journal has it as SUBMITTING first."""
+        """POST one job's action (the dispatcher booked ``ticket``); the journal has it as SUBMITTING first. With a
+        team, the machine's hold and a team rate slot come first (still QUEUED in the journal while waiting)."""
+        if self.team is not None and not await self._team_gate(job, ticket):
+            return
         job.state, job.attempts, job.queue_position = JobState.SUBMITTING, job.attempts + 1, None
         job.submitted_at = self.wall()
         self.journal.record_submitting(job)  # write-ahead: before the POST
@@ -118,6 +130,29 @@ class JobFlow:
         self.budget.confirm_call(ticket)
         self._adopt_action(job, action)
 
+    async def _team_gate(self, job: Job, ticket: Ticket) -> bool:
+        """True to send now; else the job is back in the queue (or cancelled meanwhile) and nothing was spent."""
+        assert self.team is not None
+        go = await self.team.before_submit(job)
+        if go and self.team.degraded:  # no machine lock while the store is gone: is a teammate's action there?
+            with contextlib.suppress(E.LrtuiError):
+                active = [a for a in await machine_actions(self.client, job.machine_id, top=5) if a.is_active]
+                go = not active or not self.team.held_elsewhere(job, active[0].requestor, active[0].requestor_comment)
+        if job.id in self._cancel_wanted:  # cancelled while it waited for the team: never sent
+            self._cancel_wanted.pop(job.id)
+            self.budget.unbook(ticket)
+            job.error_message = "Cancelled before it was sent."
+            self.finish(job, Outcome.CANCELLED)
+            return False
+        if not go:
+            self.budget.unbook(ticket)
+            job.state = self.waiting_state()
+            self.queue.push(job)
+            self.queue.renumber()
+            self.board.job_changed(job, "requeued")
+            self.dispatcher.wake()
+        return go
+
     async def _submit_failed(self, job: Job, e: E.LrtuiError | OSError) -> None:
         if isinstance(e, E.RateLimited):
             wait = self.budget.back_off(RATE, e.retry_after)
@@ -129,6 +164,14 @@ class JobFlow:
             self.journal.record_error(job, "SubmissionUncertain", e.user_message())
             self.board.notice("warning", f"{job.machine_name}: the submission's fate is unknown; looking for it.")
             self.tasks.spawn(self.reconcile(job), f"reconcile-{job.id}")
+        elif (
+            isinstance(e, E.ActiveRequestAlreadyExists)
+            and self.team
+            and self.team.degraded
+            and job.attempts < MAX_ATTEMPTS
+        ):
+            self.team.held_elsewhere(job, None, None)  # most likely a teammate's, unseen while the store is gone
+            self._requeue(job, e, f"{job.machine_name} is busy (the team store is unavailable); it is tried again.")
         elif isinstance(e, E.ActiveRequestAlreadyExists):
             await self._blocked(job, e)
         elif isinstance(e, E.ConnectionFailed):  # the connection never opened: certainly not sent, safe to queue

@@ -84,10 +84,13 @@ SubmitFn = Callable[[Job, Ticket], Awaitable[None]]
 class Dispatcher:
     """Takes jobs off the queue as the budgets allow and hands each to ``submit`` in its own task."""
 
-    def __init__(self, queue: JobQueue, budget: Budget, submit: SubmitFn) -> None:
+    def __init__(
+        self, queue: JobQueue, budget: Budget, submit: SubmitFn, *, blocked: Callable[[str], bool] | None = None
+    ) -> None:
         self.queue = queue
         self.budget = budget
         self.submit = submit
+        self.blocked = blocked  #: machines held elsewhere (a teammate's action): their jobs wait, the rest go
         self.paused = False
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -116,19 +119,22 @@ class Dispatcher:
         """One decision: (the job to send now with its booked ticket, or None) and how long to wait when none."""
         if self.paused or not self.queue:
             return None, 3600.0
-        job = self.queue.first_eligible(self.budget.machine_busy)
+        job = self.queue.first_eligible(self._busy)
         if job is None:
             return None, 3600.0  # every queued machine is busy: wait for a release
         wait = self.budget.submit_wait()
         if wait > 0:
             return None, wait
-        if self.budget.sessions_used >= self.budget.settings.max_sessions:
+        if self.budget.sessions_used >= self.budget.max_sessions:
             return None, 3600.0
         ticket = self.budget.reserve(job.id, job.machine_id)
         if ticket is None:
             return None, 0.05
         self.queue.remove(job.id)
         return (job, ticket), 0.0
+
+    def _busy(self, machine_id: str) -> bool:
+        return self.budget.machine_busy(machine_id) or (self.blocked is not None and self.blocked(machine_id))
 
     async def run(self) -> None:
         self._stopping = False  # a stopped engine can be started again

@@ -2,10 +2,13 @@
 
 A ``Window`` counts calls in a rolling window of ``length`` seconds, at most ``limit`` of them. Calls in flight
 (sent, no answer yet) count whatever the time until :meth:`Window.confirm` dates them at their answer.
+``GeneralWindows`` is one API's minute and hour windows with its back-off; ``Caps`` are limits a budget keeps to
+below its settings for a while (the team's store unreachable).
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,6 +63,51 @@ class Window:
         """A call in flight got its answer at ``at``."""
         self.pending = max(0, self.pending - 1)
         self.book(at)
+
+
+#: an unforeseen 429 multiplies the API's limits by this (at least 1 call stays allowed)
+LOWER_FACTOR = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """Limits a process keeps to below its settings for a while (the team's store unreachable: a share of each)."""
+
+    rate_calls: int
+    max_sessions: int
+    general_per_minute: int
+    general_per_hour: int
+
+
+class GeneralWindows:
+    """One API's (or the shared) general budget: a minute and an hour window, and its back-off."""
+
+    __slots__ = ("backoff", "hour", "lowered", "minute", "own")
+
+    def __init__(self, per_minute: int, per_hour: int, minute_s: float, hour_s: float, caps: Caps | None) -> None:
+        self.own = (per_minute, per_hour)  # the API's own limits (lowered after a 429)
+        self.minute = Window(per_minute, minute_s)
+        self.hour = Window(per_hour, hour_s)
+        self.backoff = 0.0
+        self.lowered = False
+        self.apply(caps)
+
+    def apply(self, caps: Caps | None) -> None:
+        m, h = self.own
+        if caps is not None:
+            m, h = min(m, caps.general_per_minute), min(h, caps.general_per_hour)
+        self.minute.limit, self.hour.limit = m, h
+
+    def wait(self, now: float) -> float:
+        return max(self.minute.wait(now), self.hour.wait(now), self.backoff - now, 0.0)
+
+    def lower(self, caps: Caps | None) -> None:
+        self.own = (
+            max(1, math.floor(self.minute.limit * LOWER_FACTOR)),
+            max(1, math.floor(self.hour.limit * LOWER_FACTOR)),
+        )
+        self.lowered = True
+        self.apply(caps)
 
 
 @dataclass(frozen=True, slots=True)

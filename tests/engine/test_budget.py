@@ -11,7 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lrtui.api.errors import ConfigError
-from lrtui.engine.budget import RATE, SHARED, Budget, BudgetSettings, lower_bound_s
+from lrtui.engine.budget import RATE, SHARED, Budget, BudgetSettings
+from lrtui.engine.budget_text import lower_bound_s
 from lrtui.engine.windows import restored_times
 
 
@@ -293,3 +294,47 @@ def test_restored_times_put_journalled_submissions_on_the_budget_clock():
     b = Budget(BudgetSettings(rate_calls=2, rate_window_s=60.0), lambda: now)
     b.restore_calls(restored_times(rows, wall_now, now, 60.0))
     assert b.rate_used() == 2 and b.next_slot_in() == pytest.approx(40.5)
+
+
+def test_caps_hold_each_limit_below_its_setting_until_lifted():
+    from lrtui.engine.windows import Caps
+
+    clock = Clock()
+    b = Budget(BudgetSettings(rate_calls=10, max_sessions=25, general_per_minute=100, general_per_hour=1500), clock)
+    assert b.try_general("machines")
+    b.apply_caps(Caps(rate_calls=5, max_sessions=2, general_per_minute=3, general_per_hour=50))
+    assert (b.rate_calls, b.max_sessions) == (5, 2)
+    assert [b.try_general("machines") for _ in range(3)] == [True, True, False]  # 1 before + 2 = the cap of 3
+    assert b.try_general("library")  # an API first used while capped is capped too
+    tickets = [b.reserve(f"j{i}", f"m{i}") for i in range(3)]
+    assert tickets[2] is None  # two sessions at most
+    snap = b.snapshot()
+    assert (snap.calls_limit, snap.sessions_limit) == (5, 2)
+    b.apply_caps(None)
+    assert (b.rate_calls, b.max_sessions) == (10, 25)
+    assert b.try_general("machines")
+    assert b.reserve("j9", "m9") is not None
+
+
+def test_a_429_while_capped_lowers_the_api_own_limit_and_the_cap_still_binds():
+    from lrtui.engine.windows import Caps
+
+    b = Budget(BudgetSettings(general_per_minute=100, general_per_hour=1500), Clock())
+    b.try_general("machines")
+    b.apply_caps(Caps(rate_calls=5, max_sessions=12, general_per_minute=50, general_per_hour=750))
+    b.endpoint_429("machines", 1.0)
+    (ep,) = b.endpoint_budgets()
+    assert (ep.limit_minute, ep.limit_hour, ep.lowered) == (37, 562, True)  # 75 % of the capped 50 / 750
+    b.apply_caps(None)
+    (ep,) = b.endpoint_budgets()
+    assert (ep.limit_minute, ep.limit_hour) == (37, 562)  # lowered for the rest of the process
+
+
+def test_an_unsent_booking_gives_back_its_slot_session_and_machine():
+    clock = Clock()
+    b = Budget(BudgetSettings(rate_calls=1, max_sessions=1), clock)
+    t = b.reserve("j1", "m1")
+    assert t is not None and b.reserve("j2", "m2") is None
+    b.unbook(t)
+    assert b.rate_used() == 0 and b.sessions_used == 0 and not b.machine_busy("m1")
+    assert b.reserve("j2", "m2") is not None  # no call was spent: the window is free at once

@@ -124,3 +124,20 @@ async def test_a_teammates_label_is_cleaned_before_it_is_shown(redis_server: Red
     finally:
         await s.aclose()
         await b.aclose()
+
+
+async def test_a_resumed_job_takes_over_its_own_hold_and_only_its_own(redis_server: RedisServer, tenant: str) -> None:
+    lim = TeamLimits(max_sessions=1)
+    async with two_stores(redis_server.url, tenant, limits=lim) as (killed, resumed):
+        assert isinstance(await killed.acquire_session("job-7", "m1"), Hold)
+        assert isinstance(await resumed.acquire_session("job-7", "m1"), Busy)  # not adopting: it waits
+        assert isinstance(await resumed.acquire_session("job-8", "m1", adopt=True), Busy)  # another job's hold
+        taken = await resumed.acquire_session("job-7", "m1", adopt=True)
+        assert isinstance(taken, Hold)
+        usage = await resumed.usage()
+        assert usage.sessions_used == 1 and usage.sessions_mine == 1
+        old = Hold(f"{killed.holder.id}:job-7:m1", "job-7", "m1", 1)
+        assert await killed.renew([old]) == [old]  # the killed process's lease is gone (were it alive: it knows)
+        # an adopted job's action exists: it is counted even when every slot is held
+        assert isinstance(await resumed.acquire_session("job-9", "m2", adopt=True), Hold)
+        assert isinstance(await killed.acquire_session("job-10", "m3"), SessionsFull)

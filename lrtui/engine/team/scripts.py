@@ -49,7 +49,9 @@ for _, h in ipairs(expired) do redis.call('HDEL', KEYS[2], h) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 """
 
-#: KEYS: sessions zset, holds hash, the machine's key. ARGV: hold id, ttl ms, max sessions, hold JSON.
+#: KEYS: sessions zset, holds hash, the machine's key. ARGV: hold id, ttl ms, max sessions, hold JSON, the job id,
+#: and '1' when the job's action already exists (a resumed job): then a live hold of the same job by another
+#: process (killed) is taken over, and the job is counted even when every slot is held.
 #: Returns {'ok', ttl}, {'busy', holder JSON} or {'full', ms until the earliest lease ends}.
 ACQUIRE: Final = (
     _NOW
@@ -63,13 +65,23 @@ if cur == ARGV[1] then
 end
 if cur then
   if redis.call('ZSCORE', KEYS[1], cur) then
-    return {'busy', redis.call('HGET', KEYS[2], cur) or ''}
+    local info = redis.call('HGET', KEYS[2], cur) or ''
+    local ok, d = pcall(cjson.decode, info)
+    if ARGV[6] ~= '1' or not ok or type(d) ~= 'table' or d['j'] ~= ARGV[5] then
+      return {'busy', info}
+    end
+    redis.call('ZREM', KEYS[1], cur)
+    redis.call('HDEL', KEYS[2], cur)
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+    redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+    redis.call('SET', KEYS[3], ARGV[1], 'PX', tonumber(ARGV[2]))
+    return {'ok', ARGV[2]}
   end
   redis.call('DEL', KEYS[3])
 end
 local n = redis.call('ZCARD', KEYS[1])
 local max = tonumber(ARGV[3])
-if n >= max then
+if n >= max and ARGV[6] ~= '1' then
   local first = redis.call('ZRANGE', KEYS[1], n - max, n - max, 'WITHSCORES')
   return {'full', string.format('%d', tonumber(first[2]) - now)}
 end

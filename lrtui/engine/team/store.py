@@ -74,6 +74,41 @@ class TeamStore:
         self._seq = itertools.count()
 
     @classmethod
+    def build(
+        cls,
+        url: str,
+        *,
+        password: str | None,
+        tenant_id: str,
+        app_id: str,
+        holder: Holder,
+        ttl_s: float = 30.0,
+        limits: TeamLimits | None = None,
+        op_timeout_s: float = 2.0,
+    ) -> TeamStore:
+        """A store for ``redis://`` or ``rediss://`` (TLS) ``url``, without any call (its first call connects and
+        loads each script on NOSCRIPT). The password comes from the caller (never from a file); never logged."""
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("the team store's URL must start with redis:// or rediss:// (TLS)")
+        kwargs: dict[str, Any] = {
+            "socket_timeout": op_timeout_s,
+            "socket_connect_timeout": op_timeout_s,
+            "retry": Retry(NoBackoff(), 1),  # once: a pooled connection the server closed is opened again
+            "decode_responses": True,
+        }
+        if password:
+            kwargs["password"] = password
+        return cls(
+            Redis.from_url(url, **kwargs),
+            tenant_id=tenant_id,
+            app_id=app_id,
+            holder=holder,
+            ttl_s=ttl_s,
+            limits=limits or TeamLimits(),
+            op_timeout_s=op_timeout_s,
+        )
+
+    @classmethod
     async def connect(
         cls,
         url: str,
@@ -86,32 +121,21 @@ class TeamStore:
         limits: TeamLimits | None = None,
         op_timeout_s: float = 2.0,
     ) -> TeamStore:
-        """Connect to ``redis://`` or ``rediss://`` (TLS) ``url`` and load the scripts. The password comes from
-        the caller (never from a file); it is never logged."""
-        if not url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("the team store's URL must start with redis:// or rediss:// (TLS)")
-        kwargs: dict[str, Any] = {
-            "socket_timeout": op_timeout_s,
-            "socket_connect_timeout": op_timeout_s,
-            "retry": Retry(NoBackoff(), 0),
-            "decode_responses": True,
-        }
-        if password:
-            kwargs["password"] = password
-        redis = Redis.from_url(url, **kwargs)
-        store = cls(
-            redis,
+        """:meth:`build`, then load the scripts (:class:`TeamStoreUnavailable` when the store does not answer)."""
+        store = cls.build(
+            url,
+            password=password,
             tenant_id=tenant_id,
             app_id=app_id,
             holder=holder,
             ttl_s=ttl_s,
-            limits=limits or TeamLimits(),
+            limits=limits,
             op_timeout_s=op_timeout_s,
         )
         try:
             await store.load_scripts()
         except TeamStoreUnavailable:
-            await redis.aclose()
+            await store.aclose()
             raise
         return store
 
@@ -192,16 +216,20 @@ class TeamStore:
     def _session_keys(self, machine_id: str) -> list[str]:
         return [self._key("sessions"), self._key("holds"), self._key("machine", machine_id)]
 
-    async def acquire_session(self, job_id: str, machine_id: str) -> SessionAnswer:
+    async def acquire_session(self, job_id: str, machine_id: str, *, adopt: bool = False) -> SessionAnswer:
         """Take a session slot and the machine's lock for ``job_id`` (idempotent for the same job and machine):
-        a :class:`Hold`, :class:`Busy` (someone holds the machine) or :class:`SessionsFull`."""
+        a :class:`Hold`, :class:`Busy` (someone holds the machine) or :class:`SessionsFull`. ``adopt``: the job's
+        action already exists (a resumed job), so a live hold of the same job id by another process (killed) is
+        taken over, and the job is counted even when every slot is held."""
         _check_id("machine id", machine_id)
         _check_id("job id", job_id)
         hold_id = f"{self._holder.id}:{job_id}:{machine_id}"
         h = self._holder
         info = json.dumps({"h": h.id, "l": h.label, "c": h.comment_prefix, "m": machine_id, "j": job_id})
         kind, value = await self._eval(
-            "acquire", self._session_keys(machine_id), [hold_id, self._ttl_ms, self._limits.max_sessions, info]
+            "acquire",
+            self._session_keys(machine_id),
+            [hold_id, self._ttl_ms, self._limits.max_sessions, info, job_id, "1" if adopt else ""],
         )
         if kind == "ok":
             return Hold(hold_id, job_id, machine_id, int(value) / 1000.0)

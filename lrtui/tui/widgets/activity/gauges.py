@@ -1,5 +1,6 @@
 """The budget gauges: calls in the rolling window with a countdown to the next slot, sessions out of 25,
-jobs queued with the queue's ETA, the general API budget, any Retry-After back-off, and the paused flag."""
+jobs queued with the queue's ETA, the general API budget, any Retry-After back-off, the paused flag, and the
+team's shared sessions ("Sessions 19/25, 7 yours") or, while its store is unreachable, that budgets are local."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from lrtui.engine.jobs import BudgetSnapshot
+from lrtui.tui.glyphs import current
 from lrtui.tui.widgets.activity.format import short
 
 
@@ -17,11 +19,12 @@ def bar(used: int, limit: int, width: int = 10) -> tuple[str, str]:
         return "", ""
     filled = min(width, round(width * used / limit))
     style = "red" if used >= limit else ("yellow" if used >= 0.7 * limit else "green")
-    return "▰" * filled + "▱" * (width - filled), style
+    g = current()
+    return g.bar_full * filled + g.bar_empty * (width - filled), style
 
 
 def gauges_text(s: BudgetSnapshot | None, width: int = 120) -> Text:
-    """Two lines from 100 columns, three below; each line short enough not to wrap."""
+    """Two lines from 100 columns, three below (and one for the team); each line short enough not to wrap."""
     t = Text(no_wrap=True, overflow="ellipsis")
     if s is None:
         t.append("connecting...", style="dim")
@@ -45,7 +48,7 @@ def gauges_text(s: BudgetSnapshot | None, width: int = 120) -> Text:
     t.append(f" · active {s.active}")
     t.append("\n")
     if s.paused:
-        t.append("⏸ PAUSED (p resumes)  ", style="bold yellow")
+        t.append(f"{current().paused} PAUSED (p resumes)  ", style="bold yellow")
     if s.backoff_until_s > 0:
         t.append("Back-off ", style="bold red")
         t.append(short(s.backoff_until_s) + "  ", style="bold red")
@@ -54,6 +57,12 @@ def gauges_text(s: BudgetSnapshot | None, width: int = 120) -> Text:
         f"{s.general_used_minute}/{s.general_limit_minute} a minute, {s.general_used_hour}/{s.general_limit_hour} an hour",
         style="yellow" if s.general_used_minute >= 0.8 * s.general_limit_minute else "dim",
     )
+    if s.team_degraded:  # a line of its own: the panes are narrow
+        t.append(f"\n{current().warn} team store unavailable: local half budgets", style="bold yellow")
+    elif s.team is not None:
+        t.append("\nTeam ", style="bold")
+        t.append(s.team.sessions_text())
+        t.append(f" · calls {s.team.rate_used}/{s.team.rate_limit}", style="dim")
     return t
 
 
