@@ -25,7 +25,9 @@ examples:
   lrtui                                   open the app (the demo tenant if nothing is configured)
   lrtui run -m lab-ws01 --run-script collect.ps1 -c "IR-1234 triage" --out ./evidence
   lrtui run --machines-file - --get-file 'C:\\Windows\\Temp\\x.log' -c "IR-1234" --deadline 30m --json < hosts.txt
+  lrtui run --filter "osPlatform eq 'Windows11'" --run-script collect.ps1 -c "IR-1234" --canary 3 --max-failures 10%
   lrtui resume --json                     follow what a run left queued or running
+  lrtui resume --batch 3f2a1b2c           continue a batch its canary or failure limit paused
   lrtui machines --search "tag:finance health:online" --csv
   lrtui library upload ./collect.ps1 --description "triage collector"
   lrtui verify ./bundle                   re-hash an evidence bundle (exit 0 intact, 1 changed)
@@ -155,7 +157,52 @@ def _run_parser(add: AddParser) -> None:
         action="store_true",
         help="print the exact request body per machine and the time the batch needs; send nothing",
     )
+    canary_options(r)
     r.set_defaults(commands=None)
+
+
+def canary_options(r: argparse.ArgumentParser) -> None:
+    """``--canary N``, ``--canary-max-failures``, ``--max-failures`` (see ``lrtui.engine.canary``)."""
+    g = r.add_argument_group("canary and failure limit")
+    g.add_argument(
+        "--canary",
+        metavar="N",
+        type=_canary_size,
+        help="run on N machines first (spread over OS platforms and device groups); the rest only if they pass",
+    )
+    g.add_argument(
+        "--canary-max-failures",
+        metavar="SHARE",
+        type=_share,
+        help="the share of canary jobs that may fail, a percent or a fraction (default 0: all must succeed)",
+    )
+    g.add_argument(
+        "--max-failures",
+        metavar="SHARE",
+        type=_share,
+        help="pause the batch when more than SHARE of its finished jobs failed (a percent or a fraction: 0.1)",
+    )
+
+
+def _canary_size(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a canary size: give a whole number of machines, 1 or more"
+        )
+    return n
+
+
+def _share(text: str) -> float:
+    from lrtui.engine.canary import parse_fraction
+
+    try:
+        return parse_fraction(text[:40])
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

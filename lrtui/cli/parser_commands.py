@@ -19,6 +19,13 @@ def _journal_parsers(add: AddParser) -> None:
         type=parse_duration,
         help="stop waiting after DURATION (90, 20s, 30m, 2h); exit 4 if work is still queued or running",
     )
+    rs.add_argument(
+        "--batch",
+        metavar="ID",
+        help="continue this batch (paused by its canary, its failure limit or from the app; a unique prefix works)",
+    )
+    rs.add_argument("--retry-failed", action="store_true", help="with --batch: retry its failed jobs, then continue")
+    rs.add_argument("--cancel", action="store_true", help="with --batch: cancel it (held and queued jobs dropped)")
     format_options(rs, "json", "jsonl", "csv")
 
     a = subcommand(add, "actions", "list the journal's jobs and actions")

@@ -7,11 +7,8 @@ The caller builds (and stops) the ``Engine``; these functions only start it and 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
-import os
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +23,7 @@ from lrtui.engine.engine import Engine
 from lrtui.engine.export import export_jobs
 from lrtui.engine.jobs import BudgetSnapshot, CommandResult, Job, JobState, Outcome, Priority, job_to_json
 from lrtui.engine.journal import Journal
-from lrtui.engine.results import ResultCollector, private_dirs
+from lrtui.engine.results import ResultCollector
 
 if TYPE_CHECKING:
     from lrtui.api.client import MdeClient  # httpx (and, through it, rich) only when a client exists
@@ -58,7 +55,8 @@ async def resolve_machines(
 
 
 async def _drive(engine: Engine, jobs: list[Job], progress: ProgressFn | None, every: float) -> None:
-    while any(j.state is not JobState.DONE for j in jobs):
+    """Until every job is final, or every unfinished one is held by its paused batch (it waits on the analyst)."""
+    while any(j.state is not JobState.DONE and not engine.batches.is_held(j) for j in jobs):
         if progress:
             progress(engine.budget_snapshot(), jobs)
         try:
@@ -67,45 +65,6 @@ async def _drive(engine: Engine, jobs: list[Job], progress: ProgressFn | None, e
             pass
     if progress:
         progress(engine.budget_snapshot(), jobs)
-
-
-def _write_results(jobs: list[Job], out_dir: Path | None) -> None:
-    """Merge ``jobs`` into ``results.json`` of ``out_dir``, or of the folder each job's run recorded when
-    ``out_dir`` is None (jobs of runs without ``--out`` write nothing). Jobs already in the file and not in
-    ``jobs`` are kept; the file is replaced atomically (0600, in a 0700 folder when lrtui creates it)."""
-    groups: dict[Path, list[Job]] = {}
-    for j in jobs:
-        where = out_dir if out_dir is not None else Path(j.out_dir) if j.out_dir else None
-        if where is not None:
-            groups.setdefault(Path(where), []).append(j)
-    for folder, group in groups.items():
-        merge_results(folder, [job_to_json(j) for j in group])
-
-
-def merge_results(folder: Path, docs: list[dict[str, Any]]) -> Path:
-    """Blocking: ``folder/results.json`` with ``docs`` merged in by ``job_id`` (replaced or appended)."""
-    private_dirs(folder, folder)
-    path = folder / "results.json"
-    old: list[dict[str, Any]] = []
-    if path.exists():
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            items = loaded.get("jobs") if isinstance(loaded, dict) else loaded
-            if not isinstance(items, list):
-                raise ValueError("not a list of jobs")
-            old = [d for d in items if isinstance(d, dict)]
-        except (ValueError, UnicodeDecodeError) as e:
-            aside = path.with_name(f"results.json.unreadable-{int(time.time())}")
-            os.replace(path, aside)
-            log.warning("%s could not be read (%s); moved it to %s and wrote a new one", path, e, aside)
-    merged = {str(d.get("job_id")): d for d in old}
-    merged.update({str(d["job_id"]): d for d in docs})
-    tmp = path.with_name("results.json.part")
-    tmp.unlink(missing_ok=True)
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as f:
-        f.write(json.dumps(list(merged.values()), indent=2, ensure_ascii=True))
-    os.replace(tmp, path)
-    return path
 
 
 async def run_batch(
@@ -118,36 +77,26 @@ async def run_batch(
     priority: Priority = Priority.BULK,
     progress_every: float = 2.0,
 ) -> list[Job]:
-    """Submit ``sequence`` to every machine, follow all to the end, collect results; returns the jobs.
-
-    With ``out_dir`` the jobs (so far, on failure too) are written to ``out_dir/results.json``."""
+    """Submit ``sequence`` to every machine, follow all to the end, collect results; returns the jobs. Each job
+    records ``out_dir`` (the run's ``--out``); the documents written there (``results.json``) are the CLI's."""
     await engine.start()
-    jobs: list[Job] = []
-    try:
-        targets = await resolve_machines(engine.client, machines)
-        jobs = await engine.submit(sequence, targets, priority=priority, out_dir=out_dir)
-        await _drive(engine, jobs, progress, progress_every)
-    finally:
-        await asyncio.to_thread(_write_results, jobs, out_dir)
+    targets = await resolve_machines(engine.client, machines)
+    jobs = await engine.submit(sequence, targets, priority=priority, out_dir=out_dir)
+    await _drive(engine, jobs, progress, progress_every)
     return jobs
 
 
 async def resume(
     engine: Engine,
-    out_dir: Path | None = None,
     progress: ProgressFn | None = None,
     *,
     progress_every: float = 2.0,
 ) -> list[Job]:
     """Pick up every unfinished job of the journal (poll, reconcile, submit, download) and see them through,
     with the results whose download failed for a reason that may pass (network, disk space) collected again.
-    Evidence goes where each job's run put it; ``results.json`` is merged into ``out_dir``, or into the folder
-    each job's run recorded."""
+    Evidence goes where each job's run put it."""
     jobs = await pick_up(engine)
-    try:
-        await _drive(engine, jobs, progress, progress_every)
-    finally:
-        await asyncio.to_thread(_write_results, jobs, out_dir)
+    await _drive(engine, jobs, progress, progress_every)
     return jobs
 
 
@@ -160,6 +109,21 @@ async def pick_up(engine: Engine) -> list[Job]:
     pending = {j.id for j in await asyncio.to_thread(journal.unfinished_jobs)}
     await engine.start()
     return [j for j in engine.jobs if j.id in pending]
+
+
+async def continue_batch(
+    engine: Engine, batch_id: str, *, retry_failed: bool = False, cancel: bool = False
+) -> list[Job]:
+    """After ``pick_up``: the batch resumed (its failed jobs retried first with ``retry_failed``), or cancelled;
+    returns each of its machines' latest job (what to follow)."""
+    control = engine.batches
+    if cancel:
+        await control.cancel(batch_id)
+    else:
+        if retry_failed:
+            await control.retry_failed(batch_id)
+        control.resume(batch_id)
+    return control.latest(batch_id)
 
 
 def needs_download(r: CommandResult) -> bool:

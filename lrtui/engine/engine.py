@@ -26,9 +26,12 @@ from lrtui.api import errors as E
 from lrtui.api.enums import CommandType
 from lrtui.api.records import RequestHub, RequestRecord
 from lrtui.api.sequence import Sequence
+from lrtui.engine.batch_control import BatchControl
 from lrtui.engine.batches import record_batch
 from lrtui.engine.board import JobBoard
-from lrtui.engine.budget import Budget, BudgetSettings, Ticket, held_notice, lowered_notice
+from lrtui.engine.budget import Budget, BudgetSettings, Ticket
+from lrtui.engine.budget_text import held_notice, lowered_notice
+from lrtui.engine.canary import CanaryPlan
 from lrtui.engine.flow import JobFlow
 from lrtui.engine.jobs import (
     BudgetSnapshot,
@@ -53,6 +56,7 @@ from lrtui.engine.windows import restored_times
 if TYPE_CHECKING:
     from lrtui.api.client import MdeClient
     from lrtui.api.models import LibraryFile, Machine, MachineAction
+    from lrtui.engine.team.coordinator import TeamCoordinator
 
 __all__ = ["BudgetSettings", "Engine"]
 #: a batch bigger than this is journalled in a thread (about 0.1 ms a job)
@@ -74,14 +78,16 @@ class Engine:
         wall: Callable[[], float] = time.time,
         limits: ResultLimits | None = None,
         download_concurrency: int = 4,
+        team: TeamCoordinator | None = None,
     ) -> None:
         self.client = client
+        self.team = team  #: the team's shared budgets (``[profiles.NAME.team]``), None: budgets are local
         self.journal = journal
         self.budget = budget
         self.data_dir = Path(data_dir)
         self.clock, self.wall = clock, wall
         self.queue = JobQueue()
-        self.dispatcher = Dispatcher(self.queue, budget, self._submit)
+        self.dispatcher = Dispatcher(self.queue, budget, self._submit, blocked=team.machine_blocked if team else None)
         self.poller = Poller(
             client, budget, self._on_action, clock=clock, on_missing=self._on_missing, queued=lambda: len(self.queue)
         )
@@ -100,6 +106,13 @@ class Engine:
             tasks=self.tasks,
             wall=wall,
             download_concurrency=download_concurrency,
+            team=team,
+        )
+        if team is not None:
+            team.attach(self.board, self.dispatcher.wake, self.flow.budget_changed)
+        #: canary runs, failure limits, pause/resume/retry/cancel per batch (``batch_control.py``)
+        self.batches = BatchControl(
+            journal=journal, board=self.board, queue=self.queue, flow=self.flow, retry=self.retry, wall=wall
         )
         self._retried: set[str] = set()
         self._library: list[LibraryFile] | None = None
@@ -159,7 +172,7 @@ class Engine:
         self._loops = [
             asyncio.create_task(self.dispatcher.run(), name="lrtui-dispatch"),
             asyncio.create_task(self.poller.run(), name="lrtui-poll"),
-        ]
+        ] + ([asyncio.create_task(self.team.run(), name="lrtui-team")] if self.team else [])
 
     async def _restore_rate_window(self) -> None:
         """A restart keeps the runliveresponse window: recent submissions in the journal (this process's earlier
@@ -220,7 +233,8 @@ class Engine:
             self.board.notice(
                 "warning", f"Could not list active actions, so busy machines were not checked: {e.user_message()}"
             )
-        return run_preflight(sequence, machines, library, active=active)
+        issues = run_preflight(sequence, machines, library, active=active)
+        return issues + (await self.team.preflight_issues(known) if self.team else [])
 
     async def submit(
         self,
@@ -229,8 +243,10 @@ class Engine:
         *,
         priority: Priority = Priority.BULK,
         out_dir: Path | None = None,
+        canary: CanaryPlan | None = None,
     ) -> list[Job]:
-        """One job per machine; a plain string is an id or name nobody could resolve (refused, like pre-flight
+        """One job per machine (with ``canary``: the rest held until the canary machines pass, see
+        ``batch_control.py``); a plain string is an id or name nobody could resolve (refused, like pre-flight
         errors: those jobs are DONE with outcome REFUSED and nothing is sent for them). Each job records its
         evidence folder and ``out_dir`` (the run's ``--out``), so ``resume`` writes where the run did."""
         uniq: dict[str, Machine | str] = {}
@@ -239,6 +255,7 @@ class Engine:
         targets = list(uniq.values())
         refused = refused_ids(await self.preflight(sequence, targets))
         jobs = self._new_jobs(sequence, targets, refused, priority, out_dir)
+        held = self.batches.admit(jobs, targets, canary)  # held jobs are PAUSED before they are journalled
         # write-ahead, one transaction for the whole batch
         if len(jobs) > JOURNAL_IN_THREAD:
             await asyncio.to_thread(self.journal.record_jobs, jobs)
@@ -247,7 +264,7 @@ class Engine:
         record_batch(self.journal, jobs)  # one short write: the batch, so it can be listed and stacked
         for job in jobs:
             self.board.add(job)
-            if job.state is not JobState.DONE:
+            if job.state is not JobState.DONE and job.id not in held:
                 self.queue.push(job)
         self.queue.renumber()
         for job in jobs:
@@ -297,7 +314,8 @@ class Engine:
 
     async def cancel(self, job_id: str, comment: str | None = None) -> None:
         """Cancel a job: a queued one is dropped, a submitted one is cancelled on the service."""
-        await self.flow.cancel(self.board[job_id], comment)
+        if not self.batches.cancel_held(self.board[job_id]):  # a job its batch holds: dropped, nothing sent
+            await self.flow.cancel(self.board[job_id], comment)
 
     async def retry(self, job_id: str) -> Job:
         """A new job with the same machine and sequence, queued (the old one stays as it ended)."""

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lrtui.api.records import RequestRecord
 from lrtui.api.sequence import Sequence
+from lrtui.engine.batch_state import BatchState
 
 if TYPE_CHECKING:  # pydantic stays out of the first frame's imports
     from lrtui.api.models import ScriptResult
+    from lrtui.engine.team.models import TeamUsage
 
 
 class JobState(StrEnum):
@@ -155,6 +157,9 @@ class BudgetSnapshot:
     general_endpoint: str = ""
     #: every API's own budget (issue 10), lowered ones marked
     endpoints: tuple[EndpointBudget, ...] = ()
+    #: the team's use of the shared budgets (``[profiles.NAME.team]``), None without a team or before it answered
+    team: TeamUsage | None = None
+    team_degraded: bool = False  #: the team's store is unreachable: local budgets at a share
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,14 +212,24 @@ class EngineNotice:
     message: str
 
 
-Event = JobChanged | BudgetChanged | RequestLogged | EngineNotice
+@dataclass(frozen=True, slots=True)
+class BatchChanged:
+    """A batch's control state changed (canary verdict, pause, resume, counts): ``engine.batches``."""
+
+    batch_id: str
+    state: BatchState
+
+
+Event = JobChanged | BudgetChanged | RequestLogged | EngineNotice | BatchChanged
 
 
 def summarize(jobs: list[Job]) -> dict[str, int]:
-    """Counts per outcome (and 'active'/'queued' for unfinished jobs) for summaries."""
+    """Counts per outcome (and 'active', 'queued' or 'paused' for unfinished jobs: a paused job waits on the
+    analyst or its batch's canary, not on a budget) for summaries."""
     out: dict[str, int] = {}
     for j in jobs:
-        key = j.outcome.value if j.outcome else ("queued" if j.state in WAITING_STATES else "active")
+        waiting = "paused" if j.state is JobState.PAUSED else "queued"
+        key = j.outcome.value if j.outcome else (waiting if j.state in WAITING_STATES else "active")
         out[key] = out.get(key, 0) + 1
     return out
 

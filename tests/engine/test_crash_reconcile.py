@@ -57,7 +57,7 @@ async def test_crash_then_resume_submits_once(step, tmp_path):
             data_dir=tmp_path / "out",
         )
         try:
-            jobs = await resume(engine, tmp_path / "out", progress_every=0.2)
+            jobs = await resume(engine, progress_every=0.2)
         finally:
             await engine.stop()
             await engine.client.aclose()

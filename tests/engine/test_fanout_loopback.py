@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from lrtui.api.models import CommandType
 from lrtui.api.sequence import Sequence, make_command
 from lrtui.cli.render import progress_line, render_summary
@@ -59,6 +57,5 @@ async def test_fanout_30_machines_no_429(tmp_path):
         window = sim.lr_window.window_s
         assert all(times[i + 10] - times[i] >= window - 1e-6 for i in range(len(times) - 10))
         assert lines and "31/31 done" in lines[-1]
-        saved = json.loads((tmp_path / "out" / "results.json").read_text())
-        assert len(saved) == 31
+        assert {j.out_dir for j in jobs} == {str(tmp_path / "out")}  # recorded for `lrtui resume`
         assert "succeeded: 30" in render_summary(jobs)

@@ -1,15 +1,14 @@
-"""Resume and downloads (issue 14): ``resume`` collects into the folder the run recorded and merges
-``results.json`` (never overwrites it with ``[]``); a download that failed for want of disk space is not marked
-done and ``resume`` collects it; results.json is 0600 in a 0700 folder; the GetFile cap is the portal's 3 GB."""
+"""Resume and downloads (issue 14): ``resume`` collects into the folder the run recorded (``results.json`` there is
+the CLI's document: ``tests/cli/test_resume_results_shape.py``); a download that failed for want of disk space is
+not marked done and ``resume`` collects it; the GetFile cap is the portal's 3 GB."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import stat
 
-from lrtui.engine.batch import merge_results, resume
+from lrtui.engine.batch import resume
 from lrtui.engine.jobs import JobChanged, JobState, Outcome
 from lrtui.engine.results import GIB, ResultLimits
 
@@ -29,10 +28,9 @@ async def _close(eng):
     await eng.client.aclose()
 
 
-async def test_resume_collects_where_the_run_did_and_merges_results_json(journal, tmp_path):
+async def test_resume_collects_where_the_run_did(journal, tmp_path):
     sim = make_sim()
     out = tmp_path / "case-out"
-    merge_results(out, [{"job_id": "an-earlier-run", "machine_name": "kept"}])
     first = _engine(sim, journal, out)  # `lrtui run --out case-out --no-wait`, then the process ends
     await first.start()
     await first.client.library.upload("slow.ps1", SLOW)
@@ -48,7 +46,7 @@ async def test_resume_collects_where_the_run_did_and_merges_results_json(journal
 
     second = _engine(sim, journal, tmp_path / "default-data")  # `lrtui resume` without --out
     try:
-        done = await resume(second, None, progress_every=0.1)
+        done = await resume(second, progress_every=0.1)
     finally:
         await _close(second)
     assert sorted(j.id for j in done) == sorted(j.id for j in jobs)
@@ -58,11 +56,8 @@ async def test_resume_collects_where_the_run_did_and_merges_results_json(journal
             for p in (r.file_path, r.stdout_path, r.stderr_path, r.result_path):
                 assert p is None or p.startswith(str(out / "evidence")), p
     assert not (tmp_path / "default-data" / "evidence").exists()
-    results = json.loads((out / "results.json").read_text())
-    assert next(d["job_id"] for d in results) == "an-earlier-run"
-    assert sorted(d["job_id"] for d in results[1:]) == sorted(j.id for j in jobs)
-    assert stat.S_IMODE(os.stat(out / "results.json").st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(out / "evidence").st_mode) == 0o700
+    assert not (out / "results.json").exists()  # the engine writes no document of its own: the CLI does
 
 
 async def test_a_download_without_disk_space_is_not_done_and_resume_collects_it(journal, tmp_path):
@@ -88,13 +83,13 @@ async def test_a_download_without_disk_space_is_not_done_and_resume_collects_it(
 
     second = _engine(sim, journal, data)
     try:
-        [again] = await resume(second, None, progress_every=0.1)
+        [again] = await resume(second, progress_every=0.1)
     finally:
         await _close(second)
     assert again.id == job.id and again.state is JobState.DONE and again.outcome is Outcome.SUCCEEDED
     assert all(r.downloaded and r.download_error is None for r in again.results)
     assert os.path.getsize(again.results[1].file_path) > 0 and os.path.getsize(again.results[0].stdout_path) > 0
-    assert [d["outcome"] for d in json.loads((data / "results.json").read_text())] == ["succeeded"]
+    assert journal.get_job(job.id).outcome is Outcome.SUCCEEDED
 
 
 def test_getfile_cap_defaults_to_the_portals_3_gb():
@@ -125,7 +120,7 @@ async def test_a_full_journal_ends_the_collection_with_a_message_and_resume_coll
     journal.db.execute("PRAGMA max_page_count = 1000000")
     second = _engine(sim, journal, tmp_path / "data")
     try:
-        [again] = await resume(second, None, progress_every=0.1)
+        [again] = await resume(second, progress_every=0.1)
     finally:
         await _close(second)
     assert again.outcome is Outcome.SUCCEEDED and os.path.getsize(again.results[0].stdout_path) > 300_000 - 1

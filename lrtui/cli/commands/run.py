@@ -11,6 +11,7 @@ from pathlib import Path
 from lrtui.api.errors import ValidationError, error_text
 from lrtui.api.models import Machine
 from lrtui.api.sequence import Sequence
+from lrtui.cli.batch_follow import follow_unless_held, paused_message, plan_of
 from lrtui.cli.compose import build_runtime
 from lrtui.cli.exits import EXIT_DEADLINE, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from lrtui.cli.follow import follow, out_dirs, stream_events, unfinished, write_results
@@ -21,6 +22,8 @@ from lrtui.cli.sequence_args import build_sequence
 from lrtui.cli.targets import resolve_targets
 from lrtui.cli.tenant import headless_tenant
 from lrtui.engine import batch
+from lrtui.engine.batch_state import BatchState
+from lrtui.engine.canary import CanaryPlan
 from lrtui.engine.engine import Engine
 from lrtui.engine.jobs import Job, JobState, Outcome, Priority
 from lrtui.engine.preflight import local_checks
@@ -43,6 +46,7 @@ class RunOptions:
     dry_run: bool
     deadline_s: float | None
     skip_offline: bool
+    plan: CanaryPlan | None = None  #: ``--canary``/``--max-failures``
 
     @classmethod
     def from_args(cls, ns: argparse.Namespace) -> RunOptions:
@@ -58,6 +62,7 @@ class RunOptions:
             dry_run=ns.dry_run,
             deadline_s=ns.deadline,
             skip_offline=ns.skip_offline,
+            plan=plan_of(ns.canary, ns.canary_max_failures, ns.max_failures),
         )
 
 
@@ -73,6 +78,8 @@ async def run(ns: argparse.Namespace, settings: Settings) -> int:
         seq = build_sequence(opts.commands, opts.comment, settings.profile.default_comment())
     except ValidationError as e:
         return _usage_error(e)
+    if ns.canary_max_failures is not None and ns.canary is None:
+        return _usage_error(ValidationError("--canary-max-failures needs --canary N (the canary it applies to)."))
     runtime = await build_runtime(settings, start=False, data_dir=opts.out)
     try:
         if refused := await _local_refusal(runtime, seq, 0):  # nothing asked of the service yet
@@ -102,6 +109,11 @@ async def run(ns: argparse.Namespace, settings: Settings) -> int:
                 return EXIT_FAILED
         if refused := await _local_refusal(runtime, seq, len(machines)):
             return refused
+        if opts.plan and opts.plan.size >= len(machines):
+            n, size = len(machines), opts.plan.size
+            return _usage_error(
+                ValidationError(f"--canary {size} needs more than {size} machines; this run has {n}. Nothing was sent.")
+            )
         return await _run(runtime, seq, machines, opts, tenant, [m.name for m in skipped])
     finally:
         await runtime.aclose()
@@ -148,12 +160,14 @@ async def _run(
     finished = True
     try:
         await runtime.start()
-        jobs = await engine.submit(seq, machines, priority=prio, out_dir=opts.out)
+        jobs = await engine.submit(seq, machines, priority=prio, out_dir=opts.out, canary=opts.plan)
         if jsonl:
             jsonl.job_ids = {j.id for j in jobs}
             for j in jobs:
                 jsonl.job(j)
-        if opts.wait:
+        if opts.wait and opts.plan:
+            finished = await follow_unless_held(engine, jobs, progress, deadline_s=opts.deadline_s)
+        elif opts.wait:
             finished = await follow(engine, jobs, progress, deadline_s=opts.deadline_s)
         else:
             await _until_submitted(engine, jobs, progress)
@@ -164,20 +178,34 @@ async def _run(
         extra = {"skipped_offline": skipped, "stopped_at_deadline": not finished}
         for folder, group in out_dirs(jobs, opts.out).items():
             await asyncio.to_thread(write_results, folder, group, tenant, **extra)
-    return _finish(jobs, opts, tenant, finished, skipped, jsonl)
+    state = engine.batches.state(jobs[0].batch_id) if opts.plan and jobs else None
+    return _finish(jobs, opts, tenant, finished, skipped, jsonl, state)
 
 
 def _finish(
-    jobs: list[Job], opts: RunOptions, tenant: Tenant, finished: bool, skipped: list[str], jsonl: JsonLines | None
+    jobs: list[Job],
+    opts: RunOptions,
+    tenant: Tenant,
+    finished: bool,
+    skipped: list[str],
+    jsonl: JsonLines | None,
+    state: BatchState | None = None,
 ) -> int:
-    extra = {"skipped_offline": skipped, "stopped_at_deadline": not finished}
+    extra: dict[str, object] = {"skipped_offline": skipped, "stopped_at_deadline": not finished}
+    if state is not None:
+        extra["batch"] = state.to_json()
     if jsonl:
         jsonl.summary(jobs, **extra)
     else:
         print_jobs(jobs, fmt=opts.fmt, stdout=sys.stdout, tenant=tenant, **extra)
     if not opts.wait:
         sys.stderr.write("Submitted; `lrtui resume` follows the actions and downloads the results.\n")
+        if state is not None and state.held:
+            sys.stderr.write(f"{state.held} job(s) wait for the canary: `lrtui resume` sends them once it passes.\n")
         return EXIT_OK if not any(j.outcome and j.outcome is not Outcome.SUCCEEDED for j in jobs) else EXIT_FAILED
+    if state is not None and state.paused and finished:
+        sys.stderr.write(paused_message("run", state))
+        return EXIT_FAILED
     if not finished:
         left = unfinished(jobs)
         sys.stderr.write(

@@ -22,10 +22,13 @@ from textual.widgets import Input, Static
 from lrtui.api.errors import error_text
 from lrtui.api.sequence import Sequence
 from lrtui.api.text import clean_line
+from lrtui.tui.glyphs import current
 from lrtui.tui.safe_text import append_clean, plain
+from lrtui.tui.screens.canary_fields import CanaryFields
 
 if TYPE_CHECKING:
     from lrtui.api.models import Machine
+    from lrtui.engine.canary import CanaryPlan
     from lrtui.engine.engine import Engine
     from lrtui.engine.jobs import PreflightIssue
 
@@ -98,6 +101,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         self.comment_prefix = comment_prefix
         self.issues: list[PreflightIssue] | None = None
         self.preflight_failed: str | None = None
+        self.plan: CanaryPlan | None = None  #: the canary fields' plan, set when confirmed (bulk runs)
 
     # ---------------------------------------------------------------- layout
 
@@ -109,6 +113,8 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
                 yield Static(Text("Pre-flight: checking...", style="dim"), id="run-issues", markup=False)
                 yield Static(Text("Body", style="bold"), markup=False)
                 yield Static(plain(self.sequence.to_json(indent=2)), id="run-body", markup=False)
+            if len(self.machines) > 1:
+                yield CanaryFields(len(self.machines), id="run-canary")
             yield CountInput(id="run-count", restrict=r"[0-9]*", max_length=7)
             yield Static(id="run-status", markup=False)
             yield Static(Text(HINT, style="dim"), markup=False, id="run-hint")
@@ -142,7 +148,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         if self.comment_prefix.strip() and self.sequence.comment.strip() == self.comment_prefix.strip():
             t.append("  (only the profile's prefix: say why, if you can)", style="yellow")
         self.query_one("#run-targets", Static).update(t)
-        self.query_one("#run-estimate", Static).update(Text(self.estimate(), style="cyan"))
+        self.query_one("#run-estimate", Static).update(Text(self.estimate()))  # coloured in run_confirm.tcss
 
     def estimate(self) -> str:
         """The engine's estimate text for this batch, plus the wait for jobs already queued."""
@@ -191,7 +197,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
     def _render_issues(self) -> None:
         t = Text()
         for p in self.problems:
-            t.append("✗ ", style="bold red")
+            t.append(f"{current().fail} ", style="bold red")
             t.append(p + "\n")
         if self.preflight_failed:
             t.append("! ", style="bold yellow")
@@ -201,7 +207,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         groups = [g for g in group_issues(self.issues or []) if g[1] not in self.problems]
         for level, msg, names in groups:  # every one: the details scroll
             t.append(
-                "✗ " if level == "error" else "! ",
+                f"{current().fail} " if level == "error" else "! ",
                 style="bold red" if level == "error" else "bold yellow",
             )
             append_clean(t, msg)
@@ -213,7 +219,7 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
                 t.append(")", style="dim")
             t.append("\n")
         if not t.plain:
-            t.append("✓ Pre-flight: no issues.", style="green")
+            t.append(f"{current().ok} Pre-flight: no issues.", style="green")
         else:
             t.rstrip()
         self.query_one("#run-issues", Static).update(t)
@@ -235,6 +241,9 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
             droppable = bool(self._error_machine_ids()) and not self.problems
             more = " Press D to leave out the machines with errors." if droppable else ""
             return f"Refused: {len(errs)} error{'s' if len(errs) != 1 else ''} above must be fixed first.{more}"
+        canary = self.query(CanaryFields)
+        if canary and (problem := canary.first().problem()):
+            return problem
         if self.needs_count and self.query_one("#run-count", Input).value.strip() != str(len(self.machines)):
             return f"Type {len(self.machines)} (the number of machines) to confirm this bulk run."
         return None
@@ -251,6 +260,8 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
             if self.needs_count and reason.startswith("Type "):
                 self.query_one("#run-count", Input).focus()
             return
+        canary = self.query(CanaryFields)
+        self.plan = canary.first().plan() if canary else None
         self.dismiss(list(self.machines))
 
     def action_drop_errors(self) -> None:
@@ -266,6 +277,8 @@ class RunConfirmScreen(ModalScreen["list[Machine] | None"]):
         self._render_targets()
         self._render_issues()
         self._update_count_prompt()
+        for fields in self.query(CanaryFields):
+            fields.set_machines(len(self.machines))
         self._status(f"Left out {len(bad)} machine{'s' if len(bad) != 1 else ''} with errors.", "yellow")
 
     def action_cancel(self) -> None:

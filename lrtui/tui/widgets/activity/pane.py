@@ -24,6 +24,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 
 from lrtui.engine.jobs import (
     FAILED_OUTCOMES,
+    BatchChanged,
     BudgetChanged,
     EngineNotice,
     Event,
@@ -34,10 +35,12 @@ from lrtui.engine.jobs import (
 )
 from lrtui.tui.messages import ShowError
 from lrtui.tui.safe_text import append_clean, plain, safe_line
+from lrtui.tui.widgets.activity import batch_keys
 from lrtui.tui.widgets.activity.gauges import Gauges
 from lrtui.tui.widgets.activity.rows import COLUMNS, FLEX, job_error_text, row_cells
 
 if TYPE_CHECKING:
+    from lrtui.engine.batch_state import BatchState
     from lrtui.engine.engine import Engine
     from lrtui.runtime import Runtime
 
@@ -72,7 +75,10 @@ class ActivityPane(Vertical):
         Binding("p", "toggle_pause", "Pause/resume", id="activity-pause", tooltip="Pause or resume the queue"),
         Binding("enter", "open_results", "Results", id="activity-results", show=True),
         Binding("S", "stack_batch", "Stack", id="activity-stack", tooltip="Stack the batch's outputs"),
-    ]
+        Binding("P", "batch('pause')", "Batch pause/resume", show=False, id="activity-batch-pause", tooltip="Pause or resume the highlighted job's batch"),
+        Binding("R", "batch('retry')", "Batch retry", show=False, id="activity-batch-retry", tooltip="Retry the failed jobs of the highlighted job's batch"),
+        Binding("X", "batch('cancel')", "Batch cancel", show=False, id="activity-batch-cancel", tooltip="Cancel the highlighted job's batch"),
+    ]  # fmt: skip
 
     def action_stack_batch(self) -> None:
         from lrtui.tui.widgets.stack.screen import open_stack_for
@@ -94,6 +100,7 @@ class ActivityPane(Vertical):
         self._budget_dirty = True
         self._cells: dict[str, dict[str, str]] = {}
         self._notice: Text | None = None
+        self._batches: dict[str, BatchState] = {}  #: the tracked batches' states (``BatchChanged``)
         self.flushes = 0  #: how many flushes changed something (tests check coalescing)
 
     def compose(self) -> ComposeResult:
@@ -148,6 +155,8 @@ class ActivityPane(Vertical):
         for job in runtime.engine.jobs:
             self._jobs[job.id] = job
             self._dirty.add(job.id)
+        for batch_id in {j.batch_id for j in self._jobs.values()}:  # picked up before this pane subscribed
+            self._batches[batch_id] = runtime.engine.batches.state(batch_id)
         self._budget_dirty = True
         self._flush()
 
@@ -183,6 +192,9 @@ class ActivityPane(Vertical):
             self._jobs[event.job.id] = event.job
             self._dirty.add(event.job.id)
         elif isinstance(event, BudgetChanged):
+            self._budget_dirty = True
+        elif isinstance(event, BatchChanged):
+            self._batches[event.batch_id] = event.state
             self._budget_dirty = True
         elif isinstance(event, EngineNotice):
             style = {"error": "bold red", "warning": "yellow"}.get(event.level, "")
@@ -257,6 +269,9 @@ class ActivityPane(Vertical):
             t.append(f"{len(self._jobs)} jobs: ", style="bold")
             t.append(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
         job = self.highlighted_job()
+        if job is not None and batch_keys.shows(state := self._batches.get(job.batch_id)) and state is not None:
+            t.append("\n")
+            t.append_text(batch_keys.batch_line(state))
         story = job_error_text(job) if job is not None else None
         if job is not None and story is not None:
             t.append("\n")
@@ -357,6 +372,11 @@ class ActivityPane(Vertical):
             engine.pause()
             self._say("Queue paused: nothing new is sent; running actions continue. p resumes.")
         self._budget_dirty = True
+
+    def action_batch(self, what: str) -> None:
+        """P, R, X: pause/resume, retry the failed jobs of, or cancel the highlighted job's batch."""
+        if (job := self.highlighted_job()) is not None and (engine := self.engine) is not None:
+            batch_keys.act(what, engine, job, say=self._say, call=self._call, confirm=self.app.push_screen)
 
     @work(group="activity-control", exit_on_error=False)
     async def _call(self, title: str, call: Callable[[], Awaitable[object]]) -> None:

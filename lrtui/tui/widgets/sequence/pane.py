@@ -22,6 +22,7 @@ from lrtui.api.enums import CommandType
 from lrtui.api.errors import ValidationError
 from lrtui.api.sequence import Command, Sequence, make_command
 from lrtui.tui.messages import ShowError
+from lrtui.tui.styled import styled
 from lrtui.tui.widgets.sequence.body_preview import BodyPreview
 from lrtui.tui.widgets.sequence.command_list import SequenceCommandList
 from lrtui.tui.widgets.sequence.comment_input import CommentInput
@@ -31,6 +32,7 @@ from lrtui.tui.widgets.sequence.targets import script_mismatch, targets_text
 
 if TYPE_CHECKING:
     from lrtui.api.models import LibraryFile, Machine
+    from lrtui.engine.canary import CanaryPlan
     from lrtui.engine.engine import Engine
     from lrtui.runtime import Runtime
 
@@ -169,10 +171,10 @@ class SequencePane(Vertical):
         self.query_one(BodyPreview).show(self.sequence)
         status = self.query_one("#sequence-status", Static)
         if self._refusal:
-            status.update(Text(self._refusal, style="bold red"))
+            status.update(styled(self._refusal, "bold red"))
             return
         if self._sorted_note is not None and self._sorted_note[0] == self.command_list.commands:
-            status.update(Text(self._sorted_note[1], style="yellow"))
+            status.update(styled(self._sorted_note[1], "yellow"))
             return
         problems = [
             p for p in self.problems() if not (p.startswith("The sequence is empty") and not self.command_list.commands)
@@ -184,12 +186,12 @@ class SequencePane(Vertical):
                 Text(problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""), style="yellow")
             )
         elif self._script_mismatch():
-            status.update(Text(self._script_mismatch() or "", style="yellow"))
+            status.update(styled(self._script_mismatch() or "", "yellow"))
         elif not self._targets:
             status.update(Text("Ready to run once machines are marked (1 Machines, space).", style="dim"))
         else:
             n = len(self._targets)
-            status.update(Text(f"Ready: ctrl+r runs it on {n} machine{'s' if n != 1 else ''}.", style="green"))
+            status.update(styled(f"Ready: ctrl+r runs it on {n} machine{'s' if n != 1 else ''}.", "green"))
 
     def _script_mismatch(self) -> str | None:
         return script_mismatch(self.command_list.commands, self.families())
@@ -372,18 +374,20 @@ class SequencePane(Vertical):
 
         def chosen(machines: list[Machine] | None) -> None:
             if machines:
-                self._submit(engine, seq, tuple(machines))
+                self._submit(engine, seq, tuple(machines), screen.plan)
 
         self.app.push_screen(screen, chosen)
 
     @work(exclusive=True, group="sequence-submit", exit_on_error=False)
-    async def _submit(self, engine: Engine, seq: Sequence, machines: tuple[Machine, ...]) -> None:
+    async def _submit(
+        self, engine: Engine, seq: Sequence, machines: tuple[Machine, ...], plan: CanaryPlan | None = None
+    ) -> None:
         from lrtui.engine.jobs import Priority
 
         self._submitting = True
         try:
             priority = Priority.INTERACTIVE if len(machines) == 1 else Priority.BULK
-            jobs = await engine.submit(seq, list(machines), priority=priority)
+            jobs = await engine.submit(seq, list(machines), priority=priority, canary=plan)
         except Exception as e:
             self.post_message(ShowError(e, title="The sequence was not submitted"))
             return
