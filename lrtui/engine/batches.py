@@ -4,6 +4,10 @@ Each batch gets a ``batch`` entry in the journal when it is submitted (its id, t
 case id the comment carries, the time and the number of machines), so a batch can be listed and found again
 (``lrtui batches``, ``lrtui stack BATCH``) without scanning every job. The jobs of a batch are read from the
 journal's ``jobs`` table by their ``batch_id``.
+
+Journals written before batch records existed still have every job's ``batch_id``: their batches are derived
+from the jobs (the first job's sequence and comment, the earliest creation time, the number of jobs) and
+marked ``derived``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class BatchRecord:
     comment: str
     case_id: str | None
     machines: int
+    derived: bool = False  #: read from the jobs (a journal from before batch records), not from a record
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,14 +84,30 @@ def record_batch(journal: Journal, jobs: Seq[Job]) -> None:
         journal.record_note(BATCH_KIND, batch_record(jobs, journal.wall()).to_dict())
 
 
+def derived_batches(jobs: Seq[Job], known: set[str]) -> list[BatchRecord]:
+    """The batches of ``jobs`` that have no record (ids not in ``known``), derived from the jobs themselves."""
+    members: dict[str, list[Job]] = {}
+    for job in jobs:
+        if job.batch_id and job.batch_id not in known:
+            members.setdefault(job.batch_id, []).append(job)
+    out = []
+    for batch_id, its in members.items():
+        first = min(its, key=lambda j: j.created_at)
+        comment = first.sequence.comment or ""
+        body = first.sequence.to_body()
+        out.append(BatchRecord(batch_id, first.created_at, body, comment, case_of(comment), len(its), derived=True))
+    return out
+
+
 def batches(journal: Journal) -> list[BatchRecord]:
-    """Every recorded batch, newest first."""
+    """Every batch, newest first: the recorded ones, and those derived from jobs without a record."""
     out: list[BatchRecord] = []
     for e in journal.entries_of_kind(BATCH_KIND):
         try:
             out.append(BatchRecord.from_entry(e.at, e.data))
         except (KeyError, TypeError, ValueError):
             journal.problems.append(f"{journal.path}: batch entry {e.seq} cannot be read; skipped")
+    out += derived_batches(journal.all_jobs(), {b.batch_id for b in out})
     out.sort(key=lambda b: (-b.at, b.batch_id))
     return out
 

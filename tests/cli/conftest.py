@@ -21,11 +21,11 @@ def sim():
         yield api_url, simulator
 
 
-def lrtui(args, api_url, tmp_path, timeout=90, input=None, token="demo-token"):
+def lrtui(args, api_url, tmp_path, timeout=90, input=None, token="demo-token", extra_env=None):
     """``python -m lrtui ARGS --api-url API_URL`` with a fresh LRTUI_HOME (no api_url: no --api-url; no token:
-    no LRTUI_ACCESS_TOKEN)."""
+    no LRTUI_ACCESS_TOKEN); ``extra_env``: more LRTUI_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LRTUI_")}
-    env.update(LRTUI_HOME=str(tmp_path / "home"))
+    env.update(LRTUI_HOME=str(tmp_path / "home"), **(extra_env or {}))
     if token:
         env["LRTUI_ACCESS_TOKEN"] = token
     return subprocess.run(

@@ -15,6 +15,14 @@ from lrtui.sim.testing import running_simulator
 from tests.cli.conftest import lrtui, online_windows
 
 N = 16
+#: the client's budgets opened wide and polling often (as the simulator's budgets are): these tests are about
+#: the outputs, not about pacing 16 submissions at 10 calls a minute
+FAST = {"LRTUI_RATE_CALLS": "1000", "LRTUI_MAX_SESSIONS": "100", "LRTUI_POLL_FAST_S": "0.3", "LRTUI_POLL_SHARE": "10"}
+
+
+def lrtui_fast(args, api_url, home, timeout=180):
+    """``lrtui ARGS`` with ``FAST`` in the environment."""
+    return lrtui(args, api_url, home, timeout=timeout, extra_env=FAST)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +39,7 @@ def fleet(tmp_path_factory):
         args = ["run", "--run-script", "Get-Autoruns.csv.ps1", "-c", "case CASE-77 autoruns sweep", "--json"]
         for m in ms:
             args += ["-m", m["id"]]
-        r = lrtui(args, api_url, home, timeout=180)
+        r = lrtui_fast(args, api_url, home)
         assert r.returncode == 0, r.stderr
         jobs = json.loads(r.stdout)["jobs"]
         yield api_url, home, ms, jobs
@@ -125,7 +133,7 @@ def test_device_text_is_sanitised_in_text_and_escaped_in_json(fleet, tmp_path):
     """Get-Processes.ps1 prints terminal escapes, an OSC title, a bidi override and Rich markup (planted)."""
     api_url, _, ms, _ = fleet
     two = ["--run-script", "Get-Processes.ps1", "--run-script", "Get-Listeners.csv.ps1", "-c", "x"]
-    r = lrtui(["run", "-m", ms[0]["id"], "-m", ms[1]["id"], *two], api_url, tmp_path)
+    r = lrtui_fast(["run", "-m", ms[0]["id"], "-m", ms[1]["id"], *two], api_url, tmp_path)
     assert r.returncode == 0, r.stderr
     batch = _batch_id(api_url, tmp_path)
     # the second RunScript is a table, the first (the default) is not
@@ -139,3 +147,26 @@ def test_device_text_is_sanitised_in_text_and_escaped_in_json(fleet, tmp_path):
         assert not any(c in text for c in ("\x1b", "\x07", "\u202e", "\x9b")), by
     raw = lrtui(["stack", batch, "--by", "line", "--json"], api_url, tmp_path).stdout
     assert raw.isascii() and "\\u001b" in raw and "\\u202e" in raw
+
+
+def test_a_journal_from_before_batch_records_lists_and_stacks_its_batch_as_derived(fleet, tmp_path):
+    """The fleet's jobs copied into a journal the old way (jobs only, no batch entry): `lrtui batches` derives the
+    batch from them and says so, and `lrtui stack` finds it by prefix."""
+    from lrtui.engine.journal import Journal
+
+    api_url, home, _, _ = fleet
+    [source] = (home / "home").rglob("journal-*.sqlite3")
+    old_home = tmp_path / "old"
+    target = old_home / "home" / source.relative_to(home / "home")
+    with Journal(source).open() as journal:
+        jobs = journal.all_jobs()
+    with Journal(target).open() as journal:
+        journal.record_jobs(jobs)
+        assert not journal.entries_of_kind("batch")
+    r = lrtui(["batches", "--json"], api_url, old_home)
+    assert r.returncode == 0, r.stderr
+    (b,) = json.loads(r.stdout)["batches"]
+    assert b["derived"] and b["machines"] == N and b["case_id"] == "CASE-77" and b["batch_id"] == jobs[0].batch_id
+    assert "(derived from its jobs)" in lrtui(["batches"], api_url, old_home).stdout
+    doc = json.loads(lrtui(["stack", b["batch_id"][:8], "--json"], api_url, old_home).stdout)
+    assert doc["machines"] == N and sum(g["size"] for g in doc["rows"]) == N

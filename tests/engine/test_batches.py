@@ -56,3 +56,27 @@ def test_a_damaged_batch_entry_is_skipped_and_said(journal: Journal) -> None:
     journal.record_note("batch", {"batch_id": "b" * 32, "machines": 2, "comment": "ok", "sequence": {}})
     assert [b.batch_id for b in batches(journal)] == ["b" * 32]
     assert any("cannot be read" in p for p in journal.problems)
+
+
+def _old_job(i: int, batch_id: str, at: float, comment: str):
+    from lrtui.engine.jobs import Job
+
+    seq = sequence(("RunScript", "Get-Autoruns.csv.ps1"), comment=comment)
+    return Job(id=f"j{batch_id}{i}", batch_id=batch_id, machine_id=f"m{i}", machine_name=f"ws{i}",
+               os_family="windows", sequence=seq, created_at=at + i)  # fmt: skip
+
+
+def test_batches_of_a_journal_from_before_batch_records_are_derived_from_its_jobs(journal: Journal) -> None:
+    """Jobs written the old way (no batch entry): their batches are listed, found and read, marked derived."""
+    journal.record_jobs([_old_job(i, "a" * 32, 1000.0, "case CASE-3 sweep") for i in range(3)])
+    journal.record_jobs([_old_job(i, "c" * 32, 2000.0, "weekly") for i in range(2)])
+    journal.record_note("batch", {"batch_id": "b" * 32, "machines": 1, "comment": "new", "sequence": {}})
+    got = {b.batch_id: b for b in batches(journal)}
+    assert set(got) == {"a" * 32, "b" * 32, "c" * 32}
+    old = got["a" * 32]
+    assert old.derived and not got["b" * 32].derived
+    assert (old.machines, old.at, old.comment, old.case_id) == (3, 1000.0, "case CASE-3 sweep", "CASE-3")
+    assert old.sequence["Commands"][0]["params"][0]["value"] == "Get-Autoruns.csv.ps1"
+    assert [b.batch_id for b in batches(journal)][-1] == "a" * 32  # the oldest last
+    assert find_batch(journal, "cccc").batch_id == "c" * 32
+    assert [j.machine_name for j in batch_jobs(journal, "a" * 32)] == ["ws0", "ws1", "ws2"]

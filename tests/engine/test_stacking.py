@@ -226,3 +226,98 @@ def test_the_diff_against_the_majority_masks_the_banner_too(tmp_path: Path) -> N
     diff = diff_against_majority(outputs[1], outputs[0], DEFAULT_MASKS)
     changed = [ln for ln in diff if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
     assert changed == ["-Run,OneDrive", "+Run,Updater"]
+
+
+def _reference_block(masker: Masker, text: str, hosts: tuple[str, ...]) -> str:
+    """The masks as specified, without any fast path: every rule's pattern over the whole block (no needles, no
+    gates, no line windows), the host names by one case-insensitive regex, PID columns line by line."""
+    import re
+
+    from lrtui.engine.stacking.masks import MASKS, _token
+    from lrtui.engine.stacking.pid_columns import _HEADER, HEADERS
+
+    text = text.replace("\x01", "\x01e")
+    if "pid" in masker.masks:
+        header = _HEADER.search(text)
+        if header is not None:
+            cols = [i for i, w in enumerate(header.group(0).lower().split()) if w in HEADERS]
+            head, rows = text[: header.end()], text[header.end() :].split("\n")
+            for n, row in enumerate(rows):
+                for i in cols:
+                    lead = len(row) - len(row.lstrip(" \t"))
+                    fields = re.findall(r"[^ \t]+[ \t]*", row[lead:])
+                    if len(fields) > i and re.fullmatch(r"\d+", fields[i].rstrip(" \t")):
+                        before = (row[:lead] if i else "") + "".join(fields[:i])
+                        before = before.rstrip(" \t") + " " if i else ""
+                        rest = fields[i][len(fields[i].rstrip(" \t")) :]
+                        row = before + _token("pid") + rest + "".join(fields[i + 1 :])
+                rows[n] = row
+            text = head + "\n".join(rows)
+    names = [h for h in hosts if h]
+    if "host" in masker.masks and names:
+        pattern = rf"(?<![\w-])(?:{'|'.join(re.escape(h) for h in names)})(?![\w-])"
+        text = re.sub(pattern, _token("host"), text, flags=re.IGNORECASE)
+    for name in masker.masks:
+        for rule in MASKS[name].rules:
+            token = _token(name)
+            text = rule.pattern.sub((r"\1" + token) if rule.prefix else token, text)
+    return text
+
+
+_PIECES = st.sampled_from(
+    ["ws01", "WS01.corp.example", "fin-ws01", " ", "  ", "\t", "\n", "-", ":", "/", "7", "42", "2024-06-02T08:15:00Z",
+     "6/2/2024 8:15 AM", "Sun Jun  2 08:15:00 2024", "Start time: 20240602081500", "pid=77", "Process ID: 9",
+     "0a1b2c3d-1111-2222-3333-444455556666", "PID PPID Name", "ProcessId  Name", "  512   4 smss.exe", "x123",
+     "abc", "\x01", "é", "٣", "²", "**********", "Thu"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=st.sampled_from(["", "PID PPID Name\n", "Name  ProcessId\n", "PID Name PPID\n", "x\n"]), pieces=st.lists(_PIECES, max_size=30),
+       masks=st.sets(st.sampled_from(DEFAULT_MASKS), min_size=1))  # fmt: skip
+def test_the_fast_mask_paths_give_what_the_plain_rules_give(tmp_path_factory, header, pieces, masks) -> None:
+    """Needles, gates, line windows and split-based PID columns (the fast paths) change nothing."""
+    text = header + "".join(pieces)
+    names = MachineOutput("ws01.corp.example", tmp_path_factory.getbasetemp()).names()
+    order = tuple(m for m in DEFAULT_MASKS if m in masks)
+    masker = Masker(order, names)
+    assert masker.block(text) == _reference_block(masker, text, names)
+
+
+_OUTPUT = st.lists(_PIECES, max_size=12).map("".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(batch=st.dictionaries(st.sampled_from(["ws01.corp.example", "ws02", "fin-ws01", "lnx"]), _OUTPUT, min_size=1),
+       masks=st.sampled_from([(), DEFAULT_MASKS, ("time", "guid")]))  # fmt: skip
+def test_groups_and_lines_in_one_pass_are_the_two_passes(tmp_path_factory, batch, masks) -> None:
+    """The stack view reads and masks each output once (``group_and_stack``): the same groups and lines."""
+    from lrtui.engine.stacking import group_and_stack
+
+    outputs = _write(tmp_path_factory.mktemp("once"), batch)
+    groups, lines = group_and_stack(outputs, masks)
+    assert groups == group_outputs(outputs, masks)
+    assert lines == stack_lines(outputs, masks)
+
+
+_HEXISH = st.text(alphabet="0123456789abcdefABCDEFxT :-./\n", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.one_of(_HEXISH, _PIECES), max_size=8).map("".join))
+def test_digit_first_patterns_match_what_the_lookbehind_first_ones_matched(text) -> None:
+    """``\\d(?<!\\d\\d)`` is ``(?<!\\d)\\d`` written so that ``re`` tries digits only (the ISO and US date and the
+    GUID rules): the same matches."""
+    import re
+
+    from lrtui.engine.stacking.masks import MASKS
+
+    iso, us, _, _ = MASKS["time"].rules
+    (guid,) = MASKS["guid"].rules
+    old_iso = r"(?<!\d)\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    old_us = r"(?<!\d)\d{1,2}/\d{1,2}/\d{4}[^\S\n]+\d{1,2}:\d{2}(?::\d{2})?(?:[^\S\n]?[AP]M)?"
+    old_guid = (
+        r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9a-fA-F])"
+    )
+    for rule, old in ((iso, old_iso), (us, old_us), (guid, old_guid)):
+        assert [m.span() for m in rule.pattern.finditer(text)] == [m.span() for m in re.finditer(old, text)]

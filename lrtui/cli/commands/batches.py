@@ -64,6 +64,7 @@ def _row(record: BatchRecord, jobs: list[Job]) -> dict[str, Any]:
         "sequence": record.sequence,
         "states": dict(sorted(states.items())),
         "outcomes": dict(sorted(outcomes.items())),
+        "derived": record.derived,
     }
 
 
@@ -76,6 +77,7 @@ def render_batches(rows: list[dict[str, Any]]) -> str:
             outcomes["unfinished"] = unfinished
         lines.append(
             f"{r['batch_id'][:12]:<12}  {r['time']:<20}  {r['machines']:>8}  {counts_text(outcomes):<36}  "
+            + ("(derived from its jobs) " if r["derived"] else "")
             + clean_line(r["comment"])[:120]
         )
     return "\n".join(lines)

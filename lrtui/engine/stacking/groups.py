@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from lrtui.engine.stacking.lines import MAX_DISTINCT_LINES, LineCounter, LineStacks
 from lrtui.engine.stacking.masks import Masker
 from lrtui.engine.stacking.outputs import MachineOutput, iter_blocks
 
@@ -63,15 +64,42 @@ def text_digest(output: MachineOutput, masks: Sequence[str]) -> tuple[str, int]:
 
 def group_outputs(outputs: Iterable[MachineOutput], masks: Sequence[str] = ()) -> list[OutputGroup]:
     """Machines grouped by identical masked output: largest group first, then by the first machine's name."""
+    return make_groups((output.machine, *output_digest(output, masks)) for output in outputs)
+
+
+def make_groups(digests: Iterable[tuple[str, str, int]]) -> list[OutputGroup]:
+    """Groups from ``(machine, digest, lines)`` triples: largest first, then by the first machine's name."""
     members: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
-    for output in outputs:
-        digest, n = output_digest(output, masks)
-        members.setdefault(digest, []).append(output.machine)
+    for machine, digest, n in digests:
+        members.setdefault(digest, []).append(machine)
         lines.setdefault(digest, n)
     groups = [OutputGroup(d, tuple(sorted(ms)), lines[d]) for d, ms in members.items()]
     groups.sort(key=lambda g: (-g.size, g.machines[0]))
     return groups
+
+
+def group_and_stack(
+    outputs: Iterable[MachineOutput], masks: Sequence[str] = (), *, max_distinct: int = MAX_DISTINCT_LINES
+) -> tuple[list[OutputGroup], LineStacks]:
+    """``group_outputs`` and ``stack_lines`` in one reading and masking of each output (what the stack view
+    shows first); the same results as the two calls."""
+    counter = LineCounter(max_distinct)
+    digests: list[tuple[str, str, int]] = []
+    for output in outputs:
+        counter.machines += 1
+        masker = Masker(masks, output.names())
+        h = hashlib.sha256()
+        n = 0
+        for block in iter_blocks(output.path):
+            masked = masker.block(block)
+            h.update(masked.encode("utf-8", "surrogatepass"))
+            h.update(b"\n")
+            keys = masked.split("\n")
+            n += len(keys)
+            counter.add(output.machine, keys)
+        digests.append((output.machine, h.hexdigest(), n))
+    return make_groups(digests), counter.result(masks)
 
 
 def is_outlier(group: OutputGroup, groups: Sequence[OutputGroup]) -> bool:

@@ -38,26 +38,46 @@ class LineStacks:
         return [s for s in self.lines if n in s.text.lower()] if n else list(self.lines)
 
 
+class LineCounter:
+    """Accumulates the line stacks of one machine's lines after another (memory bounded by ``max_distinct``)."""
+
+    def __init__(self, max_distinct: int = MAX_DISTINCT_LINES) -> None:
+        #: line -> its machines: a string while one machine prints it (most lines of a batch of distinct
+        #: outputs: strings are not tracked by the garbage collector, lists are), a list from the second one
+        self.seen: dict[str, str | list[str]] = {}
+        self.max_distinct = max_distinct
+        self.dropped = 0
+        self.machines = 0
+
+    def add(self, machine: str, keys: list[str]) -> None:
+        """Some (masked) lines of ``machine``; a machine's lines come together, one machine after another."""
+        seen = self.seen
+        for key in dict.fromkeys(keys):  # in order: deterministic
+            who = seen.get(key)
+            if who is None:
+                if len(seen) >= self.max_distinct:
+                    self.dropped += 1
+                    continue
+                seen[key] = machine
+            elif isinstance(who, str):
+                if who != machine:
+                    seen[key] = [who, machine]
+            elif who[-1] != machine:
+                who.append(machine)
+
+    def result(self, masks: Sequence[str]) -> LineStacks:
+        stacks = [LineStack(k, (ms,) if isinstance(ms, str) else tuple(sorted(set(ms)))) for k, ms in self.seen.items()]
+        stacks.sort(key=lambda s: (s.count, s.key))
+        return LineStacks(stacks, self.machines, self.dropped, tuple(masks))
+
+
 def stack_lines(
     outputs: Iterable[MachineOutput], masks: Sequence[str] = (), *, max_distinct: int = MAX_DISTINCT_LINES
 ) -> LineStacks:
-    seen: dict[str, list[str]] = {}
-    dropped = 0
-    n_machines = 0
+    counter = LineCounter(max_distinct)
     for output in outputs:
-        n_machines += 1
+        counter.machines += 1
         masker = Masker(masks, output.names())
-        machine = output.machine
         for block in iter_blocks(output.path):
-            for key in dict.fromkeys(masker.block(block).split("\n")):  # in order: deterministic
-                who = seen.get(key)
-                if who is None:
-                    if len(seen) >= max_distinct:
-                        dropped += 1
-                        continue
-                    seen[key] = [machine]
-                elif who[-1] != machine:
-                    who.append(machine)
-    stacks = [LineStack(k, tuple(sorted(set(ms)))) for k, ms in seen.items()]
-    stacks.sort(key=lambda s: (s.count, s.key))
-    return LineStacks(stacks, n_machines, dropped, tuple(masks))
+            counter.add(output.machine, masker.block(block).split("\n"))
+    return counter.result(masks)

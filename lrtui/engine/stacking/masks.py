@@ -13,19 +13,24 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lrtui.engine.stacking.pid_columns import PidColumns
+
 _ESC = "\x01"
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One regex of a mask. ``prefix`` is kept (group 1 stays as is, the rest of the match is masked). The rule
-    runs only when one of ``needles`` occurs in the text (lowercased when ``fold``): a cheap ``in`` test saves a
-    regex pass over a block that cannot match."""
+    """One regex of a mask. ``prefix`` is kept (group 1 stays as is, the rest of the match is masked).
+
+    Two cheap tests skip a regex pass over a block that cannot match: one of ``needles`` must occur in the text
+    (lowercased when ``fold``), and ``gate`` (a regex that starts with a literal, so ``re`` scans for it at
+    memchr speed) must find something that every match of ``pattern`` contains."""
 
     pattern: re.Pattern[str]
     needles: tuple[str, ...] = ()
     fold: bool = False
     prefix: bool = False
+    gate: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +40,7 @@ class Mask:
     description: str
 
 
-_WEEKDAYS = ("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun ")
+_PID_WORDS = ("pid", "process id")
 MASKS: dict[str, Mask] = {
     m.name: m
     for m in (
@@ -55,18 +60,24 @@ MASKS: dict[str, Mask] = {
         Mask(
             "time",
             (
-                Rule(
+                Rule(  # "\d(?<!\d\d)" is "(?<!\d)\d" with a digit first: re then tries digits only
                     re.compile(
-                        r"(?<!\d)\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+                        r"\d(?<!\d\d)\d{3}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
                     ),
                     needles=("-",),
+                    gate=re.compile(r"-\d\d-\d\d[T ]\d\d:\d\d"),
                 ),
-                Rule(re.compile(r"(?<!\d)\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AP]M)?"), ("/",)),
+                Rule(
+                    re.compile(r"\d(?<!\d\d)\d?/\d{1,2}/\d{4}[^\S\n]+\d{1,2}:\d{2}(?::\d{2})?(?:[^\S\n]?[AP]M)?"),
+                    ("/",),
+                    gate=re.compile(r"/\d\d\d\d[^\S\n]"),
+                ),
                 Rule(
                     re.compile(
-                        r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\s+\d{4})?"
+                        r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[^\S\n]+[A-Z][a-z]{2}[^\S\n]+\d{1,2}[^\S\n]+\d{2}:\d{2}:\d{2}"
+                        r"(?:[^\S\n]+\d{4})?"
                     ),
-                    _WEEKDAYS,
+                    gate=re.compile(r":\d\d:\d\d"),
                 ),
                 Rule(re.compile(r"(time: )\d{14}\b"), ("time: ",), prefix=True),
             ),
@@ -74,7 +85,7 @@ MASKS: dict[str, Mask] = {
         ),
         Mask(
             "pid",
-            (Rule(re.compile(r"(?i)(\bprocess id: |\bpid[=:#] ?|\bpid )\d+"), ("pid", "process id"), True, True),),
+            (Rule(re.compile(r"(?i)(\bprocess id: |\bpid[=:#] ?|\bpid )\d+"), _PID_WORDS, True, True),),
             "process ids after 'Process ID:' or 'pid=' (and PID columns of tables)",
         ),
         Mask(
@@ -82,10 +93,11 @@ MASKS: dict[str, Mask] = {
             (
                 Rule(
                     re.compile(
-                        r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-                        r"(?![0-9a-fA-F])"
+                        r"[0-9a-fA-F](?<![0-9a-fA-F]{2})[0-9a-fA-F]{7}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                        r"[0-9a-fA-F]{12}(?![0-9a-fA-F])"
                     ),
                     ("-",),
+                    gate=re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
                 ),
             ),
             "GUIDs",
@@ -93,7 +105,6 @@ MASKS: dict[str, Mask] = {
     )
 }
 DEFAULT_MASKS: tuple[str, ...] = ("banner", "host", "time", "pid", "guid")
-_PID_HEADERS = {"pid", "ppid", "processid", "parentprocessid"}
 
 
 def _token(name: str) -> str:
@@ -110,11 +121,11 @@ def display(encoded: str) -> str:
 
 class Masker:
     """Masks one machine's output, a block of whole lines at a time (regexes over blocks, not a Python loop per
-    line: stacking 300 MB must keep up with ``sort | uniq -c``).
+    line: stacking 300 MB must keep up with ``sort | uniq -c``). A rule whose needle or gate is absent from a
+    block costs one scan at memchr speed instead of a regex pass.
 
     Stateful for tables: a header line naming PID columns (``ProcessId``, ``PID``, ``PPID``...) makes the numbers
-    in those columns of the lines after it masked too, whitespace-separated columns counted from the left. A
-    masked column number takes its padding with it, so right-aligned columns of different widths still match.
+    in those columns of the lines after it masked too (see ``pid_columns``).
     """
 
     def __init__(self, masks: Iterable[str], host_names: Iterable[str] = ()) -> None:
@@ -123,12 +134,13 @@ class Masker:
         if unknown:
             raise ValueError(f"unknown mask {unknown[0]!r}; known: {', '.join(MASKS)}")
         self.masks = names
-        hosts = [h for h in host_names if h] if "host" in names else []
+        hosts = [h for h in host_names if h and "\n" not in h] if "host" in names else []
         # whole names only: a short name inside a longer word or name (ws01 in fin-ws01) is not this host
         alternatives = "|".join(re.escape(h) for h in hosts)
         self._host = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE) if hosts else None
+        self._host_needles = tuple({h.lower() for h in hosts})
         self._rules = [(rule, _token(n)) for n in names for rule in MASKS[n].rules]
-        self._pid_rows: list[tuple[int, re.Pattern[str]]] = []
+        self._pid = PidColumns(_token("pid"))
 
     def line(self, text: str) -> str:
         """One line (no line end) encoded with its masked spans."""
@@ -140,41 +152,66 @@ class Masker:
             text = text.replace(_ESC, f"{_ESC}e")
         if not self.masks:
             return text
+        raw, raw_folded = text, text.lower()  # needles are looked for before masking: a masked span adds none
         if "pid" in self.masks:
-            text = self._pid_tables(text)
+            text = self._pid.mask(text, raw_folded)
         if self._host is not None:
-            text = self._host.sub(_token("host"), text)
-        folded: str | None = None
+            folded = raw_folded if text is raw else text.lower()
+            text = _sub_lines_with(self._host, _token("host"), text, folded, self._host_needles)
         for rule, token in self._rules:
-            if rule.needles:
-                if rule.fold:
-                    folded = text.lower() if folded is None else folded
-                    hay = folded
-                else:
-                    hay = text
-                if not any(n in hay for n in rule.needles):
-                    continue
-            text = rule.pattern.sub((r"\1" + token.replace("\\", "\\\\")) if rule.prefix else token, text)
-            folded = None
+            if rule.needles and not any(n in (raw_folded if rule.fold else raw) for n in rule.needles):
+                continue
+            repl = (r"\1" + token.replace("\\", "\\\\")) if rule.prefix else token
+            text = (
+                rule.pattern.sub(repl, text) if rule.gate is None else _sub_gated(rule.gate, rule.pattern, repl, text)
+            )
         return text
 
-    def _pid_tables(self, text: str) -> str:
-        header = _PID_HEADER.search(text)
-        head, rest = ("", text) if header is None else (text[: header.end()], text[header.end() :])
-        if header is not None:
-            words = header.group(0).lower().split()
-            self._pid_rows = [(i, _pid_column(i)) for i, w in enumerate(words) if w in _PID_HEADERS]
-        for index, row in self._pid_rows:
-            rest = row.sub((r"\1 " if index else "") + _token("pid"), rest)
-        return head + rest
+
+def _sub_lines_with(pattern: re.Pattern[str], token: str, text: str, folded: str, needles: tuple[str, ...]) -> str:
+    """``pattern.sub(token, text)`` run over only the lines where one of ``needles`` occurs in ``folded`` (the
+    text lowercased), for a pattern that matches within a line and only where a needle is: a regex that cannot
+    skip ahead (case folded, lookbehind first) then reads a few lines instead of the whole block."""
+    if len(folded) != len(text):  # lowercasing changed lengths: positions would not map
+        return pattern.sub(token, text) if any(n in folded for n in needles) else text
+    lines: set[tuple[int, int]] = set()
+    for needle in needles:
+        at = folded.find(needle)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            lines.add((start, end))
+            at = folded.find(needle, end)
+    return _sub_spans(pattern, token, text, sorted(lines))
 
 
-_PID_HEADER = re.compile(r"(?mi)^[^\n\d]*\b(?:pid|ppid|processid|parentprocessid)\b[^\n\d]*$")
+MAX_GATED_LINES = 64  #: past this many lines with a gate's hit, the pattern runs over the whole block
 
 
-def _pid_column(index: int) -> re.Pattern[str]:
-    """The number in whitespace-separated column ``index`` of a line, with the padding before it."""
-    if index == 0:
-        return re.compile(r"(?m)^[ \t]*\d+(?=[ \t]|$)")
-    before = r"[ \t]*(?:[^ \t\n]+[ \t]+){%d}" % (index - 1) + r"[^ \t\n]+"
-    return re.compile(r"(?m)^(" + before + r")[ \t]*\d+(?=[ \t]|$)")
+def _sub_gated(gate: re.Pattern[str], pattern: re.Pattern[str], repl: str, text: str) -> str:
+    """``pattern.sub(repl, text)`` for a pattern that matches within a line, and only on lines where ``gate``
+    finds something: only those lines are read by ``pattern`` (the whole block when there are many)."""
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    while (hit := gate.search(text, pos)) is not None:
+        if len(lines) == MAX_GATED_LINES:
+            return pattern.sub(repl, text)
+        start = text.rfind("\n", 0, hit.start()) + 1
+        end = text.find("\n", hit.end())
+        pos = end = len(text) if end < 0 else end
+        lines.append((start, end))
+    return _sub_spans(pattern, repl, text, lines)
+
+
+def _sub_spans(pattern: re.Pattern[str], repl: str, text: str, lines: list[tuple[int, int]]) -> str:
+    """``pattern.sub`` over the given lines of ``text`` (sorted, disjoint ``(start, end)`` offsets)."""
+    if not lines:
+        return text
+    out: list[str] = []
+    pos = 0
+    for start, end in lines:
+        out += [text[pos:start], pattern.sub(repl, text[start:end])]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

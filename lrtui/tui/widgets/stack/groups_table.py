@@ -10,9 +10,11 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from lrtui.engine.stacking import OutputGroup, is_outlier
+from lrtui.tui.glyphs import UNICODE, current
 from lrtui.tui.safe_text import append_clean
 
-OUTLIER = "◆ outlier"
+#: the mark of an outlier group in the unicode table (``outlier_mark`` is the one in use)
+OUTLIER = f"{UNICODE.outlier} outlier"
 SHOWN_NAMES = 3
 
 
@@ -25,6 +27,10 @@ def machines_cell(machines: tuple[str, ...]) -> Text:
     if len(machines) > SHOWN_NAMES:
         t.append(f", +{len(machines) - SHOWN_NAMES} more", style="dim")
     return t
+
+
+def outlier_mark() -> str:
+    return f"{current().outlier} outlier"
 
 
 class GroupTable(DataTable[Text]):
@@ -44,14 +50,14 @@ class GroupTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.add_column(Text("Machines", style="bold"), key="size", width=8)
         self.add_column(Text("Lines", style="bold"), key="lines", width=6)
-        self.add_column(Text("", style="bold"), key="mark", width=len(OUTLIER))
+        self.add_column(Text("", style="bold"), key="mark", width=len(outlier_mark()))
         self.add_column(Text("Who", style="bold"), key="who")
 
     def show(self, groups: list[OutputGroup]) -> None:
         self.groups = groups
         self.clear()
         for i, g in enumerate(groups):
-            mark = Text(OUTLIER, style="bold yellow") if is_outlier(g, groups) else Text("")
+            mark = Text(outlier_mark(), style="bold yellow") if is_outlier(g, groups) else Text("")
             self.add_row(
                 Text(str(g.size), justify="right"),
                 Text(str(g.lines), justify="right"),

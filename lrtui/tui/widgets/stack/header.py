@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from lrtui.engine.stacking import DEFAULT_MASKS, Glance
+from lrtui.tui.glyphs import current
 from lrtui.tui.safe_text import append_clean
 from lrtui.tui.widgets.stack.model import StackData
 
@@ -30,7 +31,7 @@ def glance_text(g: Glance) -> Text:
     for f in g.files:
         t.append("\nGetFile ", style="bold")
         append_clean(t, f.device_path)
-        t.append(f": {len(f.machines)} × ")
+        t.append(f": {len(f.machines)} {current().times} ")
         t.append(f.sha256[:12] if f.sha256 else "not collected", style="" if f.sha256 else "yellow")
     return t
 

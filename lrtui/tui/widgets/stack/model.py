@@ -20,9 +20,9 @@ from lrtui.engine.stacking import (
     OutputGroup,
     diff_against_majority,
     glance,
-    group_outputs,
-    stack_lines,
+    group_and_stack,
 )
+from lrtui.tui.widgets.stack.table_data import MergedTable, load_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,7 @@ class StackData:
     lines: LineStacks
     glance: Glance
     without_output: int  #: jobs of the batch with no stdout file for this step (not finished, failed, cut)
+    table: MergedTable | None = None  #: the outputs merged, when they are CSV or JSON lines
 
     @property
     def majority(self) -> MachineOutput | None:
@@ -84,18 +85,21 @@ def machine_outputs(jobs: Sequence[Job], index: int) -> tuple[dict[str, MachineO
 
 
 def load_stack(jobs: Sequence[Job], batch_id: str, step: ScriptStep, masks: Sequence[str]) -> StackData:
-    """Read and stack the batch's outputs for ``step`` (blocking: reads every file twice, streamed)."""
+    """Read and stack the batch's outputs for ``step`` (blocking: reads and masks every file once, streamed;
+    CSV and JSON lines are read again for the merged table)."""
     outputs, missing = machine_outputs(jobs, step.index)
     ordered = [outputs[m] for m in sorted(outputs)]
+    groups, lines = group_and_stack(ordered, masks)
     return StackData(
         batch_id=batch_id,
         step=step,
         masks=tuple(masks),
         outputs=outputs,
-        groups=group_outputs(ordered, masks),
-        lines=stack_lines(ordered, masks),
+        groups=groups,
+        lines=lines,
         glance=glance(jobs),
         without_output=missing,
+        table=load_table(ordered),
     )
 
 
