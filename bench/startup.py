@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lrtui-bench-") as tmp:
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LRTUI_", "TEXTUAL_"))}
+        # PYTHONDONTWRITEBYTECODE would make every edited module compile from source on each run (an installed
+        # lrtui has its .pyc files); the warm-up run below writes them.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("LRTUI_", "TEXTUAL_")) and k != "PYTHONDONTWRITEBYTECODE"}  # fmt: skip
         env.update({"TERM": "xterm-256color", "COLORTERM": "truecolor", "LRTUI_HOME": str(Path(tmp) / "home")})
         subjects = {
             "bare": ([python, str(bare)], b"host-0"),

@@ -7,7 +7,6 @@ sign-in failed, 4 stopped at the deadline with work queued or running, 130 inter
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -94,6 +93,8 @@ def _dispatch(cmd: str, ns: argparse.Namespace) -> int:
 
         return tui.run(settings)
     _clean_logging()
+    import asyncio  # not before: `lrtui --help` and the offline commands need no event loop (~20 ms)
+
     return asyncio.run(_headless(cmd)(ns, settings))
 
 
@@ -103,15 +104,14 @@ def _headless(cmd: str) -> Command:
         from lrtui.cli.commands import run
 
         return run.run
-    if cmd in ("batches", "stack", "table"):
-        from lrtui.cli.commands import batches, stack
+    if cmd == "batches":
+        from lrtui.cli.commands import batches
 
-        batch_commands: dict[str, Command] = {
-            "batches": batches.list_batches,
-            "stack": stack.stack,
-            "table": stack.table,
-        }
-        return batch_commands[cmd]
+        return batches.list_batches
+    if cmd in ("stack", "table"):
+        from lrtui.cli.commands import stack
+
+        return stack.stack if cmd == "stack" else stack.table
     if cmd == "team":
         from lrtui.cli.commands import team
 

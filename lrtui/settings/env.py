@@ -17,6 +17,7 @@ from lrtui.settings.sections import (
     CaEnv,
     DemoSettings,
     GeneralBudget,
+    GlyphMode,
     Pacing,
     Secrets,
     TokenCacheMode,
@@ -140,12 +141,32 @@ def read_pacing(environ: Environ) -> Pacing:
     )
 
 
+def env_glyphs(environ: Environ) -> GlyphMode | None:
+    """``LRTUI_GLYPHS``: ``auto``, ``unicode`` or ``console`` (what a Linux console font can show)."""
+    raw = _raw(environ, "LRTUI_GLYPHS")
+    if raw is None:
+        return None
+    value = raw.lower()
+    if value == "auto":
+        return "auto"
+    if value == "unicode":
+        return "unicode"
+    if value == "console":
+        return "console"
+    raise ConfigError(
+        f"LRTUI_GLYPHS={raw!r} is not a glyph mode.",
+        hint="Set LRTUI_GLYPHS to console (a Linux console font), unicode, or auto (console on TERM=linux "
+        "or a 16-colour terminal), or unset it.",
+    )
+
+
 def read_ui(base: UiSettings, environ: Environ) -> UiSettings:
-    """``base`` with ``LRTUI_THEME`` and ``LRTUI_BULK_CONFIRM_THRESHOLD``."""
+    """``base`` with ``LRTUI_THEME``, ``LRTUI_BULK_CONFIRM_THRESHOLD`` and ``LRTUI_GLYPHS``."""
     return dataclasses.replace(
         base,
         theme=environ.get("LRTUI_THEME") or base.theme,
         bulk_confirm_threshold=_pick(env_int(environ, "LRTUI_BULK_CONFIRM_THRESHOLD"), base.bulk_confirm_threshold),
+        glyphs=_pick(env_glyphs(environ), base.glyphs),
     )
 
 

@@ -8,6 +8,7 @@ default_profile = "contoso"
 [ui]
 theme = "lrtui-dark"
 bulk_confirm_threshold = 20
+glyphs = "auto"                   # auto | unicode | console (what a Linux console font shows; auto: TERM=linux, 16 colours)
 [ui.keymap]
 run-sequence = "ctrl+r,f5"
 

@@ -17,6 +17,9 @@ AuthKind = Literal["client_secret", "certificate", "device_code", "managed_ident
 AUTH_KINDS: tuple[str, ...] = get_args(AuthKind)
 TokenCacheMode = Literal["auto", "plain", "memory"]
 GeneralBudget = Literal["per-endpoint", "shared"]  #: ``[profiles.NAME.budgets] general_budget``
+#: ``[ui] glyphs``: "auto" picks "console" on the Linux console (TERM=linux) or at 16 colours, else "unicode"
+GlyphMode = Literal["auto", "unicode", "console"]
+GLYPH_MODES: tuple[str, ...] = get_args(GlyphMode)
 DEMO_PROFILE = "demo"
 
 
@@ -51,6 +54,7 @@ class UiSettings:
     keymap: dict[str, str] = field(default_factory=dict)  #: binding id -> keys, e.g. run-sequence
     bulk_confirm_threshold: int = field(default=20, metadata={"ge": 1})
     compact: bool = False
+    glyphs: GlyphMode = "auto"  #: symbols and borders a Linux console font can show ("console") or not
 
     def model_dump(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -33,14 +33,14 @@ from lrtui.api.errors import error_text
 from lrtui.tui.ansi_palette import READABLE_DARK, READABLE_LIGHT
 from lrtui.tui.bindings import APP_BINDINGS, plain_key_allowed
 from lrtui.tui.commands import COMMAND_PROVIDERS
+from lrtui.tui.console_mode import GlyphsApp
 from lrtui.tui.errors import failure_title, show_error, worker_failure
 from lrtui.tui.header import AppHeader, PaneStrip
 from lrtui.tui.memory import settle_memory
 from lrtui.tui.messages import RuntimeReady, ShowError
-from lrtui.tui.panes import PANE_LABELS, PaneLayout, RightPanes, build_right_panes, make_slots
+from lrtui.tui.panes import PANE_LABELS, PaneFactory, PaneLayout, RightPanes, make_slots
 from lrtui.tui.runtime_host import RuntimeHost
 from lrtui.tui.sign_in import DeviceCodePrompt
-from lrtui.tui.textual_compat import CrashReportingApp
 from lrtui.tui.themes import DEFAULT, apply_themes
 from lrtui.tui.widgets.machines.pane import MachinesPane
 
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from lrtui.tui.widgets.sequence.pane import SequencePane
 
 
-class LrtuiApp(CrashReportingApp):
+class LrtuiApp(GlyphsApp):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -90,6 +90,7 @@ class LrtuiApp(CrashReportingApp):
         self._host = RuntimeHost(runtime_factory)
         self.machines_loaded = False  #: the machine list has shown a complete load at least once
         self._right: RightPanes | None = None
+        self._pane_factory = PaneFactory(comment_prefix=settings.profile.comment_prefix, clock=self.clock)
         self._pending_targets: tuple[Machine, ...] | None = None
         self._device_code = DeviceCodePrompt(self)
         self._theme_ready = False
@@ -102,6 +103,7 @@ class LrtuiApp(CrashReportingApp):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        self.choose_glyphs(self.settings.ui.glyphs)
         profile = self.settings.profile
         self._header = AppHeader(profile.name or ("demo" if self.demo else "default"), profile.tenant_label,
                                  demo=self.demo)  # fmt: skip
@@ -122,11 +124,18 @@ class LrtuiApp(CrashReportingApp):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        self._right = build_right_panes(comment_prefix=self.settings.profile.comment_prefix, clock=self.clock)
-        self._layout.add(self._right)
-        if self._pending_targets is not None:
-            self.call_after_refresh(self._deliver_targets)
         self._finish_themes()
+        self._build_next_pane()
+
+    def _build_next_pane(self) -> None:
+        """The right-hand panes, one per refresh (no step holds the screen for long), then the runtime."""
+        if self.is_running:  # (not while shutting down)
+            more = self._layout.build_next(self._pane_factory)
+            self.call_after_refresh(self._build_next_pane if more else self._panes_built)
+
+    async def _panes_built(self) -> None:
+        self._right = await self._layout.build_all(self._pane_factory)
+        self._deliver_targets()
         self._start_runtime()
 
     def pane(self, name: str) -> Widget | None:
@@ -216,7 +225,7 @@ class LrtuiApp(CrashReportingApp):
 
     @work(exclusive=True, exit_on_error=False, group="runtime", description="Connecting to the tenant")
     async def _start_runtime(self) -> None:
-        self._header.set_state("connecting…")
+        self._header.set_connecting()
         runtime = await self._host.build(self.show_device_code)
         self._header.set_identity(runtime.profile_name, runtime.tenant_label, demo=runtime.demo)
         self._header.set_state("ready")

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from lrtui.api.text import clean_line
+from lrtui.tui.glyphs import current
 
 
 class AppHeader(Widget):
@@ -38,12 +39,15 @@ class AppHeader(Widget):
         self.profile = clean_line(profile)
         self.tenant = clean_line(tenant)
         self.demo = demo
-        self.state = "connecting…"
+        self.state = f"connecting{current().ellipsis}"
         self.state_is_error = False
 
     def set_identity(self, profile: str, tenant: str, *, demo: bool) -> None:
         self.profile, self.tenant, self.demo = clean_line(profile), clean_line(tenant), demo
         self.refresh()
+
+    def set_connecting(self) -> None:
+        self.set_state(f"connecting{current().ellipsis}")
 
     def set_state(self, text: str, *, error: bool = False) -> None:
         self.state, self.state_is_error = clean_line(text), error
@@ -98,15 +102,17 @@ class PaneStrip(Widget):
     def render(self) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
         self._spans = []
+        g = current()
         for name, label in self.panes:
             style: Style = self.get_component_rich_style(
                 "pane-strip--active" if name == self.active else "pane-strip--inactive"
             )
             key, _, title = label.partition(" ")
             start = out.cell_len
-            out.append(" ", style)
+            active = name == self.active
+            out.append(g.tab_open if active else " ", style)
             out.append(key, style + self.get_component_rich_style("pane-strip--key", partial=True))
-            out.append(f" {title} ", style)
+            out.append(f" {title}{g.tab_close if active else ' '}", style)
             self._spans.append((start, out.cell_len, name))
         return out
 

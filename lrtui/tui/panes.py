@@ -1,7 +1,8 @@
 """The five panes and which of them the screen shows.
 
-Machines is composed with the first frame; the four right-hand panes are imported and built right after it
-(``build_right_panes``) and mounted into their ``PaneSlot``. Under 120 columns only the current pane is shown;
+Machines is composed with the first frame; the four right-hand panes are imported, built and mounted into
+their ``PaneSlot`` after it, one per refresh (``PaneLayout.build_next``), so that no step holds the screen for
+long; the runtime, once ready, gets every pane (``PaneLayout.build_all`` builds what the steps have not yet). Under 120 columns only the current pane is shown;
 from 120 columns Machines and the right-hand pane (the last right-hand pane shown) sit side by side. The CSS
 (``app.tcss``) does the showing, from the ``-current`` and ``-right`` classes set here.
 """
@@ -9,11 +10,10 @@ from 120 columns Machines and the right-hand pane (the last right-hand pane show
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from textual.containers import Container
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 
 if TYPE_CHECKING:
     from lrtui.runtime import Runtime
@@ -42,37 +42,43 @@ class PaneSlot(Container):
     """Where a right-hand pane is mounted after the first frame."""
 
 
-@dataclass(frozen=True)
-class RightPanes:
-    """The four right-hand panes, typed (the app calls their methods directly)."""
+class RightPanes(NamedTuple):
+    """The four right-hand panes, typed (the app calls their methods directly). A NamedTuple, not a dataclass:
+    this module is imported before the first frame, and a dataclass costs half a millisecond to define."""
 
     sequence: SequencePane
     activity: ActivityPane
     results: ResultsPane
     requestlog: RequestLogPane
 
-    def items(self) -> tuple[tuple[str, RightPane], ...]:
-        return (
-            ("sequence", self.sequence),
-            ("activity", self.activity),
-            ("results", self.results),
-            ("requestlog", self.requestlog),
-        )
 
+class PaneFactory:
+    """Builds one right-hand pane by name; each pane's module is imported when that pane is built."""
 
-def build_right_panes(*, comment_prefix: str, clock: Callable[[], float]) -> RightPanes:
-    """The right-hand panes. Imported here, after the first frame: they pull in the engine's types."""
-    from lrtui.tui.widgets.activity.pane import ActivityPane
-    from lrtui.tui.widgets.requestlog.pane import RequestLogPane
-    from lrtui.tui.widgets.results.pane import ResultsPane
-    from lrtui.tui.widgets.sequence.pane import SequencePane
+    __slots__ = ("clock", "comment_prefix")
 
-    return RightPanes(
-        sequence=SequencePane(id="sequence", comment_prefix=comment_prefix),
-        activity=ActivityPane(id="activity", clock=clock),
-        results=ResultsPane(id="results"),
-        requestlog=RequestLogPane(id="requestlog"),
-    )
+    def __init__(self, *, comment_prefix: str, clock: Callable[[], float]) -> None:
+        self.comment_prefix = comment_prefix
+        self.clock = clock
+
+    def __call__(self, name: str) -> RightPane:
+        if name == "sequence":
+            from lrtui.tui.widgets.sequence.pane import SequencePane
+
+            return SequencePane(id="sequence", comment_prefix=self.comment_prefix)
+        if name == "activity":
+            from lrtui.tui.widgets.activity.pane import ActivityPane
+
+            return ActivityPane(id="activity", clock=self.clock)
+        if name == "results":
+            from lrtui.tui.widgets.results.pane import ResultsPane
+
+            return ResultsPane(id="results")
+        if name == "requestlog":
+            from lrtui.tui.widgets.requestlog.pane import RequestLogPane
+
+            return RequestLogPane(id="requestlog")
+        raise ValueError(f"no right-hand pane called {name!r}")
 
 
 def make_slots(right: str) -> dict[str, PaneSlot]:
@@ -92,12 +98,48 @@ class PaneLayout:
         self.current = "machines"
         self.right = next(name for name, slot in slots.items() if slot.has_class("-right"))
         self.panes: dict[str, AnyPane] = {"machines": machines}
+        self._mounting: dict[str, AwaitMount] = {}
 
-    def add(self, panes: RightPanes) -> None:
-        """Mount the right-hand panes into their slots."""
-        for name, pane in panes.items():
-            self.panes[name] = pane
-            self.slots[name].mount(pane)
+    def missing(self) -> str | None:
+        """The next right-hand pane to build: the one on screen first, then in tab order; None when all are."""
+        for name in (self.current, self.right, *RIGHT_PANES):
+            if name in self.slots and name not in self.panes:
+                return name
+        return None
+
+    def build_next(self, factory: PaneFactory) -> bool:
+        """Build and mount one missing right-hand pane; False when there was none left to build."""
+        name = self.missing()
+        if name is None:
+            return False
+        pane = self.panes[name] = factory(name)
+        self._mounting[name] = self.slots[name].mount(pane)
+        return True
+
+    async def build_all(self, factory: PaneFactory) -> RightPanes:
+        """Every right-hand pane, built and mounted (what ``build_next`` has not done yet is done now)."""
+        while self.build_next(factory):
+            pass
+        for waiting in list(self._mounting.values()):  # a mount already done is awaited at no cost
+            await waiting
+        right = self.right_panes()
+        assert right is not None, "every right-hand pane was just built"
+        return right
+
+    def right_panes(self) -> RightPanes | None:
+        """The four right-hand panes once all are built, else None."""
+        from lrtui.tui.widgets.activity.pane import ActivityPane
+        from lrtui.tui.widgets.requestlog.pane import RequestLogPane
+        from lrtui.tui.widgets.results.pane import ResultsPane
+        from lrtui.tui.widgets.sequence.pane import SequencePane
+
+        p = self.panes
+        if self.missing() is not None:
+            return None
+        sequence, activity, results, log = p["sequence"], p["activity"], p["results"], p["requestlog"]
+        assert isinstance(sequence, SequencePane) and isinstance(activity, ActivityPane)
+        assert isinstance(results, ResultsPane) and isinstance(log, RequestLogPane)
+        return RightPanes(sequence=sequence, activity=activity, results=results, requestlog=log)
 
     def bind(self, runtime: Runtime) -> list[tuple[str, Exception]]:
         """Give every pane the runtime; one pane that fails does not stop the others: ``(pane, error)`` each."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lrtui.api.text import clean_report, removal_note
+from lrtui.tui.glyphs import current
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -33,7 +34,7 @@ NOTE_STYLE = "bold yellow"
 
 def note(n: int) -> str:
     """The removal note ("" when nothing was removed)."""
-    return removal_note(n)
+    return removal_note(n, ascii_only=current().ascii_only)
 
 
 def append_clean(t: Text, s: object, style: str = "", *, multiline: bool = False) -> int:

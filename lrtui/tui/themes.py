@@ -1,13 +1,12 @@
 """Themes: bundled TOML files (``themes/``) and the user's (``lrtui.settings.user_themes_dir()``).
 
-Every theme is validated (the pydantic ``ThemeModel``, every colour through ``textual.color.Color.parse``)
-before it reaches Textual, because Textual's ``Theme`` accepts anything and then dies at render time.
-``load_themes() -> (ok, failed)`` never raises; a broken file is named in one message and the app falls back
-to ``lrtui-dark``. The chosen theme persists through ``lrtui.settings.save_ui_theme``.
+Every theme is validated (``lrtui.tui.theme_model.theme_from_data``: plain Python, every colour through
+``textual.color.Color.parse``) before it reaches Textual, because Textual's ``Theme`` accepts anything and then
+dies at render time. ``load_themes() -> (ok, failed)`` never raises; a broken file is named in one message and
+the app falls back to ``lrtui-dark``. The chosen theme persists through ``lrtui.settings.save_ui_theme``.
 
-Startup: pydantic costs ~80 ms to import, so before the first frame only the configured theme's file is read
-and its colours checked with ``Color.parse`` (``quick_theme``); the full pydantic pass runs right after the
-first frame (``report_failures``).
+Startup: before the first frame only the configured theme's file is read (``apply_themes``); every other file
+is read and checked right after the first frame (``report_failures``, about a millisecond: no pydantic).
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.color import Color
 from textual.theme import Theme
+
+from lrtui.tui.theme_model import theme_from_data
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT = "lrtui-dark"
 BUILTIN_NAMES = ("lrtui-dark", "lrtui-light", "lrtui-projector", "lrtui-terminal")
-COLOUR_FIELDS = (
-    "primary", "secondary", "warning", "error", "success", "accent", "foreground", "background", "surface",
-    "panel", "boost",
-)  # fmt: skip
 #: App-specific CSS variables lrtui's .tcss may use; each needs a default (see ``variable_defaults``).
 APP_VARIABLES: dict[str, str] = {}
 
@@ -61,45 +57,6 @@ def theme_files() -> list[Path]:
     return files
 
 
-def parse_colour(value: str, where: str) -> str:
-    """``value`` if Textual can parse it as a colour, else ``ValueError`` naming ``where``."""
-    try:
-        Color.parse(value)
-    except Exception:
-        raise ValueError(f"{where} = {value!r} is not a colour (use #rrggbb, rgb(...), a name or ansi_*)") from None
-    return value
-
-
-def check_variable(name: str, value: str) -> str:
-    """Theme variables are CSS values: colours (optionally with an alpha %), or text styles."""
-    if not isinstance(value, str):
-        raise ValueError(f"variables.{name} must be a string")
-    if name.endswith("text-style") or name.endswith("-style"):
-        return value
-    head = value.split()[0] if value.split() else value
-    parse_colour(head, f"variables.{name}")
-    return value
-
-
-def quick_theme(data: dict[str, Any]) -> Theme:
-    """A theme from TOML data with only the colour checks (no pydantic): used before the first frame."""
-    if not isinstance(data.get("name"), str) or not isinstance(data.get("primary"), str):
-        raise ValueError("a theme needs a name and a primary colour")
-    kwargs: dict[str, Any] = {"name": data["name"]}
-    for key in COLOUR_FIELDS:
-        if data.get(key) is not None:
-            kwargs[key] = parse_colour(str(data[key]), key)
-    for key in ("dark", "ansi"):
-        if key in data:
-            kwargs[key] = bool(data[key])
-    for key in ("luminosity_spread", "text_alpha"):
-        if key in data:
-            kwargs[key] = float(data[key])
-    variables = data.get("variables") or {}
-    kwargs["variables"] = {k: check_variable(k, v) for k, v in variables.items()}
-    return Theme(**kwargs)
-
-
 #: a theme is a few dozen lines; anything bigger is not one (and is not parsed)
 MAX_THEME_BYTES = 64 * 1024
 
@@ -120,48 +77,37 @@ def _read(path: Path) -> dict[str, Any]:
 
 def load_themes() -> tuple[list[Theme], list[tuple[Path, str]]]:
     """Every bundled and user theme, validated: ``(ok, [(file, reason)])``. Never raises."""
-    from lrtui.tui.theme_model import ThemeModel
-
     ok: dict[str, Theme] = {}
     failed: list[tuple[Path, str]] = []
     for path in theme_files():
         try:
-            model = ThemeModel.model_validate(_read(path))
-            ok[model.name] = model.to_textual_theme()
+            theme = theme_from_data(_read(path))
+            ok[theme.name] = theme
         except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
             failed.append((path, _reason(exc)))
     return list(ok.values()), failed
 
 
 def _reason(exc: Exception) -> str:
-    """One line per problem: ``field: message`` for pydantic's errors, else the error's first line."""
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        parts = []
-        for e in exc.errors():
-            loc = ".".join(str(x) for x in e.get("loc", ()))
-            msg = str(e.get("msg", "")).removeprefix("Value error, ")
-            parts.append(f"{loc}: {msg}" if loc else msg)
-        return "; ".join(parts)
+    """The error's first line (``theme_from_data`` puts every problem of a file on one line)."""
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _quick_from(path: Path, name: str | None = None) -> Theme | None:
-    """``quick_theme`` of ``path`` (only if its theme is called ``name``, when given); None if it is broken."""
+    """The theme of ``path`` (only if it is called ``name``, when given); None if the file is broken."""
     try:
         data = _read(path)
         if name is not None and data.get("name") != name:
             return None
-        return quick_theme(data)
-    except (OSError, tomllib.TOMLDecodeError, ValueError, TypeError, AttributeError) as exc:
-        # the full pass after the first frame names every broken file to the user
+        return theme_from_data(data)
+    except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
+        # the pass after the first frame names every broken file to the user
         log.debug("theme file %s skipped before the first frame: %s", path, exc)
         return None
 
 
 def find_quick(name: str) -> Theme | None:
-    """The theme called ``name`` via ``quick_theme`` (user files win), or None if absent or broken."""
+    """The valid theme called ``name`` (user files win), or None if absent or broken."""
     found: Theme | None = None
     for path in theme_files():
         if path.stem == name:
@@ -181,8 +127,29 @@ def apply_themes(app: App[None], wanted: str) -> None:
         theme = find_quick(name)
         if theme is not None:
             app.register_theme(theme)
-            app.theme = theme.name
+            _select_before_start(app, theme)
             return
+
+
+def _select_before_start(app: App[None], theme: Theme) -> None:
+    """Select ``theme`` before the app's stylesheet is first parsed.
+
+    Setting ``app.theme`` runs Textual's theme watcher, which queues a reparse of every stylesheet source (about
+    4 ms of the start); before the first parse, giving the stylesheet the theme's variables is enough. The
+    watcher's other effects are done here too (its classes); a theme whose darkness differs from the one the app
+    was built with goes through the watcher, which also switches the ANSI colour filter.
+    """
+    from textual.app import App
+
+    if theme.dark != app.current_theme.dark:
+        app.theme = theme.name
+        return
+    app.set_reactive(App.theme, theme.name)
+    stale = [c for c in app.classes if c.startswith("-theme-")]
+    if stale:
+        app.remove_class(*stale, update=False)
+    app.add_class(f"-theme-{theme.name}", update=False)
+    app.stylesheet.set_variables(app.get_css_variables())
 
 
 def report_failures(app: App[None], wanted: str) -> list[tuple[Path, str]]:

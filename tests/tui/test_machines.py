@@ -91,6 +91,15 @@ def test_results_in_name_order_and_machines_rebuilt_faithfully(inventory, machin
         assert rebuilt.is_online == original.is_online and rebuilt.os_family == original.os_family
 
 
+def test_rows_are_compact(inventory):
+    """Memory at 100,000 machines: no slots for the dropped fields, one tuple per distinct list of tags."""
+    rows = [inventory.row(i) for i in range(len(inventory))]
+    assert {len(r) for r in rows} == {len(Machine.model_fields) - len(DROPPED_FIELDS)}
+    tag_index = inventory.field_index["machine_tags"]
+    tagged = [r[tag_index] for r in rows if r[tag_index]]
+    assert len({id(t) for t in tagged}) == len(set(tagged)) < len(tagged)
+
+
 _ALPHABET = "abcdefghiklmnoprstuvw0123456789-.: "
 _PREFIXES = ["", "tag:", "os:", "health:", "risk:", "group:", "ip:", "-", "name:"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lrtui.settings import config_file, ensure_dir, user_themes_dir
-from lrtui.tui.themes import BUILTIN_NAMES, bundled_dir, load_themes, quick_theme
+from lrtui.tui.themes import BUILTIN_NAMES, bundled_dir, find_quick, load_themes
 from tests.tui.conftest import wait_ready
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,10 +31,9 @@ def test_bundled_themes_load_and_validate():
     names = {t.name for t in ok}
     assert set(BUILTIN_NAMES) <= names
     assert bundled_dir() == REPO / "themes"
-    for path in bundled_dir().glob("*.toml"):  # the fast pre-first-frame path agrees with the full model
-        quick = quick_theme(tomllib.loads(path.read_text()))
-        full = next(t for t in ok if t.name == quick.name)
-        assert quick == full
+    for path in bundled_dir().glob("*.toml"):  # the pre-first-frame path (one file) agrees with the full load
+        name = tomllib.loads(path.read_text())["name"]
+        assert find_quick(name) == next(t for t in ok if t.name == name)
 
 
 def test_broken_user_themes_are_named_and_skipped():
@@ -167,3 +166,65 @@ async def test_a_deeply_nested_theme_file_is_named_and_the_app_starts(make_demo_
         assert app.theme == "lrtui-dark"
         notes = [str(n.message) for n in app._notifications if n.title == "Themes"]
         assert len(notes) == 1 and "deep.toml: the file nests arrays or tables too deeply" in notes[0]
+
+
+def test_every_problem_of_a_theme_file_is_named_on_one_line():
+    from lrtui.tui.theme_model import theme_from_data
+
+    with pytest.raises(ValueError) as e:
+        theme_from_data({"name": "has space", "primary": 3, "dark": "yes", "text_alpha": 1.5, "variables": []})
+    reason = str(e.value)
+    assert "\n" not in reason
+    assert "'has space' is not a theme name" in reason
+    assert "primary: must be a colour string" in reason
+    assert "dark: must be true or false" in reason
+    assert "text_alpha: must be a number from 0 to 1" in reason
+    assert "variables: must be a table" in reason
+    ok = theme_from_data({"name": "mine", "primary": "#ff8800", "author": "me", "luminosity_spread": 0})
+    assert (ok.name, ok.primary, ok.luminosity_spread, ok.dark) == ("mine", "#ff8800", 0.0, True)
+
+
+def test_loading_themes_imports_no_pydantic(tmp_path):
+    """The theme pass runs right after the first frame: it must not pull in pydantic (~80 ms)."""
+    code = (
+        "import sys; from lrtui.tui.themes import load_themes; ok, failed = load_themes(); "
+        "print(len(ok), len(failed), 'pydantic' in sys.modules)"
+    )
+    env = {"LRTUI_HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [str(len(BUILTIN_NAMES)), "0", "False"]
+
+
+@pytest.mark.parametrize(("theme", "mode"), [("lrtui-dark", "-dark-mode"), ("lrtui-light", "-light-mode")])
+async def test_the_configured_theme_costs_no_stylesheet_reparse_before_the_first_frame(
+    make_demo_app, monkeypatch, theme, mode
+):
+    """Selecting the theme before the first parse gives the stylesheet its variables directly; Textual's watcher
+    (a reparse of every source, ~4 ms of the start) runs only for a theme of the other darkness."""
+    from lrtui.settings import load_settings
+    from lrtui.tui.app import LrtuiApp
+
+    calls: list[str] = []
+    seen: dict[str, object] = {}
+    refresh_css, after_first_frame = LrtuiApp.refresh_css, LrtuiApp._after_first_frame
+
+    def counting_refresh(self, animate=True):
+        calls.append("refresh_css")
+        refresh_css(self, animate)
+
+    def spy(self):
+        seen["refreshes"] = len(calls)
+        after_first_frame(self)
+
+    monkeypatch.setattr(LrtuiApp, "refresh_css", counting_refresh)
+    monkeypatch.setattr(LrtuiApp, "_after_first_frame", spy)
+    settings = load_settings(demo=True)
+    settings.ui.theme = theme
+    app = make_demo_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.theme == theme and app.has_class(f"-theme-{theme}", mode)
+        background = app.current_theme.background
+        assert background is not None and app.screen.styles.background.hex.lower() == background.lower()
+    assert seen["refreshes"] == (0 if theme == "lrtui-dark" else 1)

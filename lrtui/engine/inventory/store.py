@@ -1,7 +1,8 @@
 """The inventory's column store: one compact tuple per machine plus lowercase search keys per column.
 
 100,000 pydantic objects would cost about 5 KB each, so a machine is kept as one tuple of field values
-(low-cardinality strings interned); the few fields nothing in lrtui uses are not kept (``DROPPED_FIELDS``).
+(low-cardinality strings interned, identical tag lists shared); the few fields nothing in lrtui uses are not
+in the tuple at all (``DROPPED_FIELDS``: a rebuilt ``Machine`` has them at their defaults).
 Each machine also gets precomputed lowercase search keys, one per searchable field, so a query is a few
 C-level scans. Once a load completes, the final store also gets a search index (``lrtui.engine.search_index``).
 """
@@ -18,13 +19,17 @@ from lrtui.engine.search_index import SearchIndex
 #: A machine's raw field values in ``FIELDS`` order (heterogeneous by design: strings, datetimes, tuples).
 MachineRow = tuple[Any, ...]
 
-FIELDS: tuple[str, ...] = tuple(Machine.model_fields)
+#: Fields not kept (a rebuilt ``Machine`` has them at their defaults): nothing in lrtui shows or uses them.
+DROPPED_FIELDS = ("aad_device_id", "merged_into_machine_id", "exclusion_reason", "vm_metadata", "os_processor",
+                  "managed_by_status")  # fmt: skip
+#: The fields a row holds, in this order.
+FIELDS: tuple[str, ...] = tuple(name for name in Machine.model_fields if name not in DROPPED_FIELDS)
 FIELD_INDEX: dict[str, int] = {name: i for i, name in enumerate(FIELDS)}
 _F = FIELD_INDEX
 _INTERNED = (
-    "os_platform", "os_version", "os_processor", "os_architecture", "version", "agent_version", "health_status",
-    "onboarding_status", "risk_score", "exposure_level", "device_value", "rbac_group_name", "defender_av_status",
-    "managed_by", "managed_by_status",
+    "os_platform", "os_version", "os_architecture", "version", "agent_version", "health_status",
+    "onboarding_status", "risk_score", "exposure_level", "device_value", "rbac_group_id", "rbac_group_name",
+    "defender_av_status", "managed_by",
 )  # fmt: skip
 _INTERN_IDX = tuple(_F[n] for n in _INTERNED)
 IP_IDX = _F["ip_addresses"]
@@ -32,10 +37,6 @@ TAG_IDX = _F["machine_tags"]
 NAME_IDX = _F["computer_dns_name"]
 _IP_FIELDS = (_F["last_ip_address"], _F["last_external_ip_address"])
 _UNINTERESTING_IPS = ("127.", "::1", "fe80:", "169.254.")
-#: Fields not kept (a rebuilt ``Machine`` has them at their defaults): nothing in lrtui shows or uses them.
-DROPPED_FIELDS = ("aad_device_id", "merged_into_machine_id", "exclusion_reason", "vm_metadata", "os_processor",
-                  "managed_by_status")  # fmt: skip
-_DROPPED_IDX = tuple(_F[n] for n in DROPPED_FIELDS)
 KEY_COLUMNS = (
     "all",
     "low",
@@ -110,8 +111,8 @@ def keys_of(row: MachineRow) -> dict[str, str]:
     }
 
 
-def row_of(m: Machine) -> MachineRow:
-    """The compact row of one machine."""
+def row_of(m: Machine, tag_sets: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> MachineRow:
+    """The compact row of one machine; ``tag_sets`` shares one tuple among machines with the same tags."""
     d = m.__dict__
     values = [d.get(name) for name in FIELDS]
     for i in _INTERN_IDX:
@@ -123,9 +124,8 @@ def row_of(m: Machine) -> MachineRow:
     )
     for i in _IP_FIELDS:
         values[i] = _intern(values[i])  # the same address often appears twice
-    values[TAG_IDX] = tuple(_intern(t) for t in (m.machine_tags or ()))
-    for i in _DROPPED_IDX:  # not shown or used by lrtui; unique strings such as the Entra device id add up
-        values[i] = None
+    tags = tuple(_intern(t) for t in (m.machine_tags or ()))
+    values[TAG_IDX] = tags if tag_sets is None else tag_sets.setdefault(tags, tags)
     return tuple(values)
 
 
@@ -136,7 +136,7 @@ def _fresh(value: str) -> str:
 class MachineStore:
     """Column store: ``rows`` (one tuple per machine) plus lowercase search keys per column."""
 
-    __slots__ = ("_distinct", "by_id", "index", "keys", "names", "rows")
+    __slots__ = ("_distinct", "_tag_sets", "by_id", "index", "keys", "names", "rows")
 
     def __init__(self) -> None:
         self.rows: list[MachineRow] = []
@@ -144,6 +144,7 @@ class MachineStore:
         self.keys: dict[str, list[str]] = {k: [] for k in KEY_COLUMNS}
         self.by_id: dict[str, int] = {}
         self._distinct: dict[str, tuple[int, set[str]]] = {}
+        self._tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}  #: one tuple per distinct list of tags
         self.index: SearchIndex | None = None  #: built once the store is final (``with_index``)
 
     def __len__(self) -> int:
@@ -163,6 +164,7 @@ class MachineStore:
         new.rows, new.names = list(self.rows), list(self.names)
         new.keys = {k: list(v) for k, v in self.keys.items()}
         new.by_id = dict(self.by_id)
+        new._tag_sets = dict(self._tag_sets)
         return new
 
     def extend(self, machines: Iterable[Machine]) -> None:
@@ -170,7 +172,7 @@ class MachineStore:
             self.append(m)
 
     def append(self, m: Machine) -> None:
-        row = row_of(m)
+        row = row_of(m, self._tag_sets)
         keys = keys_of(row)
         index = self.by_id.get(m.id)
         if index is not None:  # the service repeated a machine across pages: keep the newest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lrtui.api.enums import CommandType
 from lrtui.engine.jobs import Job, JobState, Outcome
+from lrtui.tui.glyphs import current
 
 RUNSCRIPT_TIMEOUT_S = 600.0
 
@@ -17,23 +18,33 @@ STATE_STYLE = {
     JobState.COLLECTING: "cyan",
 }
 OUTCOME_STYLE = {Outcome.SUCCEEDED: "bold green", Outcome.CANCELLED: "yellow", Outcome.REFUSED: "magenta"}
-OUTCOME_LABEL = {
-    Outcome.SUCCEEDED: "✓ done",
-    Outcome.SCRIPT_FAILED: "✗ script",
-    Outcome.COMMAND_FAILED: "✗ command",
-    Outcome.TIMED_OUT: "✗ timeout",
+#: the outcome's word, led by the ok/fail glyph (``outcome_label``)
+OUTCOME_WORD = {
+    Outcome.SUCCEEDED: "done",
+    Outcome.SCRIPT_FAILED: "script",
+    Outcome.COMMAND_FAILED: "command",
+    Outcome.TIMED_OUT: "timeout",
     Outcome.CANCELLED: "cancelled",
-    Outcome.BLOCKED: "✗ blocked",
-    Outcome.NOT_ALLOWED: "✗ denied",
-    Outcome.REFUSED: "✗ refused",
-    Outcome.API_ERROR: "✗ error",
+    Outcome.BLOCKED: "blocked",
+    Outcome.NOT_ALLOWED: "denied",
+    Outcome.REFUSED: "refused",
+    Outcome.API_ERROR: "error",
 }
 
 
+def outcome_label(outcome: Outcome) -> str:
+    """``✓ done``, ``✗ denied`` (``+ done``, ``x denied`` in console mode); "cancelled" carries no glyph."""
+    word = OUTCOME_WORD.get(outcome, outcome.value)
+    if outcome is Outcome.CANCELLED:
+        return word
+    g = current()
+    return f"{g.ok if outcome is Outcome.SUCCEEDED else g.fail} {word}"
+
+
 def clock(seconds: float | None) -> str:
-    """``m:ss`` (or ``h:mm:ss``); an em dash for None."""
+    """``m:ss`` (or ``h:mm:ss``); a dash for None."""
     if seconds is None:
-        return "—"
+        return current().none
     s = max(0, int(seconds))
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
@@ -55,7 +66,7 @@ def short(seconds: float) -> str:
 def state_label(job: Job) -> tuple[str, str]:
     """(label, style) for the State column."""
     if job.state is JobState.DONE and job.outcome is not None:
-        return OUTCOME_LABEL.get(job.outcome, job.outcome.value), OUTCOME_STYLE.get(job.outcome, "bold red")
+        return outcome_label(job.outcome), OUTCOME_STYLE.get(job.outcome, "bold red")
     label = job.state.value
     if job.state is JobState.PENDING and not job.machine_online:
         label = "offline"
@@ -64,27 +75,28 @@ def state_label(job: Job) -> tuple[str, str]:
 
 def command_glyphs(job: Job) -> list[tuple[str, str]]:
     """One (glyph, style) per command: · waiting, ▶ running, ✓ completed, ✗ failed, ? unknown status."""
+    g = current()
     out: list[tuple[str, str]] = []
     running_marked = False
     for i, _ in enumerate(job.sequence.commands):
         status = job.command_status[i] if i < len(job.command_status) else None
         started = job.command_started[i] if i < len(job.command_started) else None
         if status == "Completed":
-            out.append(("✓", "green"))
+            out.append((g.ok, "green"))
         elif status == "Failed":
-            out.append(("✗", "bold red"))
+            out.append((g.fail, "bold red"))
         elif status in (None, "Created"):
             if (
                 job.state is JobState.RUNNING
                 and not running_marked
-                and (started is not None or not out or out[-1][0] == "✓")
+                and (started is not None or not out or out[-1][0] == g.ok)
             ):
-                out.append(("▶", "bold cyan"))
+                out.append((g.running, "bold cyan"))
                 running_marked = True
             else:
-                out.append(("·", ""))  # not dim: it must stay readable on the cursor bar
+                out.append((g.waiting, ""))  # not dim: it must stay readable on the cursor bar
         else:
-            out.append(("?", "yellow"))
+            out.append((g.unknown, "yellow"))
     return out
 
 

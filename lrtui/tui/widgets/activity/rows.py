@@ -6,6 +6,7 @@ from rich.text import Text
 
 from lrtui.api.text import clean_report
 from lrtui.engine.jobs import Job, JobState
+from lrtui.tui.glyphs import current
 from lrtui.tui.safe_text import append_clean
 from lrtui.tui.widgets.activity.format import clock, command_glyphs, elapsed, state_label, timeout_left
 
@@ -36,7 +37,7 @@ def short_name(name: str) -> str:
     name, removed = clean_report(name, multiline=False)
     host = name.split(".", 1)[0]
     short = host if host and not host.isdigit() else name
-    return f"⚠ {short}" if removed else short
+    return f"{current().warn} {short}" if removed else short
 
 
 def info_text(job: Job) -> Text:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from rich.cells import cell_len, set_cell_size
 
+from lrtui.tui.glyphs import current
+
 if TYPE_CHECKING:
     from lrtui.engine.inventory import MachineRow
 
@@ -40,7 +42,8 @@ def fit(text: str, width: int) -> str:
     if width <= 1:
         return " " * max(width, 0)
     if cell_len(text) > width - 1:
-        text = set_cell_size(text, width - 2) + "…"
+        ell = current().ellipsis
+        text = set_cell_size(text, max(0, width - 1 - len(ell))) + ell
     return set_cell_size(text, width - 1) + " "
 
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.color import Color
 from textual.widgets import Static
 
 from lrtui.api.text import clean_report
+from lrtui.tui.glyphs import current
 from lrtui.tui.safe_text import NOTE_STYLE, append_clean, note
 from lrtui.tui.widgets.machines.columns import relative_age
 
@@ -71,7 +73,7 @@ def details_text(machine: Machine, now: float, *, width: int = 80, warning: str 
     if removed:
         out.append(f"  {note(removed)} (name)", style=NOTE_STYLE)
     if not machine.is_online:
-        offline = f"⚠ {OFFLINE_NOTE}"
+        offline = f"{current().warn} {OFFLINE_NOTE}"
         out.append("\n" if len(name) + 2 + len(offline) > width else "  ")
         out.append(offline, style=warning)
     used = width  # force a new line before the first item
@@ -107,6 +109,8 @@ class MachineDetails(Static):
             return
         now = self._clock() if self._clock else 0.0
         colour = self.app.theme_variables.get("warning") if not self.app.no_color else None
+        if colour:  # a theme colour as rich reads it: "ansi_yellow" (the terminal theme) is "color(3)" there
+            colour = Color.parse(colour).rich_color.name
         self._machine = machine
         width = max(20, self.content_region.width or self.app.size.width - 2)
         text = details_text(machine, now, width=width, warning=f"bold {colour}" if colour else "bold reverse")

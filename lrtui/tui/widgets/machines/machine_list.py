@@ -25,21 +25,25 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from lrtui.api.text import clean_line, clean_report
+from lrtui.tui.glyphs import current
 from lrtui.tui.textual_compat import update_scrollbars
 from lrtui.tui.widgets.machines.columns import cell_of_row, fit, layout
 
 if TYPE_CHECKING:
     from lrtui.engine.inventory import Inventory
 
-MARK_GLYPH = "● "
 ONLINE = "Active"
+#: Painted rows kept for reuse (typing often keeps the top rows). A few screens' worth: each ``Strip`` holds
+#: seven caches of its own, long-lived objects every full garbage collection walks.
+LINE_CACHE_MAX = 256
+NAME_CACHE_MAX = 2048
 
 
 def flagged_name(raw: str) -> str:
     """A machine name for the list: cleaned, and led by the warning glyph when something was removed (the
     details under the list say how many)."""
     name, removed = clean_report(raw, multiline=False)
-    return f"⚠ {name}" if removed else name
+    return f"{current().warn} {name}" if removed else name
 
 
 class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -116,7 +120,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         before = self._line_keys() if same_source else None
         self.inventory = inventory
         self.rows = rows
-        if not same_source or len(self._names) > 5000:
+        if not same_source or len(self._names) > NAME_CACHE_MAX:
             self._names.clear()
             self._lines.clear()
         self._set_virtual_height(len(rows))
@@ -152,7 +156,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
 
         The vertical scrollbar is always shown (``overflow-y: scroll`` in the CSS), so only its thumb changes;
         ``update_scrollbars`` (a private Textual call, see ``textual_compat``) updates it and clamps the scroll
-        offset.
+        offset. The list's own lines are not repainted here: ``set_rows`` repaints those that changed.
         """
         size = Size(self.size.width, rows)
         if size == self.virtual_size:
@@ -171,7 +175,6 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_y = self.validate_scroll_y(self.scroll_y)
         else:
             update_scrollbars(self, size)
-        self.refresh()
 
     def invalidate(self) -> None:
         """The inventory changed under us (new generation): forget cached names, repaint every line."""
@@ -314,7 +317,7 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         # "last seen" ages) stay the same: scrolling and typing then reuse them instead of rebuilding them.
         key = (id(self.inventory), self.scrollable_content_region.width, tuple(self._frame_styles.values()),
                int(self._frame_now // 60))  # fmt: skip
-        if key != self._cache_key or len(self._lines) > 4096:
+        if key != self._cache_key or len(self._lines) > LINE_CACHE_MAX:
             self._lines.clear()
             self._cache_key = key
         return super().render_lines(crop)
@@ -349,14 +352,24 @@ class MachineList(ScrollView, can_focus=True, inherit_bindings=False):
         segments: list[Segment] = []
         for col in layout(width):
             if col.key == "mark":
-                segments.append(Segment(MARK_GLYPH if marked else "  ", style))
+                g = current()  # the mark, then (console mode) the cursor: colour alone would not show the row
+                _add(segments, f"{g.mark if marked else ' '}{g.cursor if is_cursor else ' '}", style)
                 continue
             text = (
                 self._display_name(index) if col.key == "name" else clean_line(cell_of_row(col.key, row, fields, now))
             )
             extra = None if is_cursor else _accent(col.key, text, online)
-            segments.append(Segment(fit(text, col.width), style + styles[extra] if extra else style))
+            _add(segments, fit(text, col.width), style + styles[extra] if extra else style)
         return segments
+
+
+def _add(segments: list[Segment], text: str, style: Style) -> None:
+    """Append ``text``, merged into the last segment when that has the same style: a row is then 3 or 4
+    segments, not 8, and Textual crops, filters and divides every segment of every line it paints."""
+    if segments and segments[-1].style is style:
+        segments[-1] = Segment(segments[-1].text + text, style)
+    else:
+        segments.append(Segment(text, style))
 
 
 def _thumb(bar: ScrollBar) -> tuple[int, int] | None:

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from lrtui.tui.glyphs import current
 from lrtui.tui.widgets.machines.details import MachineDetails
 from lrtui.tui.widgets.machines.machine_list import MachineList, header_text
 from lrtui.tui.widgets.machines.search_input import SearchInput
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from lrtui.engine.inventory import Inventory
     from lrtui.runtime import Runtime
 
-CONNECTING = "Connecting to the tenant…"
 #: Machines per page. The service allows 10,000; 5,000 halves the peak memory of a page in flight (the JSON
 #: and its objects), which the allocator keeps afterwards, for twice the calls (20 for 100,000 machines).
 PAGE_SIZE = 5_000
@@ -81,7 +81,7 @@ class MachinesPane(Vertical):
         yield SearchInput(id="machine-search", on_change=self._search_changed, on_leave=self._focus_list)
         yield Static("", id="machine-header", markup=False)
         yield MachineList(clock=self._clock, id="machine-list")
-        yield Static(CONNECTING, id="machine-status", markup=False)
+        yield Static(f"Connecting to the tenant{current().ellipsis}", id="machine-status", markup=False)
         yield MachineDetails(clock=self._clock, id="machine-details")
 
     # ------------------------------------------------------------ typed access
@@ -115,7 +115,7 @@ class MachinesPane(Vertical):
     def bind_runtime(self, runtime: Runtime) -> None:
         """Called once by the app when the runtime is ready: load the tenant."""
         self.runtime = runtime
-        self.details.show_message("Loading machines…")
+        self.details.show_message(f"Loading machines{current().ellipsis}")
         self.action_refresh_inventory()
 
     def focus_default(self) -> None:
@@ -125,7 +125,7 @@ class MachinesPane(Vertical):
     def action_refresh_inventory(self) -> None:
         if self.runtime is None:
             return
-        self._set_status("Loading machines from the service…")
+        self._set_status(f"Loading machines from the service{current().ellipsis}")
         self.app.run_worker(
             self._load(self.runtime),
             group="inventory",
@@ -138,7 +138,7 @@ class MachinesPane(Vertical):
         inv = runtime.inventory
 
         def on_page(loaded: int, page: int) -> None:
-            self._set_status(f"Loading machines… {loaded:,} so far")
+            self._set_status(f"Loading machines{current().ellipsis} {loaded:,} so far")
             self._apply_search(force=True)
 
         try:
@@ -270,7 +270,7 @@ class MachinesPane(Vertical):
             out.append("  ·  ")
             out.append(f"{marked:,} marked", style="bold reverse")
         if inv.loading:
-            out.append("  ·  loading…")
+            out.append(f"  ·  loading{current().ellipsis}")
         elif not marked:
             out.append("  ·  space marks, a marks all, c clears", style="dim")
         if out == self._status_shown:  # typing often keeps the count: skip the repaint

@@ -27,6 +27,7 @@ from lrtui.api.text import clean
 from lrtui.engine.jobs import Event, Job, JobChanged
 from lrtui.tui.messages import ShowError
 from lrtui.tui.safe_text import plain
+from lrtui.tui.styled import styled
 from lrtui.tui.widgets.results.output_view import OutputView, Section, prepare
 from lrtui.tui.widgets.results.render import command_row, header_text, info_text, result_for, signature
 from lrtui.tui.widgets.results.script_output import script_sections
@@ -138,7 +139,7 @@ class ResultsPane(Vertical):
         job = self.job
         header = self.query_one("#results-header", Static)
         if job is None:
-            header.update(Text("That job is not known to this session.", style="yellow"))
+            header.update(styled("That job is not known to this session.", "yellow"))
             return
         sig = signature(job)
         if sig == self._sig:
@@ -234,7 +235,7 @@ class ResultsPane(Vertical):
     @on(OutputView.MatchChanged)
     def _match_changed(self, event: OutputView.MatchChanged) -> None:
         self.query_one("#results-status", Static).update(
-            Text(event.info or "", style="yellow" if "no match" in event.info else "")
+            styled(event.info or "", "yellow" if "no match" in event.info else "")
         )
 
     # ---------------------------------------------------------------- actions
@@ -254,7 +255,7 @@ class ResultsPane(Vertical):
         if path is None:
             self.app.bell()
             self.query_one("#results-status", Static).update(
-                Text("No saved file to copy: pick a finished GetFile.", style="yellow")
+                styled("No saved file to copy: pick a finished GetFile.", "yellow")
             )
             return
         self.app.copy_to_clipboard(path)
@@ -303,10 +304,10 @@ class ResultsPane(Vertical):
             return
         except Exception as e:
             self.post_message(ShowError(e, title="Export failed"))
-            status.update(Text("Export failed.", style="bold red"))
+            status.update(styled("Export failed.", "bold red"))
             return
         summary, details = export_verdict(result.ok, result.jobs, result.files, result.problems, out)
-        status.update(Text(summary, style="green" if result.ok else "bold red"))
+        status.update(styled(summary, "green" if result.ok else "bold red"))
         if details:
             self.app.notify(details, title="Export", severity="error", markup=False, timeout=30)
 

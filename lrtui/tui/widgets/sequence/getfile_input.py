@@ -19,6 +19,8 @@ from lrtui.api.enums import CommandType
 from lrtui.api.errors import ValidationError
 from lrtui.api.paths import path_style
 from lrtui.api.sequence import Command, make_command
+from lrtui.tui.glyphs import current
+from lrtui.tui.styled import styled
 
 FAMILY_LABEL = {"windows": "Windows", "linux": "Linux", "macos": "macOS"}
 
@@ -76,9 +78,9 @@ class GetFileScreen(ModalScreen[Command | None]):
         problems = getfile_problems(value, self._families) if value else []
         msg = self.query_one("#getfile-message", Static)
         if problems:
-            msg.update(Text("\n".join(problems), style="bold red"))
+            msg.update(styled("\n".join(problems), "bold red"))
         elif value:
-            msg.update(Text("✓ valid path", style="green"))
+            msg.update(styled(f"{current().ok} valid path", "green"))
         else:
             msg.update(Text(""))
         return problems
@@ -91,7 +93,7 @@ class GetFileScreen(ModalScreen[Command | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         value = event.value
         if not value:
-            self.query_one("#getfile-message", Static).update(Text("Type the full path of a file.", style="bold red"))
+            self.query_one("#getfile-message", Static).update(styled("Type the full path of a file.", "bold red"))
             self.app.bell()
             return
         if self._show(value):

@@ -23,6 +23,7 @@ from lrtui.api.errors import LrtuiError, error_text
 from lrtui.api.sequence import Sequence
 from lrtui.api.text import clean_report
 from lrtui.tui.safe_text import NOTE_STYLE, append_clean, note, plain
+from lrtui.tui.styled import styled
 
 if TYPE_CHECKING:
     from lrtui.runtime import Runtime
@@ -110,7 +111,7 @@ class HistoryScreen(ModalScreen[Sequence | None]):
                 filter=str(odata.eq("type", "LiveResponse")), top=100, orderby="creationDateTimeUtc desc"
             )
         except Exception as e:
-            preview.update(Text(f"Cannot list the tenant's actions: {error_text(e)}", style="yellow"))
+            preview.update(styled(f"Cannot list the tenant's actions: {error_text(e)}", "yellow"))
             return
         for a in actions:
             try:
@@ -120,7 +121,7 @@ class HistoryScreen(ModalScreen[Sequence | None]):
             seq = replace(seq, comment=_MARKER.sub("", seq.comment), extra={})
             self._add(seq, a.computer_dns_name or a.machine_id or "?", _when(a.creation_date_time_utc), "tenant")
         if not self.entries:
-            preview.update(Text("No past live response actions with commands.", style="yellow"))
+            preview.update(styled("No past live response actions with commands.", "yellow"))
         else:
             self._preview()
 

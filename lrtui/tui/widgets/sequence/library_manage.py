@@ -19,7 +19,9 @@ from textual.widgets.option_list import Option
 
 from lrtui.api.errors import error_text
 from lrtui.api.text import clean_line
+from lrtui.tui.glyphs import current
 from lrtui.tui.safe_text import plain
+from lrtui.tui.styled import styled
 from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
 from lrtui.tui.widgets.sequence.library_picker import library_prompt
 
@@ -73,7 +75,8 @@ def upload_problem(path_text: str, name: str) -> str | None:
 
 def params_label(on: bool) -> str:
     """The upload checkbox's label: its state as a glyph and a word (the box itself differs only by colour)."""
-    return f"{'☑' if on else '☐'} Takes parameters: {'yes' if on else 'no'}"
+    g = current()
+    return f"{g.check_on if on else g.check_off} Takes parameters: {'yes' if on else 'no'}"
 
 
 class UploadScreen(ModalScreen[Upload | None]):
@@ -122,7 +125,7 @@ class UploadScreen(ModalScreen[Upload | None]):
     def _changed(self) -> None:
         path, name = self._path_and_name()
         problem = upload_problem(path, name) if path else None
-        message = Text(problem or "", style="bold red")
+        message = styled(problem or "", "bold red")
         params = self.query_one("#upload-params", Input).value.strip()
         if not problem and params and not self.query_one("#upload-has-params", Checkbox).value:
             message = Text(
@@ -142,7 +145,7 @@ class UploadScreen(ModalScreen[Upload | None]):
     def action_submit(self) -> None:
         problem = upload_problem(*self._path_and_name())
         if problem:
-            self.query_one("#upload-message", Static).update(Text(problem, style="bold red"))
+            self.query_one("#upload-message", Static).update(styled(problem, "bold red"))
             self.app.bell()
             return
         self.dismiss(self._upload())

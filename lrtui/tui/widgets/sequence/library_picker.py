@@ -23,7 +23,9 @@ from lrtui.api.enums import CommandType
 from lrtui.api.errors import ValidationError, error_text
 from lrtui.api.sequence import Command, make_command
 from lrtui.api.text import clean_report
+from lrtui.tui.glyphs import current
 from lrtui.tui.safe_text import NOTE_STYLE, append_clean, note
+from lrtui.tui.styled import styled
 
 if TYPE_CHECKING:
     from lrtui.api.models import LibraryFile
@@ -47,7 +49,7 @@ def library_prompt(f: LibraryFile) -> Text:
     t.append("\n  ")
     desc, removed = clean_report(" ".join((f.description or "").split()), multiline=False)
     if len(desc) > 64:
-        desc = desc[:63] + "…"
+        desc = desc[: 64 - len(current().ellipsis)] + current().ellipsis
     t.append(desc or "(no description)", style="" if desc else "dim")
     if removed:
         t.append(f" {note(removed)}", style=NOTE_STYLE)
@@ -110,7 +112,7 @@ class LibraryPicker(ModalScreen[Command | None]):
         try:
             self._files = sorted(await self._load(refresh), key=lambda f: f.file_name.lower())
         except Exception as e:
-            detail.update(Text(f"Cannot read the library: {error_text(e)}", style="bold red"))
+            detail.update(styled(f"Cannot read the library: {error_text(e)}", "bold red"))
             return
         self._apply_filter(self.query_one("#library-filter", Input).value)
 
@@ -132,9 +134,9 @@ class LibraryPicker(ModalScreen[Command | None]):
         if f is not None:
             detail.update(library_detail(f))
         elif self._files:
-            detail.update(Text(f"Nothing matches; {len(self._files)} files in the library.", style="yellow"))
+            detail.update(styled(f"Nothing matches; {len(self._files)} files in the library.", "yellow"))
         else:
-            detail.update(Text("The library is empty: upload a file with m (manage library).", style="yellow"))
+            detail.update(styled("The library is empty: upload a file with m (manage library).", "yellow"))
 
     def _highlighted(self) -> LibraryFile | None:
         i = self.query_one("#library-list", OptionList).highlighted
@@ -166,7 +168,7 @@ class LibraryPicker(ModalScreen[Command | None]):
         try:
             self.dismiss(make_command(self._type, f.file_name))
         except ValidationError as e:
-            self.query_one("#library-detail", Static).update(Text(e.user_message(), style="bold red"))
+            self.query_one("#library-detail", Static).update(styled(e.user_message(), "bold red"))
 
     def action_cursor(self, delta: int) -> None:
         ol = self.query_one("#library-list", OptionList)
@@ -220,9 +222,9 @@ class ArgsScreen(ModalScreen[str | None]):
         try:
             make_command(CommandType.RUN_SCRIPT, self._script, value or None)
         except ValidationError as e:
-            msg.update(Text(e.user_message(), style="bold red"))
+            msg.update(styled(e.user_message(), "bold red"))
             return e.user_message()
-        msg.update(Text("✓ ok" if value else "No arguments.", style="green" if value else "dim"))
+        msg.update(styled(f"{current().ok} ok" if value else "No arguments.", "green" if value else "dim"))
         return None
 
     @on(Input.Changed, "#args-input")

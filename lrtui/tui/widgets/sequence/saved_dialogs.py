@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from lrtui.api.errors import LrtuiError, error_text
 from lrtui.api.sequence import Sequence
 from lrtui.tui import saved_sequences
+from lrtui.tui.styled import styled
 from lrtui.tui.widgets.sequence.confirm import ConfirmScreen
 
 DIALOG_CSS = """
@@ -114,7 +115,7 @@ class OpenSavedScreen(ModalScreen[Sequence | None]):
             ol.highlighted = 0
         else:
             self.query_one("#saved-preview", Static).update(
-                Text("No saved sequences yet: ctrl+s in the Sequence pane saves one.", style="yellow")
+                styled("No saved sequences yet: ctrl+s in the Sequence pane saves one.", "yellow")
             )
 
     def _current(self) -> str | None:
@@ -129,7 +130,7 @@ class OpenSavedScreen(ModalScreen[Sequence | None]):
         try:
             text = Text(saved_sequences.load(name).to_json(indent=2))
         except LrtuiError as e:
-            text = Text(e.user_message(), style="bold red")
+            text = styled(e.user_message(), "bold red")
         self.query_one("#saved-preview", Static).update(text)
 
     @on(OptionList.OptionSelected, "#saved-list")
@@ -140,7 +141,7 @@ class OpenSavedScreen(ModalScreen[Sequence | None]):
         try:
             self.dismiss(saved_sequences.load(name))
         except LrtuiError as e:
-            self.query_one("#saved-preview", Static).update(Text(e.user_message(), style="bold red"))
+            self.query_one("#saved-preview", Static).update(styled(e.user_message(), "bold red"))
 
     def action_delete(self) -> None:
         name = self._current()
@@ -152,7 +153,7 @@ class OpenSavedScreen(ModalScreen[Sequence | None]):
                 try:
                     saved_sequences.delete(name)
                 except LrtuiError as e:
-                    self.query_one("#saved-preview", Static).update(Text(e.user_message(), style="bold red"))
+                    self.query_one("#saved-preview", Static).update(styled(e.user_message(), "bold red"))
                 self._reload()
 
         self.app.push_screen(ConfirmScreen("Delete?", f"Delete the saved sequence {name!r}?"), answer)
