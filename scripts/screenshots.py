@@ -145,6 +145,81 @@ async def themes(out: Path) -> None:
             save(app, out, f"theme-{name}")
 
 
+async def console(out: Path) -> None:
+    """``TERM=linux``: the console glyphs (no emoji, square corners), the Activity pane with finished jobs."""
+    from lrtui.api.enums import CommandType
+    from lrtui.api.sequence import Command, Sequence
+
+    old_term = os.environ.get("TERM")
+    os.environ["TERM"] = "linux"
+    try:
+        app = new_app(out)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(pilot)
+            save(app, out, "console-80x24")
+            engine = app.runtime.engine
+            seq = Sequence((Command(CommandType.RUN_SCRIPT, "Get-BitLockerStatus.ps1"),), "analyst=demo case=TTY-1")
+            jobs = await engine.submit(seq, windows_machines(app, 4))
+            await until(pilot, lambda: all(j.is_final for j in jobs), 60, "jobs to finish")
+            await pilot.press("3")
+            await pilot.pause(0.8)
+            save(app, out, "console-activity-80x24")
+    finally:
+        if old_term is None:
+            os.environ.pop("TERM", None)
+        else:
+            os.environ["TERM"] = old_term
+
+
+def windows_machines(app: Any, n: int, *, planted_first: bool = False) -> list[Any]:
+    """``n`` online Windows machines of the demo tenant (with ``planted_first``: one with a planted autorun)."""
+    from lrtui.sim.library.fleet import planted
+
+    inv = app.runtime.inventory
+    found = [inv[i] for i in range(len(inv)) if inv[i].os_family == "windows" and inv[i].health_status == "Active"]
+    if planted_first:  # one machine with a planted autorun, the others with nothing planted
+        odd = [m for m in found if planted(m.id) == "autorun"][:1]
+        return odd + [m for m in found if planted(m.id) is None][: n - len(odd)]
+    return found[:n]
+
+
+async def fleet(out: Path) -> None:
+    """A batch stacked (the table mode, a column stacked) and a canary that paused its batch."""
+    from lrtui.api.enums import CommandType
+    from lrtui.api.sequence import Command, Sequence
+    from lrtui.engine.canary import CanaryPlan
+
+    app = new_app(out)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        engine = app.runtime.engine
+        seq = Sequence((Command(CommandType.RUN_SCRIPT, "Get-Autoruns.csv.ps1"),), "analyst=demo case=STACK-1")
+        jobs = await engine.submit(seq, windows_machines(app, 8, planted_first=True))
+        await until(pilot, lambda: all(j.is_final for j in jobs), 60, "jobs to finish")
+        await pilot.press("3")
+        await pilot.pause(0.5)
+        await pilot.press("S")
+        await until(pilot, lambda: type(app.screen).__name__ == "StackScreen", 10, "the stack view")
+        await pilot.pause(1.5)
+        save(app, out, "stack-120x40")
+        await pilot.press("t")
+        await pilot.pause(0.8)
+        grid = app.screen.query_one("MergedTableView")
+        columns = grid.table.columns if grid.table is not None else ()
+        steps = columns.index("Verified") if "Verified" in columns else 1
+        await pilot.press(*["right"] * steps, "c")
+        await pilot.pause(0.8)
+        save(app, out, "stack-column-120x40")
+        await pilot.press("escape", "escape")
+        await pilot.pause(0.3)
+        bitlocker = Sequence((Command(CommandType.RUN_SCRIPT, "Get-BitLockerStatus.ps1"),), "analyst=demo case=CAN-1")
+        batch = await engine.submit(bitlocker, windows_machines(app, 30)[10:], canary=CanaryPlan(2))
+        await until(pilot, lambda: engine.batches.settled(batch[0].batch_id), 60, "the canary")
+        await pilot.press("3", "G")
+        await pilot.pause(0.8)
+        save(app, out, "canary-paused-120x40")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "screenshots"))
@@ -156,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lrtui-shots-") as home:
         os.environ["LRTUI_HOME"] = home  # no developer config, and theme changes are not saved anywhere real
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
-        for step in (main_view, session, themes):
+        for step in (main_view, session, themes, console, fleet):
             print(f"{step.__name__}:")
             asyncio.run(step(out))
     return served(out)

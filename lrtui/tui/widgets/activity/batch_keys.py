@@ -49,7 +49,7 @@ def act(what: str, engine: Engine, job: Job, *, say: Say, call: Run, confirm: Co
 
 
 def batch_line(state: BatchState) -> Text:
-    """``⏸ Batch 3f2a1b2c paused: canary: 2 of 3 failed: ... (4 held) · P resume · R retry failed · X cancel``."""
+    """``‖ Batch 3f2a1b2c paused: canary: 2 of 3 failed: ... (4 held) · P resume · R retry failed · X cancel``."""
     g = current()
     t = Text()
     glyph, style = (g.paused, "bold yellow") if state.paused else (g.canary, "bold cyan")

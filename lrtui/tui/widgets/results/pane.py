@@ -75,7 +75,9 @@ class ResultsPane(Vertical):
         out = OutputView(id="results-output")
         out.border_title = "Output"
         yield out
-        yield Input(placeholder="Search the output (enter finds, esc closes)", id="results-search")
+        search = Input(placeholder="Search the output (enter finds, esc closes)", id="results-search")
+        search.display = False  # shown by `/` (set here: a pane removed while it mounts has no children to query)
+        yield search
         yield Static(
             Text(STATUS_HINT, style="dim"),
             markup=False,
@@ -83,7 +85,6 @@ class ResultsPane(Vertical):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#results-search", Input).display = False
         self.set_interval(FLUSH_S, self._flush, name="results-flush")
 
     def on_unmount(self) -> None:

@@ -42,7 +42,7 @@ class ColumnStackTable(DataTable[Text]):
             self.add_row(
                 Text(str(len(v.machines)), justify="right"),
                 Text(str(v.rows), justify="right"),
-                plain(v.value[:200], multiline=False),
+                plain(v.value[:200], multiline=False) if v.value else Text("(empty)", style="italic"),
                 machines_cell(v.machines),
                 key=str(i),
             )
