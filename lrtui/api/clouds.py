@@ -140,17 +140,22 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def _split(url: str, raw: str) -> SplitResult:
-    """``raw`` split, or a ``ConfigError`` naming what is wrong: the same parse httpx makes before each call
-    (a bad port, a broken IPv6 literal, a control character), so no caller meets ``httpx.InvalidURL`` later."""
-    import httpx  # lazily: settings read URLs on paths that never make a call
-
+    """``raw`` split, or a ``ConfigError`` naming what is wrong: a bad port, a broken IPv6 literal, a control
+    character or space, a host name that cannot be encoded (what httpx refuses before each call, checked here
+    with the standard library so no caller meets ``httpx.InvalidURL`` later; the transport maps one anyway)."""
     problem = ""
     try:
         p = urlsplit(raw)
         if p.port == 0:  # ValueError above for a port out of range or not a number
             problem = "port 0 is not a port"
-        httpx.URL(raw)
-    except (ValueError, httpx.InvalidURL) as e:
+        bad = next((i for i, ch in enumerate(raw) if not ch.isprintable() or ch.isspace()), None)
+        if bad is not None:
+            problem = f"a control character or space at position {bad}"
+        elif p.hostname:
+            p.hostname.encode("idna")
+    except UnicodeError:
+        problem = "the host name cannot be encoded (IDNA)"
+    except ValueError as e:
         problem = str(e)
     if problem:
         raise ConfigError(

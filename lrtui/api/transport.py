@@ -204,6 +204,11 @@ class ApiTransport:
             t0 = time.monotonic()
             try:
                 resp = await self._attempt(method, url, params, json_body, files, data)
+            except httpx.InvalidURL as e:  # nothing was sent: a URL httpx refuses is refused the same way each time
+                raise E.ConfigError(
+                    f"{method} {endpoint_path(url)} was not sent: the request URL is not valid ({clean(str(e))[:200]}).",
+                    hint="Check the profile's api_url (lrtui config show).",
+                ) from None
             except (httpx.HTTPError, TimeoutError) as e:
                 elapsed = (time.monotonic() - t0) * 1000.0
                 full = _request_url(e) or self._full_url(url, params)

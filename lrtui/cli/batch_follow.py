@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 from lrtui.api.text import clean_line
 from lrtui.cli.follow import ProgressFn, follow
 from lrtui.engine.batch_state import BatchState
 from lrtui.engine.canary import CanaryPlan
-from lrtui.engine.engine import Engine
 from lrtui.engine.jobs import BatchChanged, Event, Job, JobChanged, JobState
+
+if TYPE_CHECKING:
+    from lrtui.engine.engine import Engine
 
 
 def waits_on_analyst(engine: Engine, jobs: list[Job]) -> bool:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lrtui.api.auth import BearerAuth
     from lrtui.api.records import RequestRecord
     from lrtui.engine.budget import Budget
+    from lrtui.engine.journal import Journal
     from lrtui.engine.team.coordinator import TeamCoordinator
     from lrtui.runtime import DeviceCodePrompt, Runtime, RuntimeFactory
     from lrtui.settings import Settings
@@ -152,6 +153,18 @@ def _tenant_connection(
         data_dir=data_dir or settings.paths.data_dir(),
         ssl_context=ctx,
     )
+
+
+def open_journal(settings: Settings) -> Journal:
+    """The active profile's journal, opened for reading and writing notes, with nothing else: no auth, no client,
+    no engine (``lrtui batches``, ``stack``, ``table`` read a journal offline, without signing in). The folder is
+    checked as ``build_runtime`` checks it."""
+    from lrtui.engine.journal import Journal
+    from lrtui.settings import writable_dir
+
+    path = settings.paths.journal_file(settings.profile.name)
+    writable_dir(path.parent, "the journal", settings.paths.home)
+    return Journal(path).open()
 
 
 def team_coordinator(settings: Settings, budget: Budget, echo: Callable[[str], None] | None) -> TeamCoordinator:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lrtui.cli.exits import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED
-from lrtui.cli.parser import build_parser
+from lrtui.cli.parser import parse_command_line
 
 if TYPE_CHECKING:
     from lrtui.settings import Settings
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lrtui.cli.commands import sim
 
         return sim.run(args[1:])
-    ns = build_parser().parse_args(args)
+    ns = parse_command_line(args)
     from lrtui.api.errors import AuthError, ConfigError, LrtuiError, error_text
 
     try:

@@ -9,12 +9,14 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrtui.cli.output import SCHEMA, JsonLines, Tenant, dumps, jobs_document
-from lrtui.engine.engine import Engine
 from lrtui.engine.jobs import BudgetSnapshot, Event, Job, JobChanged, JobState
 from lrtui.settings import ensure_dir
+
+if TYPE_CHECKING:
+    from lrtui.engine.engine import Engine
 
 #: (budget snapshot, jobs) -> None: the progress line
 ProgressFn = Callable[[BudgetSnapshot, list[Job]], None]

@@ -220,6 +220,40 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
+#: the top-level options ``parse_command_line`` reads without argparse: value options, then flags
+_TOP_VALUES = {"--profile": "profile", "--api-url": "api_url", "--auth": "auth"}
+_TOP_FLAGS = {"--demo": "demo"}
+
+
+def top_level_only(argv: Sequence[str]) -> argparse.Namespace | None:
+    """``argv`` when it holds only the top-level connection options, spelled in full (``lrtui --demo``,
+    ``lrtui --profile x``): the namespace ``build_parser`` would give. ``None`` for anything else (a subcommand,
+    ``--help``, an abbreviation, a value starting with ``-``, an unknown word), which the full parser reads."""
+    ns = argparse.Namespace(profile=None, api_url=None, auth=None, demo=False, cmd=None)
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        name, eq, value = word.partition("=")
+        if not eq and word in _TOP_FLAGS:
+            setattr(ns, _TOP_FLAGS[word], True)
+        elif eq and name in _TOP_VALUES:
+            setattr(ns, _TOP_VALUES[name], value)
+        elif word in _TOP_VALUES and i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+            i += 1
+            setattr(ns, _TOP_VALUES[word], argv[i])
+        else:
+            return None
+        i += 1
+    return ns
+
+
+def parse_command_line(argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed command line. ``lrtui`` with top-level options only (the app's start) skips building every
+    subcommand's parser (~5 ms of argparse and gettext look-ups); everything else goes through ``build_parser``."""
+    ns = top_level_only(argv)
+    return ns if ns is not None else build_parser().parse_args(argv)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from lrtui.cli.commands.serve_options import add_parser as add_serve_parser
     from lrtui.cli.parser_commands import add_other_commands

@@ -26,6 +26,7 @@ class JobBoard:
         self._by_action: dict[str, str] = {}
         self._subs: list[Callable[[Event], None]] = []
         self._changed = asyncio.Event()
+        self._soon: set[Callable[[], Event]] = set()  #: events made at the end of this turn of the loop
 
     # ------------------------------------------------------------ jobs
 
@@ -73,6 +74,23 @@ class JobBoard:
                 cb(event)
             except Exception:
                 log.exception("engine subscriber failed")
+
+    def emit_soon(self, make: Callable[[], Event]) -> None:
+        """Emit ``make()`` once at the end of this turn of the event loop, however often it is asked for (a poll
+        that finishes 3,000 jobs publishes one budget snapshot, not 3,000 made over every job)."""
+        if make in self._soon:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a plain call): now
+            self.emit(make())
+            return
+        self._soon.add(make)
+        loop.call_soon(self._emit_made, make)
+
+    def _emit_made(self, make: Callable[[], Event]) -> None:
+        self._soon.discard(make)
+        self.emit(make())
 
     def notice(self, level: NoticeLevel, message: str) -> None:
         self.emit(EngineNotice(level, message))

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from lrtui.api.models import ScriptResult
 from lrtui.api.sequence import Sequence
 from lrtui.engine.jobs import CommandResult, Job, JobState, Outcome, Priority
 
@@ -125,6 +124,8 @@ def result_to_dict(r: CommandResult) -> dict[str, Any]:
 
 
 def result_from_dict(d: dict[str, Any]) -> CommandResult:
+    from lrtui.api.models import ScriptResult  # pydantic: only when a journal row holds a script's output
+
     script = d.get("script")
     return CommandResult(
         index=int(d["index"]),

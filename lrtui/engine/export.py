@@ -35,7 +35,7 @@ from typing import Any
 from lrtui.api.errors import ValidationError
 from lrtui.engine.jobs import CommandResult, Job
 from lrtui.engine.journal import GENESIS, Entry, Journal, verify_chain
-from lrtui.engine.results import private_dirs
+from lrtui.engine.private_files import private_dirs
 from lrtui.engine.safe_names import safe_component
 
 CSV_FIELDS = [

@@ -85,7 +85,10 @@ class JobFlow:
         return dataclasses.replace(snap, team=self.team.usage, team_degraded=self.team.degraded)
 
     def budget_changed(self) -> None:
-        self.board.emit(BudgetChanged(self.budget_snapshot()))
+        self.board.emit_soon(self._budget_event)  # once per turn of the loop: a snapshot counts every job
+
+    def _budget_event(self) -> BudgetChanged:
+        return BudgetChanged(self.budget_snapshot())
 
     def resume(self, job: Job) -> None:
         """Pick up a journalled job (after a restart or ``stop()``) where it was."""

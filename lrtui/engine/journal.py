@@ -6,8 +6,7 @@ sha256 of the previous row's hash followed by the row's canonical JSON, so any e
 shows in :func:`verify_chain`.
 
 Writes are synchronous and short (one small WAL transaction, under a millisecond), so they may run on the event
-loop; large reads (``all_jobs``) also come as ``*_async`` wrappers that run in a thread.
-"""
+loop; large reads (``all_jobs``) also come as ``*_async`` wrappers that run in a thread."""
 
 from __future__ import annotations
 
@@ -37,7 +36,7 @@ from lrtui.engine.codec import (
     verify_chain,
 )
 from lrtui.engine.jobs import CommandResult, Job, JobState
-from lrtui.engine.results import create_private_file
+from lrtui.engine.private_files import create_private_file
 
 __all__ = ["GENESIS", "ChainReport", "Entry", "Journal", "JournalError", "verify_chain"]
 SCHEMA = """

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import os
 import shutil
 import time
 from collections.abc import Awaitable, Callable
@@ -39,6 +38,7 @@ from lrtui.api.errors import (
 from lrtui.api.models import ScriptResult
 from lrtui.engine.codec import DocumentError, extract_script_document
 from lrtui.engine.jobs import PREVIEW_CHARS, CommandResult, Job
+from lrtui.engine.private_files import private_dirs
 from lrtui.engine.safe_names import evidence_path
 
 if TYPE_CHECKING:
@@ -72,27 +72,6 @@ class DiskSpaceError(LrtuiError):
 
 def disk_full(path: Path | str) -> DiskSpaceError:
     return DiskSpaceError(f"Disk full (ENOSPC) writing {path}.")
-
-
-def create_private_file(path: Path) -> Path:
-    """Create ``path`` (and its folder, 0700) with mode 0600 if missing; tighten it if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-    return path
-
-
-def private_dirs(root: Path, leaf: Path) -> None:
-    """Create ``root`` and every folder down to ``leaf`` as 0700 (evidence is nobody else's business)."""
-    if not root.parent.exists():
-        root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    chain = [leaf, *leaf.parents]
-    todo = [p for p in chain[: chain.index(root) + 1]] if root in chain else [leaf]
-    for p in reversed(todo):
-        if not p.exists():
-            p.mkdir(mode=0o700, exist_ok=True)
-            p.chmod(0o700)
 
 
 def command_type(cmd: ActionCommand, job: Job) -> str:

@@ -287,3 +287,20 @@ async def test_after_a_resume_the_limit_counts_only_the_jobs_that_finish_from_th
     assert m is not None and m.group(1) == m.group(2)
     # the failures from before the resume no longer count (one or two new ones pass 10% of the 9 or 10 left)
     assert int(m.group(1)) in (1, 2) and again.failed >= first.failed + int(m.group(1)) > int(m.group(1))
+
+
+async def test_a_canary_that_finished_while_its_batch_was_paused_is_judged_on_resume(engine_factory) -> None:
+    """Paused with the canary already sent, the canary finishes during the pause: no later event judges it, so
+    ``resume`` must (it used to go back to "canary" with the rest held for ever)."""
+    sim = make_sim()
+    eng = await engine_factory(sim)
+    jobs = await eng.submit(sequence(PROCESSES), usable(sim, 5), canary=CanaryPlan(2))
+    bid = jobs[0].batch_id
+    canary = [j for j in jobs if j.machine_id in eng.batches.state(bid).canary]
+    await until(lambda: all(j.action_id is not None for j in canary))
+    assert eng.batches.pause(bid).phase == "paused"
+    await until(lambda: all(j.state is JobState.DONE for j in canary))
+    state = eng.batches.resume(bid)
+    assert state.phase == "running" and state.held == 0, state
+    await eng.wait_idle(timeout=60)
+    assert eng.batches.state(bid).phase == "done" and all(j.outcome is Outcome.SUCCEEDED for j in jobs)

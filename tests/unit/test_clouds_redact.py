@@ -66,7 +66,10 @@ def test_resolve_base_url_errors():
         ("https://api.security.microsoft.com:99999", "Port out of range"),
         ("https://api.security.microsoft.com:0", "port 0"),
         ("https://[::1", "Invalid IPv6"),
-        ("https://api.security\x07.microsoft.com", "non-printable"),
+        ("https://api.security\x07.microsoft.com", "control character"),
+        ("https://api.se curity.microsoft.com", "control character or space"),
+        ("https://h\u202ex.example", "control character"),
+        ("https://" + "a" * 64 + ".example", "IDNA"),
     ],
 )
 async def test_a_url_httpx_would_refuse_is_a_config_error_before_any_call(api_url, problem):
@@ -132,3 +135,19 @@ def test_sig_value_never_survives(sig):
     query = red.split("?", 1)[1]
     assert [p for p in query.split("&") if p.lower().startswith("sig=")] == ["sig=REDACTED"]
     assert "sig=REDACTED" in redact_text(url)
+
+
+async def test_a_request_url_httpx_refuses_is_a_config_error_and_nothing_is_sent():
+    import httpx
+
+    from lrtui.api.client import MdeClient
+
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json={"value": []}))
+    client = MdeClient(base_url="https://api.security.microsoft.com", auth=None, transport=transport)
+    try:
+        with pytest.raises(ConfigError, match="was not sent: the request URL is not valid"):
+            await client.transport.send("GET", "machines/a\x00b")
+    finally:
+        await client.aclose()
+    assert sent == []

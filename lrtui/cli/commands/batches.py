@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lrtui.api.text import clean_line
-from lrtui.cli.compose import build_runtime
+from lrtui.cli.compose import build_runtime, open_journal
 from lrtui.cli.exits import EXIT_OK
 from lrtui.cli.output import document, dumps
 from lrtui.cli.tenant import headless_tenant
@@ -24,7 +24,14 @@ from lrtui.settings import Settings
 
 
 async def with_journal(settings: Settings, fn: Callable[[Journal], Awaitable[int]]) -> int:
-    """Run ``fn`` on the profile's journal (the engine is not started: nothing is sent)."""
+    """Run ``fn`` on the profile's journal: no sign-in, no client, no engine, nothing sent (the demo tenant's
+    journal comes with its in-process runtime, not started)."""
+    if not settings.demo:
+        journal = open_journal(settings)
+        try:
+            return await fn(journal)
+        finally:
+            journal.close()
     runtime = await build_runtime(settings, start=False)
     try:
         return await fn(runtime.journal)
