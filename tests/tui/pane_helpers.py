@@ -28,6 +28,16 @@ def svg_text(app: Any) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
 
 
+async def open_results(pilot: Any, job_id: str) -> Any:
+    """Open a job's results and wait for the pane's own default focus (the commands list, set after a refresh),
+    so a test's later ``focus()`` is not taken back by it; returns the output view."""
+    app = pilot.app
+    app.open_results(job_id)
+    commands = app.results_pane.query_one("#results-commands")
+    await wait_until(pilot, lambda: app.focused is commands, timeout=30)
+    return app.results_pane.output
+
+
 async def press_text(pilot: Any, text: str) -> None:
     """Type text key by key, as a user would (Pilot maps punctuation to key names)."""
     await pilot.press(*text)

@@ -13,7 +13,7 @@ from lrtui.api.sequence import Command, Sequence
 from lrtui.engine.jobs import CommandResult
 from lrtui.tui.widgets.results.script_output import script_sections
 from tests.tui.conftest import wait_ready, wait_until
-from tests.tui.pane_helpers import fast_poll, screen_text  # noqa: F401 (fixture)
+from tests.tui.pane_helpers import fast_poll, open_results, screen_text  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("fast_poll")
 
@@ -62,8 +62,7 @@ async def test_wrap_toggle_and_half_page_sideways(make_demo_app: Any) -> None:
         m = next(inv[i] for i in range(len(inv)) if inv[i].os_family == "windows" and inv[i].is_online)
         [job] = await app.runtime.engine.submit(SCRIPT, [m])
         await wait_until(pilot, lambda: job.is_final, timeout=30)
-        app.open_results(job.id)
-        view = app.results_pane.output
+        view = await open_results(pilot, job.id)
         await wait_until(pilot, lambda: len(view.lines) > 2)
         long_line = max(view.lines, key=len)
         assert len(long_line) > view.scrollable_content_region.width  # there is something to scroll to

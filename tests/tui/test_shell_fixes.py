@@ -12,7 +12,7 @@ from lrtui.tui.screens.run_confirm import RunConfirmScreen
 from lrtui.tui.widgets.machines.search_input import SearchInput
 from lrtui.tui.widgets.sequence.command_list import SequenceCommandList
 from tests.tui.conftest import wait_ready, wait_until
-from tests.tui.pane_helpers import add_getfile, fast_poll, pick_library, press_text, screen_text  # noqa: F401
+from tests.tui.pane_helpers import add_getfile, fast_poll, open_results, pick_library, press_text, screen_text  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fast_poll")
 
@@ -110,8 +110,7 @@ async def test_a_search_count_stays_with_its_job(make_demo_app: Any) -> None:
         await wait_ready(pilot)
         jobs = await app.runtime.engine.submit(SCRIPT, _windows(app, 2))
         await wait_until(pilot, lambda: all(j.is_final for j in jobs), timeout=30)
-        app.open_results(jobs[0].id)
-        view = app.results_pane.output
+        view = await open_results(pilot, jobs[0].id)
         await wait_until(pilot, lambda: len(view.lines) > 2)
         view.focus()
         await pilot.press("slash")

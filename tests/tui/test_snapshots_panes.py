@@ -12,7 +12,7 @@ import pytest
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence
 from tests.tui.conftest import build_demo_app, wait_ready, wait_until
-from tests.tui.pane_helpers import fast_poll  # noqa: F401 (fixture)
+from tests.tui.pane_helpers import fast_poll, open_results  # noqa: F401 (fixture)
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -66,12 +66,15 @@ async def _results(pilot):
     await wait_until(pilot, lambda: job.action_id is not None, timeout=30)
     app.clock.advance(3600.0)  # one jump: every simulated time in the output is the same on every run
     await wait_until(pilot, lambda: job.is_final, timeout=60)
-    app.open_results(job.id)
+    view = await open_results(pilot, job.id)  # the pane's default focus first: the output is focused after it
     await app.workers.wait_for_complete()
-    view = app.results_pane.output
     await wait_until(pilot, lambda: len(view.lines) > 10, timeout=30)
     view.focus()
-    await pilot.press("slash", *"beacon", "enter")  # the planted "[red]beacon[/red]" is shown literally
+    await wait_until(pilot, lambda: app.focused is view, timeout=30)  # `/` is the focused pane's key
+    await pilot.press("slash")
+    search = app.results_pane.query_one("#results-search")
+    await wait_until(pilot, lambda: app.focused is search, timeout=30)
+    await pilot.press(*"beacon", "enter")  # the planted "[red]beacon[/red]" is shown literally
     # under load the search box and the scroll to the match can take more than a frame: wait for the state,
     # not for a fixed time
     await wait_until(pilot, lambda: view.matches and view.current >= 0 and view.scroll_y > 0, timeout=30)
