@@ -20,6 +20,8 @@ from textual.app import App
 from textual.color import Color
 from textual.geometry import Region
 
+from lrtui.tui.readable16 import ratio  # WCAG (test_contrast pins it to known values)
+
 MINIMUM = 4.5
 _VGA = [tuple(STANDARD_PALETTE[i]) for i in range(16)]
 #: the Linux console (TERM=linux): the VGA palette, light grey (colour 7) on black by default
@@ -28,20 +30,6 @@ _XTERM = [tuple(DEFAULT_TERMINAL_THEME.ansi_colors[i]) for i in range(16)]
 TRUECOLOR_TERMINAL = TerminalTheme((0, 0, 0), (229, 229, 229), _XTERM[:8], _XTERM[8:])
 #: drawing characters (borders, scrollbars, rules) are not text
 _DRAWING = tuple(range(0x2500, 0x25A0))
-
-
-def luminance(rgb: tuple[int, int, int]) -> float:
-    def channel(v: int) -> float:
-        c = v / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = rgb
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _rgb(color: RichColor | None, standard: bool, *, foreground: bool) -> tuple[int, int, int]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import pytest
 
 from lrtui.tui.console_mode import GlyphsApp
+from lrtui.tui.readable16 import ratio
 from tests.tui.conftest import wait_ready, wait_until
-from tests.tui.contrast import MINIMUM, low_contrast, ratio
+from tests.tui.contrast import MINIMUM, low_contrast
 from tests.tui.pane_helpers import fast_poll  # noqa: F401 (fixture)
 
 TRUECOLOR_THEMES = ("lrtui-dark", "lrtui-light", "lrtui-projector")

@@ -4,7 +4,7 @@ singletons are the outliers."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from lrtui.engine.stacking.lines import MAX_DISTINCT_LINES, LineCounter, LineStacks
@@ -49,16 +49,21 @@ def output_digest(output: MachineOutput, masks: Sequence[str]) -> tuple[str, int
     return text_digest(output, masks)
 
 
-def text_digest(output: MachineOutput, masks: Sequence[str]) -> tuple[str, int]:
-    """The digest of the decoded, line-end-folded and masked text (see ``output_digest``)."""
+def masked_blocks(output: MachineOutput, masks: Sequence[str], digest: Callable[[bytes], object]) -> Iterator[str]:
+    """Each decoded, line-end-folded block of ``output`` with ``masks`` applied, fed to ``digest`` (a hash's
+    ``update``) as it goes: the one reading both the group digest and the line stack use."""
     masker = Masker(masks, output.names())
-    h = hashlib.sha256()
-    n = 0
     for block in iter_blocks(output.path):
         masked = masker.block(block)
-        h.update(masked.encode("utf-8", "surrogatepass"))
-        h.update(b"\n")
-        n += masked.count("\n") + 1
+        digest(masked.encode("utf-8", "surrogatepass"))
+        digest(b"\n")
+        yield masked
+
+
+def text_digest(output: MachineOutput, masks: Sequence[str]) -> tuple[str, int]:
+    """The digest of the decoded, line-end-folded and masked text (see ``output_digest``)."""
+    h = hashlib.sha256()
+    n = sum(masked.count("\n") + 1 for masked in masked_blocks(output, masks, h.update))
     return h.hexdigest(), n
 
 
@@ -88,13 +93,9 @@ def group_and_stack(
     digests: list[tuple[str, str, int]] = []
     for output in outputs:
         counter.machines += 1
-        masker = Masker(masks, output.names())
         h = hashlib.sha256()
         n = 0
-        for block in iter_blocks(output.path):
-            masked = masker.block(block)
-            h.update(masked.encode("utf-8", "surrogatepass"))
-            h.update(b"\n")
+        for masked in masked_blocks(output, masks, h.update):
             keys = masked.split("\n")
             n += len(keys)
             counter.add(output.machine, keys)
