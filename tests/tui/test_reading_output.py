@@ -67,11 +67,13 @@ async def test_wrap_toggle_and_half_page_sideways(make_demo_app: Any) -> None:
         long_line = max(view.lines, key=len)
         assert len(long_line) > view.scrollable_content_region.width  # there is something to scroll to
         view.focus()
+        await wait_until(pilot, lambda: app.focused is view)  # the keys are the output view's
         await pilot.press("greater_than_sign")
-        await pilot.pause()
-        assert view.scroll_offset.x == view.scrollable_content_region.width // 2
+        half = view.scrollable_content_region.width // 2
+        await wait_until(pilot, lambda: view.scroll_offset.x == half)  # under load the scroll lands a frame later
+        assert view.scroll_offset.x == half
         await pilot.press("less_than_sign")
-        await pilot.pause()
+        await wait_until(pilot, lambda: view.scroll_offset.x == 0)
         assert view.scroll_offset.x == 0
         await pilot.press("w")
         await pilot.pause()
