@@ -170,7 +170,8 @@ class LrtuiApp(GlyphsApp):
             return
         self._layout.show(name)
         if focus:
-            self.call_after_refresh(self._layout.focus, name)
+            before = self.focused
+            self.call_after_refresh(lambda: self._layout.focus(name, before=before, now=self.focused))
 
     @property
     def zoomed(self) -> bool:

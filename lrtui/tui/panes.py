@@ -162,8 +162,11 @@ class PaneLayout:
         self.machines.set_class(name == "machines", "-current")
         self.tabs.set_active(name)
 
-    def focus(self, name: str) -> None:
-        """Focus what ``name`` focuses first (its list or table)."""
+    def focus(self, name: str, *, before: Widget | None = None, now: Widget | None = None) -> None:
+        """Focus what ``name`` focuses first (its list or table), unless something inside that pane was
+        focused since ``before`` (``now``): a key or a call made meanwhile is not taken back."""
+        if now is not None and now is not before and self.owner(now) == name:
+            return
         pane = self.panes.get(name)
         if pane is not None:
             pane.focus_default()

@@ -85,3 +85,23 @@ async def test_wrap_toggle_and_half_page_sideways(make_demo_app: Any) -> None:
         await pilot.press("w")
         await pilot.pause()
         assert not view.wrap and view.virtual_size.height == len(view.lines)
+
+
+async def test_a_focus_made_while_a_pane_opens_is_not_taken_back(make_demo_app: Any) -> None:
+    """Opening a pane focuses its default widget after the next refresh; a focus given inside that pane
+    meanwhile (a key typed ahead, or a call) wins, and a focus left elsewhere is still moved."""
+    app = make_demo_app(frozen=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        inv = app.runtime.inventory
+        m = next(inv[i] for i in range(len(inv)) if inv[i].os_family == "windows" and inv[i].is_online)
+        [job] = await app.runtime.engine.submit(SCRIPT, [m])
+        await wait_until(pilot, lambda: job.is_final, timeout=30)
+        app.open_results(job.id)
+        view = app.results_pane.output
+        view.focus()  # before the refresh that would have moved focus to the commands list
+        for _ in range(5):
+            await pilot.pause()
+        assert app.focused is view
+        await pilot.press("3")  # the plain case still works: Activity takes its default focus
+        await wait_until(pilot, lambda: app.focused is app.activity_pane.table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.command import CommandPalette
 
 from lrtui.api.enums import CommandType
 from lrtui.api.sequence import Command, Sequence
@@ -28,16 +29,16 @@ async def test_palette_then_2_shows_the_commands_box_and_focuses_it(demo_app: An
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, CommandPalette))
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_until(pilot, lambda: not isinstance(demo_app.screen, CommandPalette))
         await pilot.press("2")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: isinstance(demo_app.focused, SequenceCommandList))
         commands = demo_app.sequence_pane.command_list
         assert isinstance(demo_app.focused, SequenceCommandList)
         assert commands.region.height > 0 and "Commands" in screen_text(demo_app)
         await pilot.press("1")  # the digits still switch panes: nothing was typed into a hidden search
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: demo_app.current_pane == "machines")
         assert demo_app.current_pane == "machines" and demo_app.machines_pane.search_input.value == ""
 
 
@@ -46,7 +47,7 @@ async def test_palette_help_text_is_not_read_as_markup(demo_app: Any) -> None:
         await wait_ready(pilot)
         await pilot.press("ctrl+p")
         await press_text(pilot, "Theme: lrtui-d")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: "Saved as [ui] theme" in screen_text(demo_app))
         assert "Saved as [ui] theme" in screen_text(demo_app)
         await pilot.press("escape")
 
@@ -99,7 +100,7 @@ async def test_activity_keys_move_and_new_jobs_take_the_cursor(make_demo_app: An
         assert table.cursor_row == 1
         [new] = await app.runtime.engine.submit(SCRIPT, ms[25:26])
         await wait_until(pilot, lambda: table.row_count == 26)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: table.cursor_row == 25 and pane.highlighted_job() is new)
         assert table.cursor_row == 25 and pane.highlighted_job() is new
         assert "Get-NetConn" in screen_text(app) or new.machine_name.split(".")[0] in screen_text(app)
 
@@ -119,7 +120,7 @@ async def test_a_search_count_stays_with_its_job(make_demo_app: Any) -> None:
         await wait_until(pilot, lambda: bool(view.matches))
         assert "match" in screen_text(app)
         await pilot.press("right_square_bracket")  # the other machine's results
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.results_pane.job_id == jobs[1].id and "match" not in screen_text(app))
         assert app.results_pane.job_id == jobs[1].id
         assert view.search_text == "" and not view.matches and "match" not in screen_text(app)
 
@@ -165,12 +166,13 @@ async def test_a_refused_job_explains_itself_whole_in_activity_and_results(make_
         await wait_until(pilot, lambda: job.is_final, timeout=30)
         assert job.error_message and len(job.error_message) > 80
         await pilot.press("3")
-        await pilot.pause(0.5)
+        whole = " ".join(job.error_message.split())
+        await wait_until(pilot, lambda: whole in " ".join(screen_text(app).split()))
         shown = " ".join(screen_text(app).split())
         assert job.error_code in shown
         assert " ".join(job.error_message.split()) in shown  # whole: wrapped, not cut with an ellipsis
         await pilot.press("enter")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.current_pane == "results" and whole in " ".join(screen_text(app).split()))
         assert app.current_pane == "results"
         shown = " ".join(screen_text(app).split())
         assert "No output yet" not in shown

@@ -81,6 +81,14 @@ def _poison(app: Any) -> tuple[Any, str]:
     return rec, name
 
 
+async def wait_for_text(pilot: Any, text: str, *, removed: bool = False) -> None:
+    """Wait until the screen shows ``text`` (and the removal note when ``removed``): the surface has drawn."""
+    app = pilot.app
+    await wait_until(
+        pilot, lambda: text in screen_text(app) and (not removed or bool(REMOVED.search(screen_text(app))))
+    )
+
+
 async def _reload_machines(pilot: Any) -> Any:
     app = pilot.app
     await pilot.press("1")
@@ -108,14 +116,14 @@ async def test_every_surface_keeps_hostile_strings_off_the_terminal(make_demo_ap
         await pilot.press("slash")
         await press_text(pilot, "evil")
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await wait_for_text(pilot, "[bold]B[/bold]", removed=True)
         shown = assert_safe(app, "machines")
         assert REMOVED.search(shown) and "[bold]B[/bold]" in shown
 
         # Palette: the machine hit (Textual's highlighter would read the name as markup)
         await pilot.press("ctrl+p")
         await press_text(pilot, "evil")
-        await pilot.pause(0.5)
+        await wait_for_text(pilot, "[bold]B[/bold]")
         shown = assert_safe(app, "palette")
         assert "[bold]B[/bold]" in shown
         await pilot.press("escape")
@@ -129,11 +137,11 @@ async def test_every_surface_keeps_hostile_strings_off_the_terminal(make_demo_ap
         await pilot.press("f5")
         await wait_until(pilot, lambda: any(f.file_name == lib_name for f in app.screen._files))
         await press_text(pilot, "Collect")
-        await pilot.pause(0.2)
+        await wait_for_text(pilot, "Collects [bold]B[/bold]", removed=True)
         shown = assert_safe(app, "library picker")
         assert "by admin@contoso.example" in shown and REMOVED.search(shown) and "Collects [bold]B[/bold]" in shown
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await wait_for_text(pilot, "-Path [bold]B[/bold]", removed=True)
         shown = assert_safe(app, "args dialog")
         assert "-Path [bold]B[/bold]" in shown and REMOVED.search(shown)
         await pilot.press("escape")
@@ -167,7 +175,7 @@ async def test_every_surface_keeps_hostile_strings_off_the_terminal(make_demo_ap
         await pilot.pause()
         await pilot.press("h")
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen) and bool(app.screen.entries))
-        await pilot.pause(0.5)
+        await wait_for_text(pilot, "reportfdp.exe", removed=True)
         shown = assert_safe(app, "history")
         assert "reportfdp.exe" in shown and REMOVED.search(shown)
         await pilot.press("escape")
@@ -175,12 +183,14 @@ async def test_every_surface_keeps_hostile_strings_off_the_terminal(make_demo_ap
 
         # Activity: the job's row and detail
         await pilot.press("3")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.current_pane == "activity" and app.activity_pane.table.row_count > 0)
+        await pilot.pause()
         assert_safe(app, "activity")
 
         # Results of the job
         app.open_results(job.id)
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.current_pane == "results" and app.results_pane.job_id == job.id)
+        await wait_for_text(pilot, "", removed=True)
         shown = assert_safe(app, "results")
         assert REMOVED.search(shown)
 
@@ -196,7 +206,8 @@ async def test_every_surface_keeps_hostile_strings_off_the_terminal(make_demo_ap
             )
         )
         await pilot.press("5")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.current_pane == "requestlog")
+        await wait_for_text(pilot, "blob.example", removed=True)
         shown = assert_safe(app, "request log")
         assert REMOVED.search(shown)
 
@@ -206,6 +217,6 @@ async def test_every_surface_keeps_hostile_strings_off_the_terminal(make_demo_ap
         await pilot.press("space")
         await pilot.pause()
         await pilot.press("ctrl+r")
-        await pilot.pause(0.5)
+        await wait_for_text(pilot, "evil", removed=True)
         shown = assert_safe(app, "run confirmation")
         assert "evil" in shown and REMOVED.search(shown)

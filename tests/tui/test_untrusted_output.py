@@ -36,7 +36,7 @@ async def test_escapes_stripped_and_brackets_literal(make_demo_app):
         await press_text(pilot, "notmal")
         await pilot.press("enter")
         await wait_until(pilot, lambda: view.matches and view.current >= 0 and app.focused is view, timeout=10)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "[bold]notmalware[/bold]" in screen_text(app))
         line = next(x for x in view.lines if "notmalware" in x)
         assert r"C:\Users\Public\[bold]notmalware[/bold].exe [/] [link=https://evil.example]click[/link]" in line
         shown = screen_text(app)
