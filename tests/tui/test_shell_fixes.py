@@ -105,6 +105,26 @@ async def test_activity_keys_move_and_new_jobs_take_the_cursor(make_demo_app: An
         assert "Get-NetConn" in screen_text(app) or new.machine_name.split(".")[0] in screen_text(app)
 
 
+async def test_a_new_job_takes_the_cursor_even_when_the_tick_comes_before_the_flush(make_demo_app: Any) -> None:
+    """The one-second tick and the flush are separate timers: a tick that runs between a new job's event and
+    the flush must not add the row itself (the flush would then see no new row and leave the cursor behind)."""
+    app = make_demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        ms = _windows(app, 3)
+        await app.runtime.engine.submit(SCRIPT, ms[:2])
+        await pilot.press("3")
+        pane = app.activity_pane
+        await wait_until(pilot, lambda: pane.table.row_count == 2)
+        pane.table.move_cursor(row=0)
+        for timer in list(pane._timers):  # the flush and the tick run below, in the order under test
+            timer.pause()
+        [new] = await app.runtime.engine.submit(SCRIPT, ms[2:])
+        pane._tick()
+        pane._flush()
+        assert pane.table.row_count == 3 and pane.highlighted_job() is new
+
+
 async def test_a_search_count_stays_with_its_job(make_demo_app: Any) -> None:
     app = make_demo_app(frozen=False)
     async with app.run_test(size=(120, 40)) as pilot:

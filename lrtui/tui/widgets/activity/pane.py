@@ -241,6 +241,8 @@ class ActivityPane(Vertical):
     def _tick(self) -> None:
         now = self.now()
         for job in self._jobs.values():
+            if job.id not in self._cells:  # not shown yet: the flush adds its row (and moves the cursor to it)
+                continue
             if job.is_active or job.state is JobState.COLLECTING:
                 self._apply(job, now, only=("elapsed", "left", "cmds"))
             elif job.state in (JobState.QUEUED, JobState.PAUSED):
