@@ -21,6 +21,7 @@ from lrtui.engine.jobs import (
     JobState,
     Outcome,
     PreflightIssue,
+    stderr_line,
     summarize,
 )
 from lrtui.engine.outcomes import failure_summary
@@ -103,20 +104,27 @@ def progress_line(snapshot: BudgetSnapshot, jobs: list[Job]) -> str:
 
 
 def render_summary(jobs: list[Job]) -> str:
-    """Counts per outcome class, then each failed machine with its reason, grouped by class."""
+    """Counts per outcome class, then each failed machine with its reason, grouped by class; then the machines
+    whose script succeeded (exit 0) but wrote to stderr, with its first line."""
     by: dict[Outcome | None, list[Job]] = {}
     for j in jobs:
         by.setdefault(j.outcome, []).append(j)
+    noted = [(j, line) for j in by.get(Outcome.SUCCEEDED, []) if (line := stderr_line(j))]
     lines = [f"{len(jobs)} machine{'s' if len(jobs) != 1 else ''}:"]
     for o in [*Outcome, None]:
         group = by.get(o)
         if group:
             lines.append(f"  {OUTCOME_TEXT.get(o, 'unfinished') if o else 'unfinished'}: {len(group)}")
+        if group and o is Outcome.SUCCEEDED and noted:
+            lines.append(f"    {len(noted)} of them wrote to stderr (exit 0: read it, the collection may be partial)")
     for o in Outcome:
         if o is Outcome.SUCCEEDED or not by.get(o):
             continue
         lines.append(f"{OUTCOME_TEXT[o]}:")
         lines.extend(f"  {printable(j.machine_name)}: {printable(failure_summary(j))}" for j in by[o])
+    if noted:
+        lines.append("succeeded, wrote to stderr:")
+        lines.extend(f"  {printable(j.machine_name)}: {printable(line)}" for j, line in noted)
     return "\n".join(lines)
 
 
@@ -173,6 +181,8 @@ def _command_line(job: Job, i: int, results: dict[int, CommandResult]) -> str:
 def machine_report(job: Job) -> str:
     """One machine: outcome, then each command with its status, exit code and saved file."""
     head = f"{printable(job.machine_name)}  {job.outcome.value if job.outcome else job.state.value}"
+    if job.outcome is Outcome.SUCCEEDED and stderr_line(job):
+        head += " (wrote to stderr)"
     if job.action_id:
         head += f"  action {printable(job.action_id)}"
     lines = [head]

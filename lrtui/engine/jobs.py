@@ -38,7 +38,7 @@ WAITING_STATES = frozenset({JobState.QUEUED, JobState.PAUSED})
 
 class Outcome(StrEnum):
     SUCCEEDED = "succeeded"
-    SCRIPT_FAILED = "script_failed"  #: a RunScript exited non-zero or wrote to stderr
+    SCRIPT_FAILED = "script_failed"  #: a RunScript exited non-zero (stderr with exit 0 is not: ``stderr_line``)
     COMMAND_FAILED = "command_failed"  #: a command Failed (later ones did not run)
     TIMED_OUT = "timed_out"  #: script timeout or the 3-day offline queue expired
     CANCELLED = "cancelled"
@@ -234,6 +234,16 @@ def summarize(jobs: list[Job]) -> dict[str, int]:
     return out
 
 
+def stderr_line(job: Job) -> str:
+    """The first line a RunScript of ``job`` wrote to stderr ("" when none did). A script that exits 0 and
+    writes to stderr (PowerShell's non-terminating errors, tar's notes) succeeded, but its collection may be
+    partial: shown beside the outcome, never counted as a failure."""
+    for r in job.results:
+        if r.script is not None and r.script.script_errors.strip():
+            return r.script.script_errors.strip().splitlines()[0]
+    return ""
+
+
 def job_to_json(job: Job) -> dict[str, Any]:
     return {
         "job_id": job.id,
@@ -257,6 +267,7 @@ def job_to_json(job: Job) -> dict[str, Any]:
         ],
         "error_code": job.error_code,
         "error_message": job.error_message,
+        "wrote_stderr": bool(stderr_line(job)),  #: a RunScript wrote to stderr (with exit 0 the job still succeeded)
         "results": [
             {
                 "index": r.index,

@@ -44,9 +44,8 @@ def final_outcome(job: Job) -> Outcome:
         if any(st == CommandStatus.FAILED for st in job.command_status) or not job.command_status:
             return Outcome.COMMAND_FAILED
         return Outcome.COMMAND_FAILED
-    for r in job.results:
-        if r.script is not None and ((r.script.exit_code or 0) != 0 or r.script.script_errors.strip()):
-            return Outcome.SCRIPT_FAILED
+    if any(r.script is not None and (r.script.exit_code or 0) != 0 for r in job.results):
+        return Outcome.SCRIPT_FAILED
     if any(r.download_error for r in job.results):
         return Outcome.API_ERROR
     return Outcome.SUCCEEDED
@@ -56,7 +55,7 @@ def failure_summary(job: Job) -> str:
     """One line saying why a finished job is not a success."""
     if job.outcome is Outcome.SCRIPT_FAILED:
         for r in job.results:
-            if r.script is not None and ((r.script.exit_code or 0) != 0 or r.script.script_errors.strip()):
+            if r.script is not None and (r.script.exit_code or 0) != 0:
                 err = r.script.script_errors.strip().splitlines()
                 return f"script exited {r.script.exit_code}" + (f": {err[0][:200]}" if err else "")
     if job.outcome is Outcome.COMMAND_FAILED:

@@ -113,12 +113,15 @@ def test_resume_batch_cancel_drops_the_held_jobs(sim, tmp_path):
 
 
 def test_a_passing_canary_runs_the_whole_batch(sim, tmp_path):
+    """Get-Autoruns.ps1 exits 0 and writes a warning to stderr on every Windows machine: that is no failure (the
+    canary passes, the run exits 0), and the JSON says that each one wrote to stderr."""
     api_url, simulator = sim
     ms = online_windows(simulator, 3)
-    r = lrtui(_run(ms, "Get-Processes.ps1", "--canary", "1", "--max-failures", "20%", "--json"), api_url, tmp_path)
+    r = lrtui(_run(ms, "Get-Autoruns.ps1", "--canary", "1", "--max-failures", "20%", "--json"), api_url, tmp_path)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["all_succeeded"] is True and doc["batch"]["phase"] == "done" and doc["batch"]["max_failures"] == 0.2
+    assert all(j["wrote_stderr"] and j["results"][0]["exit_code"] == 0 for j in doc["jobs"])
     assert len(_actions_for(simulator, [j["job_id"] for j in doc["jobs"]])) == 3
 
 

@@ -107,7 +107,8 @@ def glance_text(batch: LoadedBatch, g: Glance) -> list[str]:
     out = [
         f"Batch {r.batch_id}  {iso(r.at)}  {r.machines} machines  {clean_line(r.comment)}",
         f"  states: {counts_text(g.states)}   outcomes: {counts_text(g.outcomes)}",
-        f"  exit codes: {codes or '-'}   failures: {counts_text(g.failures)}",
+        f"  exit codes: {codes or '-'}   failures: {counts_text(g.failures)}"
+        + (f"   exit 0 with stderr: {g.stderr}" if g.stderr else ""),
     ]
     for f in g.files:
         sha = f.sha256[:16] if f.sha256 else "not collected"
@@ -199,7 +200,12 @@ def _stack_doc(
         "masks": list(masks),
         "machines": len(ev.outputs),
         "missing": ev.missing,
-        "glance": {"states": dict(g.states), "outcomes": dict(g.outcomes), "failures": dict(g.failures)},
+        "glance": {
+            "states": dict(g.states),
+            "outcomes": dict(g.outcomes),
+            "failures": dict(g.failures),
+            "stderr": g.stderr,
+        },
         "rows": rows,
     }
     return dumps(document("stack", tenant, **body))

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lrtui.engine.jobs import FAILED_OUTCOMES, Job
+from lrtui.engine.jobs import FAILED_OUTCOMES, Job, Outcome, stderr_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class Glance:
     outcomes: Counter[str] = field(default_factory=Counter)
     exit_codes: Counter[int | None] = field(default_factory=Counter)  #: RunScript exit codes (None: none reported)
     failures: Counter[str] = field(default_factory=Counter)  #: failed outcomes only
+    stderr: int = 0  #: succeeded jobs (exit 0) whose script wrote to stderr: not failures, but worth reading
     files: list[FileGroup] = field(default_factory=list)  #: rarest first, per path
 
 
@@ -39,6 +40,8 @@ def glance(jobs: Iterable[Job]) -> Glance:
             g.outcomes[job.outcome.value] += 1
             if job.outcome in FAILED_OUTCOMES:
                 g.failures[job.outcome.value] += 1
+            elif job.outcome is Outcome.SUCCEEDED and stderr_line(job):
+                g.stderr += 1
         for r in job.results:
             if r.type == "RunScript" and r.script is not None:
                 g.exit_codes[r.script.exit_code] += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lrtui.api.enums import CommandType
-from lrtui.engine.jobs import Job, JobState, Outcome
+from lrtui.engine.jobs import Job, JobState, Outcome, stderr_line
 from lrtui.tui.glyphs import current
 
 RUNSCRIPT_TIMEOUT_S = 600.0
@@ -65,6 +65,8 @@ def short(seconds: float) -> str:
 
 def state_label(job: Job) -> tuple[str, str]:
     """(label, style) for the State column."""
+    if job.state is JobState.DONE and job.outcome is Outcome.SUCCEEDED and stderr_line(job):
+        return f"{current().ok} stderr", "bold yellow"  # exit 0, but it wrote to stderr: read it (Info, Results)
     if job.state is JobState.DONE and job.outcome is not None:
         return outcome_label(job.outcome), OUTCOME_STYLE.get(job.outcome, "bold red")
     label = job.state.value

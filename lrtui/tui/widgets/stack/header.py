@@ -28,6 +28,9 @@ def glance_text(g: Glance) -> Text:
     if g.failures:
         t.append("  failed: ", style="bold")
         t.append(_counts(dict(g.failures)).replace("_", " "))
+    if g.stderr:
+        t.append("  exit 0 with stderr: ", style="bold")
+        t.append(str(g.stderr), style="yellow")
     for f in g.files:
         t.append("\nGetFile ", style="bold")
         append_clean(t, f.device_path)
