@@ -119,7 +119,7 @@ def _demo_connection(
     from lrtui.settings import writable_dir
 
     if journal_path is None:
-        folder = writable_dir(settings.paths.state_dir() / "demo", "the demo journal", settings.paths.home)
+        folder = writable_dir(demo_journal_dir(settings), "the demo journal", settings.paths.home)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         journal_path = folder / f"journal-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}.sqlite3"
     return _Connection(
@@ -153,6 +153,31 @@ def _tenant_connection(
         data_dir=data_dir or settings.paths.data_dir(),
         ssl_context=ctx,
     )
+
+
+def demo_journal_dir(settings: Settings) -> Path:
+    """Where each demo session keeps its journal (``journal-<time>-<pid>-<id>.sqlite3``)."""
+    return settings.paths.state_dir() / "demo"
+
+
+def demo_journals(settings: Settings) -> list[Journal]:
+    """The journals the demo's sessions kept, newest first, opened read-only (``lrtui batches``, ``stack`` and
+    ``table`` with ``--demo`` read the batches of earlier ``lrtui run --demo`` and app sessions; nothing is
+    created). A file that cannot be read is skipped and named in the first journal's ``problems``."""
+    from lrtui.engine.journal import Journal, JournalError
+
+    folder = demo_journal_dir(settings)
+    paths = sorted(folder.glob("journal-*.sqlite3"), reverse=True) if folder.is_dir() else []
+    out: list[Journal] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            out.append(Journal(path, read_only=True).open())
+        except JournalError as e:
+            problems.append(f"{path}: {e.user_message()}; skipped")
+    if out:
+        out[0].problems.extend(problems)
+    return out
 
 
 def open_journal(settings: Settings) -> Journal:

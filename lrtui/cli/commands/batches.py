@@ -10,33 +10,56 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from lrtui.api.text import clean_line
-from lrtui.cli.compose import build_runtime, open_journal
+from lrtui.cli.compose import demo_journal_dir, demo_journals, open_journal
 from lrtui.cli.exits import EXIT_OK
 from lrtui.cli.output import document, dumps
 from lrtui.cli.tenant import headless_tenant
-from lrtui.engine.batches import BatchRecord, batch_jobs, batches, find_batch
+from lrtui.engine.batches import BatchNotFound, BatchRecord, batch_jobs, batches, find_batch
 from lrtui.engine.jobs import Job
 from lrtui.engine.journal import Journal
 from lrtui.settings import Settings
 
 
-async def with_journal(settings: Settings, fn: Callable[[Journal], Awaitable[int]]) -> int:
-    """Run ``fn`` on the profile's journal: no sign-in, no client, no engine, nothing sent (the demo tenant's
-    journal comes with its in-process runtime, not started)."""
+async def with_journal(settings: Settings, fn: Callable[[Journal], Awaitable[int]], batch: str) -> int:
+    """Run ``fn`` on the journal that holds ``batch``: the profile's, or with ``--demo`` the one of the demo's
+    kept journals (one per session) that has it. No sign-in, no client, no engine, nothing sent."""
     if not settings.demo:
         journal = open_journal(settings)
         try:
             return await fn(journal)
         finally:
             journal.close()
-    runtime = await build_runtime(settings, start=False)
+    journals = await asyncio.to_thread(demo_journals, settings)
     try:
-        return await fn(runtime.journal)
+        return await fn(demo_journal_with(journals, batch, demo_journal_dir(settings)))
     finally:
-        await runtime.aclose()
+        for journal in journals:
+            journal.close()
+
+
+def demo_journal_with(journals: list[Journal], wanted: str, folder: Path) -> Journal:
+    """The one demo journal whose batches ``wanted`` names (an id or a unique prefix across all of them)."""
+    found: list[tuple[Journal, BatchRecord]] = []
+    for journal in journals:
+        try:
+            found.append((journal, find_batch(journal, wanted)))
+        except BatchNotFound as e:
+            if not str(e).startswith("No batch"):
+                raise
+    if len(found) == 1:
+        return found[0][0]
+    if not found:
+        raise BatchNotFound(
+            f"No batch {wanted!r} in the demo's journals ({len(journals)} kept under {folder}).",
+            hint="`lrtui batches --demo` lists them; `lrtui run --demo ...` records one per run.",
+        )
+    raise BatchNotFound(
+        f"{len(found)} demo batches start with {wanted!r}.", hint="Give more of the id (`lrtui batches --demo`)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +116,34 @@ def render_batches(rows: list[dict[str, Any]]) -> str:
 async def list_batches(ns: argparse.Namespace, settings: Settings) -> int:
     tenant = headless_tenant(ns, settings)
 
-    async def go(journal: Journal) -> int:
-        def read() -> list[dict[str, Any]]:
-            return [_row(b, batch_jobs(journal, b.batch_id)) for b in batches(journal)]
+    def read(journal: Journal) -> list[dict[str, Any]]:
+        return [_row(b, batch_jobs(journal, b.batch_id)) for b in batches(journal)]
 
-        rows = await asyncio.to_thread(read)
+    async def go(journals: list[Journal]) -> int:
+        rows = [row for journal in journals for row in await asyncio.to_thread(read, journal)]
+        rows.sort(key=lambda r: r["time"], reverse=True)
         if ns.fmt == "json":
             sys.stdout.write(dumps(document("batches", tenant, batches=rows)) + "\n")
+        elif not rows and settings.demo:
+            sys.stdout.write(
+                "No demo batches yet: `lrtui run --demo ...` (or a run in `lrtui --demo`) records one; each demo"
+                f" session keeps its journal under {demo_journal_dir(settings)}.\n"
+            )
         elif not rows:
             sys.stdout.write("No batches in the journal yet (`lrtui run` records one per run).\n")
         else:
             sys.stdout.write(render_batches(rows) + "\n")
         return EXIT_OK
 
-    return await with_journal(settings, go)
+    if not settings.demo:
+        journal = open_journal(settings)
+        try:
+            return await go([journal])
+        finally:
+            journal.close()
+    journals = await asyncio.to_thread(demo_journals, settings)  # every demo session's batches, newest first
+    try:
+        return await go(journals)
+    finally:
+        for journal in journals:
+            journal.close()

@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from lrtui.api.enums import ActionStatus
 from lrtui.api.errors import ValidationError, error_text
 from lrtui.cli.batch_follow import follow_unless_held, paused_message
-from lrtui.cli.compose import build_runtime
+from lrtui.cli.compose import build_runtime, demo_journals, open_journal
 from lrtui.cli.exits import EXIT_DEADLINE, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from lrtui.cli.follow import out_dirs, stream_events, unfinished, write_results
 from lrtui.cli.output import JsonLines, all_succeeded, csv_text, document, dumps
@@ -109,8 +110,17 @@ def _paused(rt: Runtime, jobs: list[Job], state: BatchState | None) -> list[Batc
 async def actions(ns: argparse.Namespace, settings: Settings) -> int:
     tenant = headless_tenant(ns, settings)
 
-    async def go(rt: Runtime) -> int:
-        rows = batch.list_actions_from_journal(rt.journal, active_only=ns.active)
+    def read() -> list[dict[str, Any]]:
+        """The profile's journal alone (no sign-in, no client), or every kept demo session's, oldest first."""
+        journals = demo_journals(settings)[::-1] if settings.demo else [open_journal(settings)]
+        try:
+            return [row for j in journals for row in batch.list_actions_from_journal(j, active_only=ns.active)]
+        finally:
+            for j in journals:
+                j.close()
+
+    async def go() -> int:
+        rows = await asyncio.to_thread(read)
         if ns.fmt == "json":
             sys.stdout.write(dumps(document("actions", tenant, actions=rows)) + "\n")
         elif ns.fmt == "csv":
@@ -121,7 +131,7 @@ async def actions(ns: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write(render_actions(rows) + "\n")
         return EXIT_OK
 
-    return await _with_runtime(settings, go)
+    return await go()
 
 
 async def results(ns: argparse.Namespace, settings: Settings) -> int:

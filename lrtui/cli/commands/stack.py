@@ -234,7 +234,7 @@ async def stack(ns: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(await asyncio.to_thread(work))
         return EXIT_OK
 
-    return await with_journal(settings, go)
+    return await with_journal(settings, go, ns.batch)
 
 
 async def table(ns: argparse.Namespace, settings: Settings) -> int:
@@ -262,4 +262,4 @@ async def table(ns: argparse.Namespace, settings: Settings) -> int:
 
         return await asyncio.to_thread(work)
 
-    return await with_journal(settings, go)
+    return await with_journal(settings, go, ns.batch)
