@@ -37,7 +37,7 @@ from lrtui.tui.messages import ShowError
 from lrtui.tui.safe_text import append_clean, plain, safe_line
 from lrtui.tui.widgets.activity import batch_keys
 from lrtui.tui.widgets.activity.gauges import Gauges
-from lrtui.tui.widgets.activity.rows import COLUMNS, FLEX, job_error_text, row_cells
+from lrtui.tui.widgets.activity.rows import COLUMNS, FLEX, job_error_text, row_cells, stderr_text
 
 if TYPE_CHECKING:
     from lrtui.engine.batch_state import BatchState
@@ -274,7 +274,7 @@ class ActivityPane(Vertical):
         if job is not None and batch_keys.shows(state := self._batches.get(job.batch_id)) and state is not None:
             t.append("\n")
             t.append_text(batch_keys.batch_line(state))
-        story = job_error_text(job) if job is not None else None
+        story = (job_error_text(job) or stderr_text(job)) if job is not None else None
         if job is not None and story is not None:
             t.append("\n")
             append_clean(t, job.machine_name, "bold")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from lrtui.api.text import clean_report
-from lrtui.engine.jobs import Job, JobState
+from lrtui.engine.jobs import Job, JobState, Outcome, stderr_line
 from lrtui.tui.glyphs import current
 from lrtui.tui.safe_text import append_clean
 from lrtui.tui.widgets.activity.format import clock, command_glyphs, elapsed, state_label, timeout_left
@@ -108,3 +108,13 @@ def job_error_text(job: Job) -> Text | None:
             t.append(("\n" if t.plain else "") + f"{r.type} {r.index + 1}: ", style="bold red")
             append_clean(t, r.errors or r.download_error or "", multiline=True)
     return t if t.plain else None
+
+
+def stderr_text(job: Job) -> Text | None:
+    """For a job that succeeded although a script wrote to stderr: that it did, and the first line, whole."""
+    line = stderr_line(job) if job.outcome is Outcome.SUCCEEDED else ""
+    if not line:
+        return None
+    t = Text("Exit 0, but the script wrote to stderr (the collection may be partial; enter shows it all): ")
+    append_clean(t, line)
+    return t
