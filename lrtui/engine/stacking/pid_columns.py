@@ -18,6 +18,7 @@ HEADERS = frozenset({"pid", "ppid", "processid", "parentprocessid"})
 _HEADER = re.compile(r"(?mi)^[^\n\d]*\b(?:pid|ppid|processid|parentprocessid)\b[^\n\d]*$")
 _NEEDLES = ("pid", "processid")
 _END = r"(?=[ \t\n]|\Z)"
+_BLANK = re.compile(r"\n(?=[ \t]*+(?:\n|\Z))")  #: rows with nothing but blanks: no PID column to mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +80,21 @@ class PidColumns:
     def mask(self, text: str, folded: str) -> str:
         """``text`` (whole lines; ``folded`` is it lowercased) with the PID columns of its tables masked."""
         header = _HEADER.search(text) if any(n in folded for n in _NEEDLES) else None
-        head, rest = ("", text) if header is None else (text[: header.end()], text[header.end() :])
+        # every row starts after a "\n" (the patterns start with that literal): the rows after a header already
+        # do (it ends before its own "\n"); a block without one gets a "\n" in front, taken off at the end
+        head, rest = ("", "\n" + text) if header is None else (text[: header.end()], text[header.end() :])
+        cut = 1 if header is None else 0
         if header is not None:
             columns = [i for i, w in enumerate(header.group(0).lower().split()) if w in HEADERS]
             self._all = _all_columns(columns, self._token) if columns else None  # "-PID": no column named
             self._each = [_column(i, self._token) for i in columns]
         if not self._each or not rest:
             return text
-        rest = "\n" + rest  # every row starts after a "\n": the patterns start with that literal
         if self._all is not None:
             rest, n = self._all.run(rest)
-            if n == rest.count("\n"):  # every row masked whole: the column passes would find nothing
-                return head + rest[1:]
+            rows = rest.count("\n")
+            if n == rows or n == rows - len(_BLANK.findall(rest)):  # every row with text masked whole: the
+                return head + rest[cut:]  # column passes would find nothing
         for p in self._each:
             rest, _ = p.run(rest)
-        return head + rest[1:]
+        return head + rest[cut:]
