@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrtui.cli.output import SCHEMA, JsonLines, Tenant, dumps, jobs_document
 from lrtui.engine.jobs import BudgetSnapshot, Event, Job, JobChanged, JobState
+from lrtui.engine.waits import finished_within
 from lrtui.settings import ensure_dir
 
 if TYPE_CHECKING:
@@ -38,10 +39,7 @@ async def follow(
         wait = every if end is None else min(every, end - loop.time())
         if wait <= 0:
             return False
-        try:
-            await asyncio.wait_for(engine.wait_idle(), timeout=wait)
-        except TimeoutError:
-            pass
+        await finished_within(engine.wait_idle(), wait)
     if progress:
         progress(engine.budget_snapshot(), jobs)
     return True

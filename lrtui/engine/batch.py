@@ -24,6 +24,7 @@ from lrtui.engine.export import export_jobs
 from lrtui.engine.jobs import BudgetSnapshot, CommandResult, Job, JobState, Outcome, Priority, job_to_json
 from lrtui.engine.journal import Journal
 from lrtui.engine.results import ResultCollector
+from lrtui.engine.waits import finished_within
 
 if TYPE_CHECKING:
     from lrtui.api.client import MdeClient  # httpx (and, through it, rich) only when a client exists
@@ -59,10 +60,7 @@ async def _drive(engine: Engine, jobs: list[Job], progress: ProgressFn | None, e
     while any(j.state is not JobState.DONE and not engine.batches.is_held(j) for j in jobs):
         if progress:
             progress(engine.budget_snapshot(), jobs)
-        try:
-            await asyncio.wait_for(engine.wait_idle(), timeout=every)
-        except TimeoutError:
-            pass
+        await finished_within(engine.wait_idle(), every)
     if progress:
         progress(engine.budget_snapshot(), jobs)
 

@@ -34,6 +34,7 @@ from typing import Literal, get_args
 
 from lrtui.api.errors import ConfigError
 from lrtui.engine.jobs import BudgetSnapshot, EndpointBudget
+from lrtui.engine.waits import wait_event
 from lrtui.engine.windows import Caps, GeneralWindows, Window, WindowView, view
 
 RATE = "rate"  #: the runliveresponse budget
@@ -372,10 +373,7 @@ class Budget:
 
     async def changed(self, timeout: float) -> None:
         """Wait until a booking is released (or ``timeout`` seconds pass)."""
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            pass
+        await wait_event(self._changed, timeout)
         self._changed.clear()
 
     def _notify(self) -> None:

@@ -51,6 +51,7 @@ from lrtui.engine.preflight import preflight as run_preflight
 from lrtui.engine.results import ResultCollector, ResultLimits
 from lrtui.engine.scheduler import Dispatcher, JobQueue
 from lrtui.engine.tasks import TaskSet
+from lrtui.engine.waits import within
 from lrtui.engine.windows import restored_times
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class Engine:
 
     async def wait_idle(self, timeout: float | None = None) -> None:
         """Return once every job is DONE (``TimeoutError`` after ``timeout`` seconds)."""
-        await asyncio.wait_for(self.board.wait_idle(), timeout)
+        await within(self.board.wait_idle(), timeout)
 
     async def library(self, refresh: bool = False) -> list[LibraryFile]:
         if self._library is None or refresh:

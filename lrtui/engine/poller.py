@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from lrtui.api import odata
 from lrtui.api.errors import LrtuiError, NotFound, ODataError, RateLimited
 from lrtui.engine.budget import Budget
+from lrtui.engine.waits import wait_event
 from lrtui.engine.windows import WindowView
 
 if TYPE_CHECKING:
@@ -304,10 +305,7 @@ class Poller:
                 self._slow = False
 
     async def _wait(self, timeout: float) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
-        except TimeoutError:
-            pass
+        await wait_event(self._wake, timeout)
 
     def stop(self) -> None:
         self._stopping = True

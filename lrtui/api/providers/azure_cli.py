@@ -60,7 +60,8 @@ class AzureCli(TokenProvider):
             except OSError as e:
                 raise AuthError(f"Cannot run the Azure CLI: {e.strerror or e}.") from None
             try:
-                out, err = await asyncio.wait_for(proc.communicate(), self.timeout_s)
+                async with asyncio.timeout(self.timeout_s):  # not wait_for: it can swallow a cancel on 3.11
+                    out, err = await proc.communicate()
             except TimeoutError:
                 proc.kill()
                 await proc.wait()

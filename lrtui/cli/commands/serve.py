@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrtui.cli.commands.serve_options import ServeConfig, config_from_args, main
 from lrtui.cli.exits import EXIT_OK, EXIT_USAGE
+from lrtui.engine.waits import finished_within, within
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -177,7 +178,7 @@ class Session:
 
     async def _stop(self) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(), 2)
+            await within(self.ws.close(), 2)
         proc = self.proc
         if proc is not None and proc.returncode is None:
             await self.send_meta({"type": "quit"})
@@ -195,8 +196,7 @@ class Session:
 
     @staticmethod
     async def _wait(proc: asyncio.subprocess.Process, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), seconds)
+        await finished_within(proc.wait(), seconds)
         return proc.returncode is not None
 
     @staticmethod

@@ -35,6 +35,7 @@ from lrtui.engine.jobs import (
 )
 from lrtui.engine.team.fallback import FallbackShare
 from lrtui.engine.team.models import Busy, Hold, SessionsFull, TeamLimits, TeamStoreUnavailable, TeamUsage
+from lrtui.engine.waits import wait_event
 from lrtui.engine.windows import Caps
 
 if TYPE_CHECKING:
@@ -311,10 +312,7 @@ class TeamCoordinator:
         try:
             while True:
                 await self._tick()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.usage_every_s)
-                except TimeoutError:
-                    pass
+                await wait_event(self._wake, self.usage_every_s)
                 self._wake.clear()
         finally:  # holds being given back go on a moment (bounded): teammates need not wait for the TTL
             if self._tasks:
