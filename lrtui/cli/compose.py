@@ -7,8 +7,9 @@ must not wait for httpx, SQLite or the simulator): everything heavy is imported 
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -178,6 +179,18 @@ def demo_journals(settings: Settings) -> list[Journal]:
     if out:
         out[0].problems.extend(problems)
     return out
+
+
+@contextlib.contextmanager
+def reading_journals(settings: Settings) -> Iterator[list[Journal]]:
+    """The journals a reading command looks at, closed afterwards: the profile's (``open_journal``), or with
+    ``--demo`` every kept demo session's (``demo_journals``, newest first)."""
+    journals = demo_journals(settings) if settings.demo else [open_journal(settings)]
+    try:
+        yield journals
+    finally:
+        for journal in journals:
+            journal.close()
 
 
 def open_journal(settings: Settings) -> Journal:

@@ -112,11 +112,16 @@ def batches(journal: Journal) -> list[BatchRecord]:
     return out
 
 
-def find_batch(journal: Journal, wanted: str) -> BatchRecord:
-    """The batch whose id is ``wanted`` or starts with it (at least 4 characters, like a short git hash)."""
+def matching_batches(journal: Journal, wanted: str) -> list[BatchRecord]:
+    """The batches ``wanted`` names: the one with that id, else those starting with it (4 characters or more)."""
     known = batches(journal)
     exact = [b for b in known if b.batch_id == wanted]
-    hits = exact or ([b for b in known if b.batch_id.startswith(wanted)] if len(wanted) >= 4 else [])
+    return exact or ([b for b in known if b.batch_id.startswith(wanted)] if len(wanted) >= 4 else [])
+
+
+def find_batch(journal: Journal, wanted: str) -> BatchRecord:
+    """The batch whose id is ``wanted`` or starts with it (at least 4 characters, like a short git hash)."""
+    hits = matching_batches(journal, wanted)
     if len(hits) == 1:
         return hits[0]
     if not hits:

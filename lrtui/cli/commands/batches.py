@@ -10,15 +10,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from lrtui.api.text import clean_line
-from lrtui.cli.compose import demo_journal_dir, demo_journals, open_journal
+from lrtui.cli.compose import demo_journal_dir, reading_journals
 from lrtui.cli.exits import EXIT_OK
 from lrtui.cli.output import document, dumps
 from lrtui.cli.tenant import headless_tenant
-from lrtui.engine.batches import BatchNotFound, BatchRecord, batch_jobs, batches, find_batch
+from lrtui.engine.batches import BatchNotFound, BatchRecord, batch_jobs, batches, find_batch, matching_batches
 from lrtui.engine.jobs import Job
 from lrtui.engine.journal import Journal
 from lrtui.settings import Settings
@@ -27,34 +26,18 @@ from lrtui.settings import Settings
 async def with_journal(settings: Settings, fn: Callable[[Journal], Awaitable[int]], batch: str) -> int:
     """Run ``fn`` on the journal that holds ``batch``: the profile's, or with ``--demo`` the one of the demo's
     kept journals (one per session) that has it. No sign-in, no client, no engine, nothing sent."""
-    if not settings.demo:
-        journal = open_journal(settings)
-        try:
-            return await fn(journal)
-        finally:
-            journal.close()
-    journals = await asyncio.to_thread(demo_journals, settings)
-    try:
-        return await fn(demo_journal_with(journals, batch, demo_journal_dir(settings)))
-    finally:
-        for journal in journals:
-            journal.close()
+    with reading_journals(settings) as journals:
+        return await fn(journals[0] if not settings.demo else demo_journal_with(journals, batch, settings))
 
 
-def demo_journal_with(journals: list[Journal], wanted: str, folder: Path) -> Journal:
+def demo_journal_with(journals: list[Journal], wanted: str, settings: Settings) -> Journal:
     """The one demo journal whose batches ``wanted`` names (an id or a unique prefix across all of them)."""
-    found: list[tuple[Journal, BatchRecord]] = []
-    for journal in journals:
-        try:
-            found.append((journal, find_batch(journal, wanted)))
-        except BatchNotFound as e:
-            if not str(e).startswith("No batch"):
-                raise
+    found = [(journal, hit) for journal in journals for hit in matching_batches(journal, wanted)]
     if len(found) == 1:
         return found[0][0]
     if not found:
         raise BatchNotFound(
-            f"No batch {wanted!r} in the demo's journals ({len(journals)} kept under {folder}).",
+            f"No batch {wanted!r} in the demo's journals ({len(journals)} kept under {demo_journal_dir(settings)}).",
             hint="`lrtui batches --demo` lists them; `lrtui run --demo ...` records one per run.",
         )
     raise BatchNotFound(
@@ -135,15 +118,5 @@ async def list_batches(ns: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write(render_batches(rows) + "\n")
         return EXIT_OK
 
-    if not settings.demo:
-        journal = open_journal(settings)
-        try:
-            return await go([journal])
-        finally:
-            journal.close()
-    journals = await asyncio.to_thread(demo_journals, settings)  # every demo session's batches, newest first
-    try:
+    with reading_journals(settings) as journals:  # with --demo: every demo session's batches
         return await go(journals)
-    finally:
-        for journal in journals:
-            journal.close()

@@ -11,7 +11,7 @@ from typing import Any
 from lrtui.api.enums import ActionStatus
 from lrtui.api.errors import ValidationError, error_text
 from lrtui.cli.batch_follow import follow_unless_held, paused_message
-from lrtui.cli.compose import build_runtime, demo_journals, open_journal
+from lrtui.cli.compose import build_runtime, reading_journals
 from lrtui.cli.exits import EXIT_DEADLINE, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from lrtui.cli.follow import out_dirs, stream_events, unfinished, write_results
 from lrtui.cli.output import JsonLines, all_succeeded, csv_text, document, dumps
@@ -112,12 +112,8 @@ async def actions(ns: argparse.Namespace, settings: Settings) -> int:
 
     def read() -> list[dict[str, Any]]:
         """The profile's journal alone (no sign-in, no client), or every kept demo session's, oldest first."""
-        journals = demo_journals(settings)[::-1] if settings.demo else [open_journal(settings)]
-        try:
-            return [row for j in journals for row in batch.list_actions_from_journal(j, active_only=ns.active)]
-        finally:
-            for j in journals:
-                j.close()
+        with reading_journals(settings) as journals:
+            return [row for j in journals[::-1] for row in batch.list_actions_from_journal(j, active_only=ns.active)]
 
     async def go() -> int:
         rows = await asyncio.to_thread(read)
