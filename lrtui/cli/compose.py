@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -181,11 +181,13 @@ def demo_journals(settings: Settings) -> list[Journal]:
     return out
 
 
-@contextlib.contextmanager
-def reading_journals(settings: Settings) -> Iterator[list[Journal]]:
-    """The journals a reading command looks at, closed afterwards: the profile's (``open_journal``), or with
-    ``--demo`` every kept demo session's (``demo_journals``, newest first)."""
-    journals = demo_journals(settings) if settings.demo else [open_journal(settings)]
+@contextlib.asynccontextmanager
+async def reading_journals(settings: Settings) -> AsyncIterator[list[Journal]]:
+    """The journals a reading command looks at, opened off the event loop and closed afterwards: the profile's
+    (``open_journal``), or with ``--demo`` every kept demo session's (``demo_journals``, newest first)."""
+    import asyncio
+
+    journals = await asyncio.to_thread(lambda: demo_journals(settings) if settings.demo else [open_journal(settings)])
     try:
         yield journals
     finally:

@@ -26,8 +26,10 @@ from lrtui.settings import Settings
 async def with_journal(settings: Settings, fn: Callable[[Journal], Awaitable[int]], batch: str) -> int:
     """Run ``fn`` on the journal that holds ``batch``: the profile's, or with ``--demo`` the one of the demo's
     kept journals (one per session) that has it. No sign-in, no client, no engine, nothing sent."""
-    with reading_journals(settings) as journals:
-        return await fn(journals[0] if not settings.demo else demo_journal_with(journals, batch, settings))
+    async with reading_journals(settings) as journals:
+        if not settings.demo:
+            return await fn(journals[0])
+        return await fn(await asyncio.to_thread(demo_journal_with, journals, batch, settings))
 
 
 def demo_journal_with(journals: list[Journal], wanted: str, settings: Settings) -> Journal:
@@ -118,5 +120,5 @@ async def list_batches(ns: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write(render_batches(rows) + "\n")
         return EXIT_OK
 
-    with reading_journals(settings) as journals:  # with --demo: every demo session's batches
+    async with reading_journals(settings) as journals:  # with --demo: every demo session's batches
         return await go(journals)

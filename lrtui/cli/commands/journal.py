@@ -22,6 +22,7 @@ from lrtui.engine import batch
 from lrtui.engine.batch_state import BatchState
 from lrtui.engine.batches import BatchNotFound, find_batch
 from lrtui.engine.jobs import Job, Outcome
+from lrtui.engine.journal import Journal
 from lrtui.engine.outcomes import final_outcome
 from lrtui.runtime import Runtime
 from lrtui.settings import Settings
@@ -110,13 +111,13 @@ def _paused(rt: Runtime, jobs: list[Job], state: BatchState | None) -> list[Batc
 async def actions(ns: argparse.Namespace, settings: Settings) -> int:
     tenant = headless_tenant(ns, settings)
 
-    def read() -> list[dict[str, Any]]:
+    def read(journals: list[Journal]) -> list[dict[str, Any]]:
         """The profile's journal alone (no sign-in, no client), or every kept demo session's, oldest first."""
-        with reading_journals(settings) as journals:
-            return [row for j in journals[::-1] for row in batch.list_actions_from_journal(j, active_only=ns.active)]
+        return [row for j in journals[::-1] for row in batch.list_actions_from_journal(j, active_only=ns.active)]
 
     async def go() -> int:
-        rows = await asyncio.to_thread(read)
+        async with reading_journals(settings) as journals:
+            rows = await asyncio.to_thread(read, journals)
         if ns.fmt == "json":
             sys.stdout.write(dumps(document("actions", tenant, actions=rows)) + "\n")
         elif ns.fmt == "csv":
